@@ -1,0 +1,50 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run scenarios inside the guest. Each scenario is e2e/scenarios/NAME.sh, run
+# in its own shell with lib.sh sourced; exit 0 = pass, 4 = skip, else fail.
+# Results go to /results/results.txt as
+#   START name
+#   PASS|FAIL|SKIP name seconds [reason]
+# so that the host can tell which scenario was running if the guest died.
+# usage: runner.sh name1,name2,... opt1,opt2,...
+set -u
+RUN=$1
+OPTS=${2:-}
+RES=/results/results.txt
+: >"$RES"
+
+. "$XLOCK_DIR/e2e/guest/lib.sh"
+
+guest_base_setup || { echo "FAIL setup 0 base setup failed" >>"$RES"; exit 0; }
+
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+echo "guest: userspace up at $(uptime_s) s"
+
+for name in $(echo "$RUN" | tr ',' ' '); do
+	script="$XLOCK_DIR/e2e/scenarios/$name.sh"
+	echo "START $name" >>"$RES"
+	sync
+	echo "=== $name (at $(uptime_s) s)"
+	echo "xlock-e2e: scenario $name" >/dev/kmsg
+	t0=$(date +%s)
+	if [ ! -f "$script" ]; then
+		echo "FAIL $name 0 no such scenario" >>"$RES"
+		continue
+	fi
+	XLOCK_OPTS="$OPTS" timeout -k 10 "${XLOCK_SCENARIO_TIMEOUT:-600}" \
+		/bin/sh -c ". '$XLOCK_DIR/e2e/guest/lib.sh'; . '$script'" \
+		>/results/"$name".log 2>&1
+	rc=$?
+	dt=$(($(date +%s) - t0))
+	reason=$(tail -n 1 /results/"$name".log | tr -d '\r' | cut -c1-200)
+	case $rc in
+	0) echo "PASS $name $dt" >>"$RES" ;;
+	4) echo "SKIP $name $dt $reason" >>"$RES" ;;
+	124|137) echo "FAIL $name $dt timed out" >>"$RES" ;;
+	*) echo "FAIL $name $dt $reason" >>"$RES" ;;
+	esac
+	sed 's/^/    /' /results/"$name".log
+	sync
+done
+echo "guest: done at $(uptime_s) s"

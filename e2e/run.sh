@@ -1,0 +1,133 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot Debian's 6.12 kernel under QEMU/TCG with the host root shared
+# read-only, run the named scenarios in one boot and report one line each.
+# A scenario fails if it says so, if it times out, or if dmesg shows a kernel
+# problem (Oops, BUG, WARNING, lockups, KASAN, list corruption, hung task)
+# while it ran. If the guest dies, the scenarios not yet run get a new boot.
+#
+# usage: e2e/run.sh [-t SECONDS] [-o OPTS] [-O OUTDIR] [-q] SCENARIO...
+#   -t  hard timeout per boot (default 900)
+#   -o  comma-separated guest options (e.g. noxlock)
+#   -O  where results go (default build/e2e/<time>)
+#   -q  print only the summary lines
+# Exit status: 0 if every scenario passed or skipped, 1 otherwise.
+set -eu
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+TIMEOUT=900
+OPTS=
+OUT=
+QUIET=
+while getopts t:o:O:q c; do
+	case $c in
+	t) TIMEOUT=$OPTARG ;;
+	o) OPTS=$OPTARG ;;
+	O) OUT=$OPTARG ;;
+	q) QUIET=1 ;;
+	*) sed -n '2,17p' "$0" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -gt 0 ] || { echo "run.sh: no scenario named" >&2; exit 2; }
+
+KVER=$("$TOP/e2e/kver.sh")
+[ -f "$TOP/xlock.ko" ] || case ",$OPTS," in *,noxlock,*) ;; *)
+	echo "run.sh: $TOP/xlock.ko is missing (run make first)" >&2; exit 2 ;; esac
+INITRD="$TOP/build/e2e/initramfs-$KVER.gz"
+mkdir -p "$TOP/build/e2e"
+if [ ! -f "$INITRD" ] || [ "$TOP/e2e/initramfs-init" -nt "$INITRD" ] ||
+   [ "$TOP/e2e/mkinitramfs.sh" -nt "$INITRD" ]; then
+	"$TOP/e2e/mkinitramfs.sh" "$KVER" "$INITRD"
+fi
+[ -n "$OUT" ] || OUT="$TOP/build/e2e/$(date +%Y%m%d-%H%M%S)-$$"
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+
+BAD='Oops|BUG:|WARNING:|soft lockup|hard LOCKUP|KASAN|UBSAN|list_(add|del) corruption|blocked for more than [0-9]+ seconds|Kernel panic|general protection fault|kernel BUG at|Missing ENDBR|kmemleak|possible recursive locking|circular locking|lock held when returning'
+
+boot() { # $1 = comma-separated scenarios, $2 = boot directory
+	mkdir -p "$2"
+	: >"$2/results.txt"
+	timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 \
+		-machine q35 -cpu max -smp 2 -m 2G -accel tcg,thread=multi \
+		-nodefaults -display none -no-reboot \
+		-serial "file:$2/console.log" \
+		-kernel "/boot/vmlinuz-$KVER" -initrd "$INITRD" \
+		-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
+		-device virtio-9p-pci,fsdev=root,mount_tag=hostroot \
+		-fsdev "local,id=res,path=$2,security_model=none,multidevs=remap" \
+		-device virtio-9p-pci,fsdev=res,mount_tag=results \
+		-append "console=ttyS0 loglevel=5 panic=-1 oops=panic softlockup_panic=1 mitigations=off xlock_dir=$TOP xlock_run=$1 xlock_opts=$OPTS" \
+		>"$2/qemu.log" 2>&1 || echo "qemu exit $?" >>"$2/qemu.log"
+}
+
+# Print the first kernel problem logged while scenario $1 ran, from $2.
+kernel_problem() {
+	awk -v s="xlock-e2e: scenario $1" -v bad="$BAD" '
+		index($0, "xlock-e2e: scenario ") { on = index($0, s) > 0 &&
+			substr($0, index($0, s) + length(s)) ~ /^[ \r]*$/; next }
+		on && $0 ~ bad { print; exit }' "$2"
+}
+
+todo=$(echo "$@" | tr ' ' ',')
+n=0
+pass=0
+fail=0
+skipc=0
+while [ -n "$todo" ]; do
+	n=$((n + 1))
+	dir="$OUT/boot$n"
+	[ -n "$QUIET" ] || echo "e2e: boot $n ($KVER): $todo"
+	t0=$(date +%s)
+	boot "$todo" "$dir"
+	[ -n "$QUIET" ] || echo "e2e: boot $n ended after $(($(date +%s) - t0)) s"
+	log="$dir/dmesg.txt"
+	[ -s "$log" ] || log="$dir/console.log"
+	next=
+	died=
+	for s in $(echo "$todo" | tr ',' ' '); do
+		if [ -n "$died" ]; then
+			next="${next:+$next,}$s"
+			continue
+		fi
+		line=$(grep -E "^(PASS|FAIL|SKIP) $s " "$dir/results.txt" | tail -n 1 || true)
+		if [ -z "$line" ]; then
+			if grep -qx "START $s" "$dir/results.txt"; then
+				why=$(kernel_problem "$s" "$dir/console.log")
+				line="FAIL $s - guest died: ${why:-no result (timeout $TIMEOUT s?)}"
+				died=1
+			else
+				# Never started: the guest died before it, or setup failed.
+				why=$(grep -E '^FAIL setup' "$dir/results.txt" || true)
+				[ -z "$why" ] || { line="FAIL $s - $why"; }
+				[ -n "$line" ] || { next="${next:+$next,}$s"; died=1; continue; }
+			fi
+		else
+			prob=$(kernel_problem "$s" "$log")
+			[ -z "$prob" ] || line="FAIL $s - kernel: $prob"
+		fi
+		set -- $line
+		verdict=$1
+		case $verdict in
+		PASS) pass=$((pass + 1)) ;;
+		SKIP) skipc=$((skipc + 1)) ;;
+		*) fail=$((fail + 1)) ;;
+		esac
+		echo "$line" >>"$OUT/summary.txt"
+		echo "e2e: $line"
+	done
+	# Stop retrying if the guest never got anywhere.
+	if [ -n "$next" ] && ! grep -q '^START ' "$dir/results.txt"; then
+		echo "e2e: guest did not start scenarios; see $dir/console.log" >&2
+		for s in $(echo "$next" | tr ',' ' '); do
+			echo "FAIL $s - guest did not boot" | tee -a "$OUT/summary.txt" | sed 's/^/e2e: /'
+			fail=$((fail + 1))
+		done
+		next=
+	fi
+	todo=$next
+done
+echo "e2e: $pass passed, $fail failed, $skipc skipped (results in $OUT)"
+[ "$fail" -eq 0 ]
