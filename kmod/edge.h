@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * An edge is xlock's attachment to one protocol module (lockd, nfsd, ksmbd):
+ * its hooks, attached while that module is live and detached before it goes.
+ */
+#ifndef _XLOCK_EDGE_H
+#define _XLOCK_EDGE_H
+
+#include "hook.h"
+
+enum xlock_edge_state {
+	XLOCK_EDGE_ABSENT,	/* the module is not loaded */
+	XLOCK_EDGE_ACTIVE,	/* hooks attached */
+	XLOCK_EDGE_REFUSED,	/* loaded, but we cannot attach safely */
+};
+
+struct xlock_edge {
+	const char *module;
+	struct xlock_hookset hs;
+	u32 btf_crc;		/* CRC32 of the .BTF we were built against */
+	const char *btf_err;	/* build-time refusal, NULL if none */
+
+	enum xlock_edge_state state;
+	char reason[192];
+};
+
+extern struct xlock_edge xlock_edge_lockd;
+extern struct xlock_edge xlock_edge_nfsd;
+extern struct xlock_edge xlock_edge_ksmbd;
+
+int xlock_edges_init(void);
+void xlock_edges_exit(void);
+bool xlock_edge_active(const struct xlock_edge *e);
+
+#endif

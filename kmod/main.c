@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xlock: one lock table for knfsd/lockd and ksmbd.
+ */
+#include <linux/module.h>
+
+#include "edge.h"
+#include "generated/btf.h"
+#include "hook.h"
+
+static int __init xlock_init(void)
+{
+	int ret;
+
+	ret = xlock_ksym_init();
+	if (ret)
+		goto err;
+	ret = xlock_edges_init();
+	if (ret)
+		goto err_ksym;
+	pr_info("loaded (built for %s)\n", XLOCK_BTF_KVER);
+	return 0;
+
+err_ksym:
+	xlock_ksym_exit();
+err:
+	return ret;
+}
+
+static void __exit xlock_exit(void)
+{
+	xlock_edges_exit();
+	xlock_ksym_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(xlock_init);
+module_exit(xlock_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Unified NLM/SMB lock table for knfsd and ksmbd");
+MODULE_AUTHOR("The xlock developers");
+MODULE_VERSION("0.1.0");
