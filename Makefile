@@ -22,8 +22,8 @@ BTF_MODULES := lockd nfsd ksmbd
 HOSTCC ?= gcc
 VERSION := $(shell sed -n 's/^MODULE_VERSION("\(.*\)");/\1/p' kmod/main.c)
 
-.PHONY: all module userspace check check-host check-guest demo deps style \
-	sparse dkms-build clean FORCE
+.PHONY: all module userspace host-tests check check-host check-guest demo \
+	deps style sparse dkms-install dkms-build dkms-remove clean FORCE
 
 all: module userspace
 
@@ -48,10 +48,77 @@ module: $(GEN)
 
 userspace:
 
-check: check-host check-guest
+HOST_TESTS := $(BUILD)/tests/btfgen_test
+HOST_CFLAGS := -O2 -g -Wall -Wextra -Werror
+
+$(BUILD)/tests/btfgen_test: tests/host/btfgen_test.c scripts/btfgen.c scripts/btfgen.h tests/host/tap.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -Wno-unused-function -o $@ $<
+
+host-tests: $(HOST_TESTS)
+
+# The README's test command: installs what is missing, builds, runs all.
+check:
+	./scripts/deps.sh
+	$(MAKE) all host-tests
+	./tests/run.sh
+
+# The README's main job: boot the guest and show xlock live.
+demo:
+	./scripts/deps.sh
+	$(MAKE) all
+	./e2e/run.sh -v demo
+
+check-host: all host-tests
+	./tests/run.sh --host
+
+check-guest: all
+	./tests/run.sh --guest $(SCENARIOS)
 
 deps:
 	./scripts/deps.sh
+
+# checkpatch.pl comes from Debian's linux-source-6.12 tarball, never the repo.
+KSRC_TAR := $(firstword $(wildcard /usr/src/linux-source-6.12.tar.xz))
+CHECKPATCH := $(BUILD)/ksrc/scripts/checkpatch.pl
+KERNEL_SOURCES = $(wildcard kmod/*.c kmod/*.h include/uapi/linux/*.h)
+
+$(CHECKPATCH):
+	@test -n "$(KSRC_TAR)" || { echo "linux-source-6.12 not installed: make deps"; exit 1; }
+	@mkdir -p $(BUILD)/ksrc
+	tar -xJf $(KSRC_TAR) -C $(BUILD)/ksrc --strip-components=1 \
+		linux-source-6.12/scripts/checkpatch.pl \
+		linux-source-6.12/scripts/spelling.txt \
+		linux-source-6.12/scripts/const_structs.checkpatch
+	@touch $@
+
+style: $(CHECKPATCH)
+	$(CHECKPATCH) --no-tree --strict --terse --show-types \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG,LINUX_VERSION_CODE \
+		-f $(KERNEL_SOURCES)
+
+sparse: $(GEN)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 CF="-D__CHECK_ENDIAN__" modules
+
+# What DKMS needs to build the module, and nothing else.
+DKMS_SOURCES := Makefile Kbuild dkms.conf e2e/kver.sh scripts/btf-inputs.sh \
+	scripts/btfgen.c scripts/btfgen.h $(wildcard include/uapi/linux/*.h) \
+	kmod/btf.spec $(wildcard kmod/*.c kmod/*.h)
+DKMS_DIR := /usr/src/xlock-$(VERSION)
+
+dkms-install:
+	rm -rf $(DKMS_DIR)
+	mkdir -p $(DKMS_DIR)
+	tar -cf - $(DKMS_SOURCES) | tar -xf - -C $(DKMS_DIR)
+	dkms add xlock/$(VERSION)
+	dkms build xlock/$(VERSION) -k $(KVER)
+
+dkms-build: dkms-install
+	@ls /var/lib/dkms/xlock/$(VERSION)/$(KVER)/x86_64/module/xlock.ko*
+
+dkms-remove:
+	-dkms remove xlock/$(VERSION) --all
+	rm -rf $(DKMS_DIR)
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null

@@ -12,6 +12,7 @@
 #   -o  comma-separated guest options (e.g. noxlock)
 #   -O  where results go (default build/e2e/<time>)
 #   -q  print only the summary lines
+#   -v  print each scenario's log after its result
 # Exit status: 0 if every scenario passed or skipped, 1 otherwise.
 set -eu
 
@@ -20,13 +21,15 @@ TIMEOUT=900
 OPTS=
 OUT=
 QUIET=
-while getopts t:o:O:q c; do
+VERBOSE=
+while getopts t:o:O:qv c; do
 	case $c in
 	t) TIMEOUT=$OPTARG ;;
 	o) OPTS=$OPTARG ;;
 	O) OUT=$OPTARG ;;
 	q) QUIET=1 ;;
-	*) sed -n '2,17p' "$0" >&2; exit 2 ;;
+	v) VERBOSE=1 ;;
+	*) sed -n '2,18p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -116,6 +119,7 @@ while [ -n "$todo" ]; do
 		*) fail=$((fail + 1)) ;;
 		esac
 		echo "$line" >>"$OUT/summary.txt"
+		[ -z "$VERBOSE" ] || [ ! -f "$dir/$s.log" ] || cat "$dir/$s.log"
 		echo "e2e: $line"
 	done
 	# Stop retrying if the guest never got anywhere.

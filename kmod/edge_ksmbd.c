@@ -15,13 +15,30 @@ struct lease_ctx_info;
 
 enum { H_GRANT, H_LOCK, H_CLOSE, H_BREAK_ACK };
 
-XLOCK_CALL_STUB(int, call_smb_grant_oplock,
-		(struct ksmbd_work *work, int req_op_level, u64 pid, struct ksmbd_file *fp,
-		 __u16 tid, struct lease_ctx_info *lctx, int share_ret),
-		-EIO)
-XLOCK_CALL_STUB(int, call_smb2_lock, (struct ksmbd_work *work), -EIO)
-XLOCK_CALL_STUB_VOID(call_close_id_del_oplock, (struct ksmbd_file *fp))
-XLOCK_CALL_STUB(int, call_smb2_oplock_break, (struct ksmbd_work *work), -EIO)
+static XLOCK_STUB int call_smb_grant_oplock(struct ksmbd_work *work, int req_op_level,
+					    u64 pid, struct ksmbd_file *fp, __u16 tid,
+					    struct lease_ctx_info *lctx, int share_ret)
+{
+	xlock_call_unreachable(__func__);
+	return -EIO;
+}
+
+static XLOCK_STUB int call_smb2_lock(struct ksmbd_work *work)
+{
+	xlock_call_unreachable(__func__);
+	return -EIO;
+}
+
+static XLOCK_STUB void call_close_id_del_oplock(struct ksmbd_file *fp)
+{
+	xlock_call_unreachable(__func__);
+}
+
+static XLOCK_STUB int call_smb2_oplock_break(struct ksmbd_work *work)
+{
+	xlock_call_unreachable(__func__);
+	return -EIO;
+}
 
 static struct xlock_hook ksmbd_hooks[];
 #define HS (&xlock_edge_ksmbd.hs)

@@ -11,20 +11,40 @@
 
 enum { H_LOCK, H_TEST, H_UNLOCK, H_CANCEL };
 
-XLOCK_CALL_STUB(__be32, call_nlmsvc_lock,
-		(struct svc_rqst *rqstp, struct nlm_file *file, struct nlm_host *host,
-		 struct nlm_lock *lock, int wait, struct nlm_cookie *cookie, int reclaim),
-		nlm_lck_denied_nolocks)
-XLOCK_CALL_STUB(__be32, call_nlmsvc_testlock,
-		(struct svc_rqst *rqstp, struct nlm_file *file, struct nlm_host *host,
-		 struct nlm_lock *lock, struct nlm_lock *conflock, struct nlm_cookie *cookie),
-		nlm_lck_denied_nolocks)
-XLOCK_CALL_STUB(__be32, call_nlmsvc_unlock,
-		(struct net *net, struct nlm_file *file, struct nlm_lock *lock),
-		nlm_lck_denied_nolocks)
-XLOCK_CALL_STUB(__be32, call_nlmsvc_cancel_blocked,
-		(struct net *net, struct nlm_file *file, struct nlm_lock *lock),
-		nlm_lck_denied_nolocks)
+static XLOCK_STUB __be32 call_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
+					  struct nlm_host *host, struct nlm_lock *lock,
+					  int wait, struct nlm_cookie *cookie,
+					  int reclaim)
+{
+	xlock_call_unreachable(__func__);
+	return nlm_lck_denied_nolocks;
+}
+
+static XLOCK_STUB __be32 call_nlmsvc_testlock(struct svc_rqst *rqstp,
+					      struct nlm_file *file,
+					      struct nlm_host *host,
+					      struct nlm_lock *lock,
+					      struct nlm_lock *conflock,
+					      struct nlm_cookie *cookie)
+{
+	xlock_call_unreachable(__func__);
+	return nlm_lck_denied_nolocks;
+}
+
+static XLOCK_STUB __be32 call_nlmsvc_unlock(struct net *net, struct nlm_file *file,
+					    struct nlm_lock *lock)
+{
+	xlock_call_unreachable(__func__);
+	return nlm_lck_denied_nolocks;
+}
+
+static XLOCK_STUB __be32 call_nlmsvc_cancel_blocked(struct net *net,
+						    struct nlm_file *file,
+						    struct nlm_lock *lock)
+{
+	xlock_call_unreachable(__func__);
+	return nlm_lck_denied_nolocks;
+}
 
 static struct xlock_hook lockd_hooks[];
 #define HS (&xlock_edge_lockd.hs)

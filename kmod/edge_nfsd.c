@@ -13,13 +13,20 @@ struct svc_fh;
 
 enum { H_UNLINK, H_RENAME };
 
-XLOCK_CALL_STUB(__be32, call_nfsd_unlink,
-		(struct svc_rqst *rqstp, struct svc_fh *fhp, int type, char *fname, int flen),
-		cpu_to_be32(10008) /* NFS3ERR_JUKEBOX: client retries */)
-XLOCK_CALL_STUB(__be32, call_nfsd_rename,
-		(struct svc_rqst *rqstp, struct svc_fh *ffhp, char *fname, int flen,
-		 struct svc_fh *tfhp, char *tname, int tlen),
-		cpu_to_be32(10008))
+static XLOCK_STUB __be32 call_nfsd_unlink(struct svc_rqst *rqstp, struct svc_fh *fhp,
+					  int type, char *fname, int flen)
+{
+	xlock_call_unreachable(__func__);
+	return cpu_to_be32(10008); /* NFS3ERR_JUKEBOX: client retries */
+}
+
+static XLOCK_STUB __be32 call_nfsd_rename(struct svc_rqst *rqstp, struct svc_fh *ffhp,
+					  char *fname, int flen, struct svc_fh *tfhp,
+					  char *tname, int tlen)
+{
+	xlock_call_unreachable(__func__);
+	return cpu_to_be32(10008);
+}
 
 static struct xlock_hook nfsd_hooks[];
 #define HS (&xlock_edge_nfsd.hs)

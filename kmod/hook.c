@@ -27,8 +27,8 @@ static bool near(unsigned long ip, unsigned long addr)
 	return addr && ip >= addr && ip < addr + FENTRY_SLACK;
 }
 
-static void notrace hook_func(unsigned long ip, unsigned long parent_ip,
-			      struct ftrace_ops *ops, struct ftrace_regs *fregs)
+static void notrace redirect_hook(unsigned long ip, unsigned long parent_ip,
+				  struct ftrace_ops *ops, struct ftrace_regs *fregs)
 {
 	struct xlock_hookset *hs = container_of(ops, struct xlock_hookset, hook_ops);
 	unsigned int i;
@@ -44,8 +44,8 @@ static void notrace hook_func(unsigned long ip, unsigned long parent_ip,
 	}
 }
 
-static void notrace call_func(unsigned long ip, unsigned long parent_ip,
-			      struct ftrace_ops *ops, struct ftrace_regs *fregs)
+static void notrace redirect_call(unsigned long ip, unsigned long parent_ip,
+				  struct ftrace_ops *ops, struct ftrace_regs *fregs)
 {
 	struct xlock_hookset *hs = container_of(ops, struct xlock_hookset, call_ops);
 	unsigned int i;
@@ -121,7 +121,8 @@ static int resolve(struct xlock_hookset *hs, char *why, size_t len)
 static void describe(int ret, const char *what, char *why, size_t len)
 {
 	if (ret == -EBUSY)
-		snprintf(why, len, "%s is already redirected by another ftrace user (livepatch?)", what);
+		snprintf(why, len, "%s is already redirected by another ftrace user (livepatch?)",
+			 what);
 	else if (ret == -EINVAL || ret == -ENOENT)
 		snprintf(why, len, "%s cannot be traced (notrace or not a function entry)", what);
 	else
@@ -148,7 +149,7 @@ int xlock_hookset_attach(struct xlock_hookset *hs, char *why, size_t len)
 	for (i = 0; i < hs->nr_calls; i++)
 		ips[i] = hs->calls[i].stub;
 	if (hs->nr_calls) {
-		ret = ops_register(&hs->call_ops, call_func, ips, hs->nr_calls, &bad);
+		ret = ops_register(&hs->call_ops, redirect_call, ips, hs->nr_calls, &bad);
 		if (ret) {
 			describe(ret, bad < 0 ? "call stubs" : hs->calls[bad].sym, why, len);
 			return ret;
@@ -159,7 +160,7 @@ int xlock_hookset_attach(struct xlock_hookset *hs, char *why, size_t len)
 	for (i = 0; i < hs->nr_hooks; i++)
 		ips[i] = hs->hooks[i].addr;
 	if (hs->nr_hooks) {
-		ret = ops_register(&hs->hook_ops, hook_func, ips, hs->nr_hooks, &bad);
+		ret = ops_register(&hs->hook_ops, redirect_hook, ips, hs->nr_hooks, &bad);
 		if (ret) {
 			describe(ret, bad < 0 ? hs->name : hs->hooks[bad].sym, why, len);
 			goto err_calls;

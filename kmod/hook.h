@@ -48,20 +48,12 @@ struct xlock_hookset {
 #define XLOCK_HOOK(symbol, fn) { .sym = symbol, .wrapper = (unsigned long)(fn) }
 
 /*
- * Define the stub for a direct call. The body runs only if the call op is
- * not registered, which attach order rules out; it warns and returns @fail.
+ * A call stub is a real, traceable function of ours that the compiler must
+ * neither inline, clone nor merge with another (GCC 12 does all three to a
+ * plain static function). Its body runs only if the call op is not
+ * registered, which the attach order rules out: it warns and fails safe.
  */
-#define XLOCK_CALL_STUB(ret, name, proto, fail)				\
-	static noinline __noipa ret name proto				\
-	{								\
-		xlock_call_unreachable(#name);				\
-		return fail;						\
-	}
-#define XLOCK_CALL_STUB_VOID(name, proto)				\
-	static noinline __noipa void name proto				\
-	{								\
-		xlock_call_unreachable(#name);				\
-	}
+#define XLOCK_STUB __noipa
 
 void xlock_call_unreachable(const char *name);
 

@@ -13,8 +13,17 @@
 
 #include "hook.h"
 
-XLOCK_CALL_STUB(unsigned long, call_kallsyms_lookup_name, (const char *name), 0)
-XLOCK_CALL_STUB(struct module *, call_module_address, (unsigned long addr), NULL)
+static XLOCK_STUB unsigned long call_kallsyms_lookup_name(const char *name)
+{
+	xlock_call_unreachable(__func__);
+	return 0;
+}
+
+static XLOCK_STUB struct module *call_module_address(unsigned long addr)
+{
+	xlock_call_unreachable(__func__);
+	return NULL;
+}
 
 static struct xlock_call kallsyms_calls[] = {
 	XLOCK_CALL(call_kallsyms_lookup_name, "kallsyms_lookup_name"),

@@ -455,7 +455,7 @@ static struct modres *get_mod(struct modres *mods, int *nmods, const char *name,
 {
 	const unsigned char *sec;
 	char path[4096];
-	size_t len, sec_len;
+	size_t len = 0, sec_len;
 	struct modres *m;
 	int i, err;
 

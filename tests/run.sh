@@ -1,0 +1,71 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run every xlock test: host tests (TAP programs in build/tests and
+# tests/host/*.sh), then the guest scenarios (e2e/scenarios) in the QEMU
+# guest. The last line is "N passed, N failed, N skipped".
+#
+# usage: tests/run.sh [--host] [--guest] [SCENARIO...]
+#   --host / --guest   only that half
+#   SCENARIO...        only these guest scenarios
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP" || exit 1
+HOST=1
+GUEST=1
+case "${1:-}" in
+--host) GUEST=; shift ;;
+--guest) HOST=; shift ;;
+esac
+pass=0
+fail=0
+skip=0
+
+TMP=$(mktemp)
+trap 'rm -f "$TMP"' EXIT
+
+# Run one TAP program; count its results. A program that exits non-zero
+# without reporting a failure (a crash, a missing plan) counts as one.
+tap() { # name command...
+	name=$1
+	shift
+	"$@" >"$TMP" 2>&1
+	rc=$?
+	sed "s/^/[$name] /" "$TMP"
+	s=$(grep -c '^ok .*# SKIP' "$TMP")
+	p=$(grep '^ok ' "$TMP" | grep -vc '# SKIP')
+	f=$(grep -c '^not ok ' "$TMP")
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		echo "[$name] not ok - exited with status $rc"
+		f=1
+	fi
+	pass=$((pass + p))
+	fail=$((fail + f))
+	skip=$((skip + s))
+}
+
+if [ -n "$HOST" ]; then
+	echo "== host tests"
+	for t in build/tests/*_test; do
+		[ -x "$t" ] && tap "$(basename "$t")" "$t"
+	done
+	for t in tests/host/*.sh; do
+		tap "$(basename "$t" .sh)" "$t"
+	done
+fi
+
+if [ -n "$GUEST" ]; then
+	echo "== guest tests ($(e2e/kver.sh))"
+	if [ $# -eq 0 ]; then
+		set -- $(ls e2e/scenarios/ | sed -n 's/\.sh$//p')
+	fi
+	out=$(e2e/run.sh "$@" 2>&1)
+	echo "$out"
+	p=$(echo "$out" | grep -c '^e2e: PASS ' || true); pass=$((pass + p))
+	p=$(echo "$out" | grep -c '^e2e: FAIL ' || true); fail=$((fail + p))
+	p=$(echo "$out" | grep -c '^e2e: SKIP ' || true); skip=$((skip + p))
+	echo "$out" | grep -q '^e2e: [0-9]* passed' || fail=$((fail + 1))
+fi
+
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
