@@ -18,8 +18,7 @@ mount -t devtmpfs dev /dev 2>/dev/null
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /run
-mount -t tmpfs tmpfs /tmp
-mount -t tmpfs tmpfs /var/tmp
+# /tmp stays on the overlay (tmpfs-backed): the repository may live under it.
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mkdir -p /results
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results /results
