@@ -47,6 +47,7 @@ module: $(GEN)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 userspace:
+	$(MAKE) -C userspace
 
 HOST_TESTS := $(BUILD)/tests/btfgen_test
 HOST_CFLAGS := -O2 -g -Wall -Wextra -Werror

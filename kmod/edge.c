@@ -30,6 +30,16 @@ static const char *const state_names[] = {
 	[XLOCK_EDGE_REFUSED] = "refused",
 };
 
+unsigned int xlock_edges_count(void)
+{
+	return ARRAY_SIZE(edges);
+}
+
+const struct xlock_edge *xlock_edge_at(unsigned int i)
+{
+	return i < ARRAY_SIZE(edges) ? edges[i] : NULL;
+}
+
 bool xlock_edge_active(const struct xlock_edge *e)
 {
 	return READ_ONCE(e->state) == XLOCK_EDGE_ACTIVE;

@@ -6,13 +6,13 @@
 #ifndef _XLOCK_EDGE_H
 #define _XLOCK_EDGE_H
 
+#include "../include/uapi/linux/xlock.h"
 #include "hook.h"
 
-enum xlock_edge_state {
-	XLOCK_EDGE_ABSENT,	/* the module is not loaded */
-	XLOCK_EDGE_ACTIVE,	/* hooks attached */
-	XLOCK_EDGE_REFUSED,	/* loaded, but we cannot attach safely */
-};
+/*
+ * States (uapi enum xlock_edge_state): ABSENT, the module is not loaded;
+ * ACTIVE, hooks attached; REFUSED, loaded but we cannot attach safely.
+ */
 
 struct xlock_edge {
 	const char *module;
@@ -31,5 +31,7 @@ extern struct xlock_edge xlock_edge_ksmbd;
 int xlock_edges_init(void);
 void xlock_edges_exit(void);
 bool xlock_edge_active(const struct xlock_edge *e);
+unsigned int xlock_edges_count(void);
+const struct xlock_edge *xlock_edge_at(unsigned int i);
 
 #endif

@@ -7,30 +7,50 @@
 #include "edge.h"
 #include "generated/btf.h"
 #include "hook.h"
+#include "netlink.h"
+#include "table.h"
 
 static int __init xlock_init(void)
 {
 	int ret;
 
-	ret = xlock_ksym_init();
+	ret = xlock_shares_init();
 	if (ret)
 		goto err;
+	ret = xlock_table_init();
+	if (ret)
+		goto err_shares;
+	ret = xlock_ksym_init();
+	if (ret)
+		goto err_table;
 	ret = xlock_edges_init();
 	if (ret)
 		goto err_ksym;
+	ret = xlock_genl_init();
+	if (ret)
+		goto err_edges;
 	pr_info("loaded (built for %s)\n", XLOCK_BTF_KVER);
 	return 0;
 
+err_edges:
+	xlock_edges_exit();
 err_ksym:
 	xlock_ksym_exit();
+err_table:
+	xlock_table_exit();
+err_shares:
+	xlock_shares_exit();
 err:
 	return ret;
 }
 
 static void __exit xlock_exit(void)
 {
+	xlock_genl_exit();
 	xlock_edges_exit();
 	xlock_ksym_exit();
+	xlock_table_exit();
+	xlock_shares_exit();
 	pr_info("unloaded\n");
 }
 

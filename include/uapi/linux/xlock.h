@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * xlock: one lock table for knfsd/lockd (NLM) and ksmbd (SMB).
+ *
+ * Documentation
+ * =============
+ *
+ * xlock speaks generic netlink, family XLOCK_GENL_NAME ("xlock"), version
+ * XLOCK_GENL_VERSION. All attributes share one name space (XLOCK_A_*); every
+ * command has its own policy, and the kernel rejects, with an extended-ack
+ * message naming the attribute, any attribute the command does not take,
+ * any unknown flag bit, a value out of range and trailing data.
+ *
+ * Commands marked "admin" need CAP_NET_ADMIN in the network namespace's
+ * owning user namespace; unprivileged callers get -EPERM and change nothing.
+ *
+ * Objects
+ * -------
+ *
+ * A *file* is an inode, whichever protocol reaches it: (XLOCK_A_DEV,
+ * XLOCK_A_INO). An *entry* is one thing held on a file:
+ *
+ *    XLOCK_KIND_LOCK   a byte-range lock, NLM (through lockd) or SMB (SMB2
+ *                      LOCK through ksmbd): XLOCK_A_MODE (XLOCK_MODE_SHARED
+ *                      or XLOCK_MODE_EXCL), XLOCK_A_START and XLOCK_A_END
+ *                      (inclusive; XLOCK_END_MAX for "to end of file").
+ *    XLOCK_KIND_LEASE  an SMB lease or oplock: XLOCK_A_LEASE_STATE, a mask of
+ *                      XLOCK_LEASE_R (read caching), XLOCK_LEASE_H (handle
+ *                      caching), XLOCK_LEASE_W (write caching). Oplocks are
+ *                      shown as leases: batch = RWH, exclusive = RW,
+ *                      level II = R.
+ *    XLOCK_KIND_SHARE  an SMB open's share mode: XLOCK_A_SHARE_ACCESS (what
+ *                      the opener does: XLOCK_SHARE_READ|WRITE|DELETE) and
+ *                      XLOCK_A_SHARE_ALLOW (what it lets others do, same bits).
+ *
+ * Every entry has a unique XLOCK_A_ENTRY_ID, a protocol XLOCK_A_PROTO
+ * (XLOCK_PROTO_NLM or XLOCK_PROTO_SMB), an owner and a share. The owner is
+ * a client, shown as XLOCK_A_CLIENT, "nlm:<caller name>" or "smb:<address>",
+ * with XLOCK_A_CLIENT_ADDR, plus per protocol: NLM XLOCK_A_NLM_SVID and
+ * XLOCK_A_NLM_OH (the owner handle, at most 64 bytes shown); SMB
+ * XLOCK_A_SMB_GUID (client GUID), XLOCK_A_SMB_LEASE_KEY (leases) or
+ * XLOCK_A_SMB_FID (the open a lock belongs to). XLOCK_A_FLAGS carries
+ * XLOCK_ENTRY_F_PENDING (a blocked request waiting to be granted, not held),
+ * XLOCK_ENTRY_F_BREAKING (a lease break is in flight; XLOCK_A_BREAK_TO is
+ * the state it breaks to) and XLOCK_ENTRY_F_TEST (added by XLOCK_CMD_TEST_ADD).
+ *
+ * A *share* (one per exported directory; "UnifiedLockView") holds policy.
+ * Share 0, "default", covers every file that no registered share contains
+ * and cannot be removed. A file belongs to the deepest share whose directory
+ * contains it, decided when its first entry is added.
+ *
+ * XLOCK_CMD_GET_STATUS
+ * --------------------
+ *
+ * Do, any caller. Returns:
+ *
+ *    XLOCK_A_VERSION: NLA_STRING, module version
+ *    XLOCK_A_GENERATION: NLA_U64, bumped by every change to the table
+ *    XLOCK_A_EDGES: NLA_NESTED
+ *        XLOCK_A_EDGE: NLA_NESTED, one per protocol module
+ *            XLOCK_A_NAME: NLA_STRING, "lockd", "nfsd" or "ksmbd"
+ *            XLOCK_A_EDGE_STATE: NLA_U8, XLOCK_EDGE_{ABSENT,ACTIVE,REFUSED}
+ *            XLOCK_A_REASON: NLA_STRING, why not active (may be absent)
+ *    XLOCK_A_NR_ENTRIES, XLOCK_A_NR_FILES, XLOCK_A_NR_CLIENTS: NLA_U64
+ *    XLOCK_A_NR_NLM_LOCKS, XLOCK_A_NR_SMB_LOCKS, XLOCK_A_NR_LEASES,
+ *    XLOCK_A_NR_SHARE_MODES: NLA_U64, entries by kind
+ *    XLOCK_A_LIMIT_TOTAL, XLOCK_A_LIMIT_FILE, XLOCK_A_LIMIT_CLIENT: NLA_U32
+ *    XLOCK_A_LIMIT_HITS: NLA_U64, requests refused because a limit was hit
+ *    XLOCK_A_PERSIST: NLA_U8, 0 = no daemon attached (persistence and reclaim
+ *                     verification off; coherence is still enforced)
+ *    XLOCK_A_TEST_API: NLA_U8, 1 if XLOCK_CMD_TEST_ADD is enabled
+ *
+ * XLOCK_CMD_SET_CONFIG
+ * --------------------
+ *
+ * Do, admin. Any of XLOCK_A_LIMIT_TOTAL (1..2^26), XLOCK_A_LIMIT_FILE
+ * (1..2^20), XLOCK_A_LIMIT_CLIENT (1..2^26): NLA_U32. Lowering a limit
+ * below the current count refuses new entries only; nothing is dropped.
+ *
+ * XLOCK_CMD_GET_SHARES
+ * --------------------
+ *
+ * Dump, any caller. One message per share:
+ *
+ *    XLOCK_A_SHARE_ID: NLA_U32
+ *    XLOCK_A_NAME: NLA_STRING, at most XLOCK_NAME_MAX - 1 bytes
+ *    XLOCK_A_PATH: NLA_STRING, the directory (absent for share 0)
+ *    XLOCK_A_SHARE_FLAGS: NLA_U32, XLOCK_SHARE_F_ENABLED
+ *    XLOCK_A_BREAK_TIMEOUT_MS: NLA_U32, lease break timeout (default 35000)
+ *    XLOCK_A_GRACE_S: NLA_U32, grace period length (default 90)
+ *    XLOCK_A_NR_ENTRIES: NLA_U64
+ *
+ * XLOCK_CMD_ADD_SHARE, XLOCK_CMD_SET_SHARE, XLOCK_CMD_DEL_SHARE
+ * -------------------------------------------------------------
+ *
+ * Do, admin. ADD takes XLOCK_A_PATH (an absolute path to an existing
+ * directory, at most PATH_MAX bytes) and optionally XLOCK_A_NAME and the
+ * policy attributes XLOCK_A_SHARE_FLAGS, XLOCK_A_BREAK_TIMEOUT_MS
+ * (100..3600000) and XLOCK_A_GRACE_S (1..3600); it answers with
+ * XLOCK_A_SHARE_ID. A directory already registered gives -EEXIST. SET takes
+ * XLOCK_A_SHARE_ID and any policy attribute. DEL takes XLOCK_A_SHARE_ID; a
+ * share with entries gives -EBUSY (clear them first); share 0 gives -EPERM.
+ * A disabled share (no XLOCK_SHARE_F_ENABLED) still records entries but
+ * xlock does not change any protocol's answer on it.
+ *
+ * XLOCK_CMD_GET_LOCKS
+ * -------------------
+ *
+ * Dump, admin. Optional filters, all of which must match: XLOCK_A_SHARE_ID,
+ * XLOCK_A_PATH (an absolute path: every entry on that file, whatever the
+ * protocol; this is GetAllLocksOnFile), XLOCK_A_CLIENT (exact client string).
+ * One message per entry, in entry-id order:
+ *
+ *    XLOCK_A_ENTRY_ID: NLA_U64
+ *    XLOCK_A_PROTO, XLOCK_A_KIND: NLA_U8
+ *    XLOCK_A_FLAGS: NLA_U32
+ *    XLOCK_A_DEV, XLOCK_A_INO: NLA_U64
+ *    XLOCK_A_PATH: NLA_STRING, the file's current path if known
+ *    XLOCK_A_SHARE_ID: NLA_U32
+ *    XLOCK_A_CLIENT, XLOCK_A_CLIENT_ADDR: NLA_STRING
+ *    XLOCK_A_AGE_MS: NLA_U64, time since the entry was added
+ *    then by kind: LOCK: XLOCK_A_MODE (NLA_U8), XLOCK_A_START, XLOCK_A_END
+ *    (NLA_U64); LEASE: XLOCK_A_LEASE_STATE, XLOCK_A_BREAK_TO (NLA_U8);
+ *    SHARE: XLOCK_A_SHARE_ACCESS, XLOCK_A_SHARE_ALLOW (NLA_U8);
+ *    and by protocol the owner attributes listed under "Objects".
+ *
+ * The dump resumes where the previous message batch stopped (the cursor is
+ * the last entry id sent), so it sees every entry that exists for the whole
+ * dump exactly once. Each message carries the table generation; when the
+ * table changed during the dump, the kernel sets NLM_F_DUMP_INTR on the next
+ * message and the caller should start again if it needs a snapshot.
+ *
+ * XLOCK_CMD_BREAK
+ * ---------------
+ *
+ * Do, admin. XLOCK_A_ENTRY_ID of a lease, optionally XLOCK_A_LEASE_STATE (the
+ * state to break to, default none). Starts a break as if another protocol
+ * had asked for it; the answer does not wait for the client's ack. Not a
+ * lease: -EINVAL; no such entry: -ENOENT; ksmbd edge not active: -ENOTCONN.
+ *
+ * XLOCK_CMD_CLEAR_CLIENT
+ * ----------------------
+ *
+ * Do, admin. XLOCK_A_CLIENT. Releases everything that client holds: its
+ * NLM locks are released in lockd and the VFS (as lockd does when a client
+ * reboots), its SMB leases are broken to none and its test entries removed.
+ * Answers with XLOCK_A_NR_ENTRIES, the number of entries released.
+ *
+ * XLOCK_CMD_TEST_ADD, XLOCK_CMD_TEST_DEL
+ * --------------------------------------
+ *
+ * Do, admin, and only when the module was loaded with test_api=1 (else
+ * -EOPNOTSUPP). TEST_ADD adds an entry with XLOCK_ENTRY_F_TEST set on the
+ * file at XLOCK_A_PATH, from XLOCK_A_PROTO, XLOCK_A_KIND, XLOCK_A_CLIENT and
+ * the kind's attributes, through the same table code and limits as the
+ * protocol edges, and answers with XLOCK_A_ENTRY_ID. TEST_DEL removes the
+ * test entry XLOCK_A_ENTRY_ID. Used by the selftests to fill the table.
+ *
+ * Events
+ * ------
+ *
+ * The multicast group XLOCK_GENL_MCGRP_EVENTS (admin to join) receives
+ * XLOCK_CMD_EVENT messages: XLOCK_A_EVENT (NLA_U8, XLOCK_EVENT_*) and the
+ * entry's attributes as in GET_LOCKS (for XLOCK_EVENT_CONFLICT, the entry
+ * that was in the way, plus XLOCK_A_REQ_CLIENT and XLOCK_A_OUTCOME).
+ *
+ * SMB status codes
+ * ----------------
+ *
+ * When xlock refuses an SMB request because of NFS state it uses
+ * STATUS_LOCK_NOT_GRANTED for byte-range conflicts and
+ * STATUS_SHARING_VIOLATION for share-mode conflicts.
+ */
+#ifndef _UAPI_LINUX_XLOCK_H
+#define _UAPI_LINUX_XLOCK_H
+
+#define XLOCK_GENL_NAME "xlock"
+#define XLOCK_GENL_VERSION 1
+#define XLOCK_GENL_MCGRP_EVENTS "events"
+
+#define XLOCK_NAME_MAX 64
+#define XLOCK_END_MAX (~0ULL)
+
+enum xlock_cmd {
+	XLOCK_CMD_UNSPEC,
+	XLOCK_CMD_GET_STATUS,
+	XLOCK_CMD_SET_CONFIG,
+	XLOCK_CMD_GET_SHARES,
+	XLOCK_CMD_ADD_SHARE,
+	XLOCK_CMD_SET_SHARE,
+	XLOCK_CMD_DEL_SHARE,
+	XLOCK_CMD_GET_LOCKS,
+	XLOCK_CMD_BREAK,
+	XLOCK_CMD_CLEAR_CLIENT,
+	XLOCK_CMD_TEST_ADD,
+	XLOCK_CMD_TEST_DEL,
+	XLOCK_CMD_EVENT,
+	__XLOCK_CMD_MAX
+};
+
+#define XLOCK_CMD_MAX (__XLOCK_CMD_MAX - 1)
+
+enum xlock_attr {
+	XLOCK_A_UNSPEC,
+	XLOCK_A_VERSION,
+	XLOCK_A_GENERATION,
+	XLOCK_A_EDGES,
+	XLOCK_A_EDGE,
+	XLOCK_A_NAME,
+	XLOCK_A_EDGE_STATE,
+	XLOCK_A_REASON,
+	XLOCK_A_NR_ENTRIES,
+	XLOCK_A_NR_FILES,
+	XLOCK_A_NR_CLIENTS,
+	XLOCK_A_NR_NLM_LOCKS,
+	XLOCK_A_NR_SMB_LOCKS,
+	XLOCK_A_NR_LEASES,
+	XLOCK_A_NR_SHARE_MODES,
+	XLOCK_A_LIMIT_TOTAL,
+	XLOCK_A_LIMIT_FILE,
+	XLOCK_A_LIMIT_CLIENT,
+	XLOCK_A_LIMIT_HITS,
+	XLOCK_A_PERSIST,
+	XLOCK_A_TEST_API,
+	XLOCK_A_SHARE_ID,
+	XLOCK_A_PATH,
+	XLOCK_A_SHARE_FLAGS,
+	XLOCK_A_BREAK_TIMEOUT_MS,
+	XLOCK_A_GRACE_S,
+	XLOCK_A_ENTRY_ID,
+	XLOCK_A_PROTO,
+	XLOCK_A_KIND,
+	XLOCK_A_FLAGS,
+	XLOCK_A_DEV,
+	XLOCK_A_INO,
+	XLOCK_A_CLIENT,
+	XLOCK_A_CLIENT_ADDR,
+	XLOCK_A_AGE_MS,
+	XLOCK_A_MODE,
+	XLOCK_A_START,
+	XLOCK_A_END,
+	XLOCK_A_LEASE_STATE,
+	XLOCK_A_BREAK_TO,
+	XLOCK_A_SHARE_ACCESS,
+	XLOCK_A_SHARE_ALLOW,
+	XLOCK_A_NLM_SVID,
+	XLOCK_A_NLM_OH,
+	XLOCK_A_SMB_GUID,
+	XLOCK_A_SMB_LEASE_KEY,
+	XLOCK_A_SMB_FID,
+	XLOCK_A_EVENT,
+	XLOCK_A_REQ_CLIENT,
+	XLOCK_A_OUTCOME,
+	XLOCK_A_PAD,
+	__XLOCK_A_MAX
+};
+
+#define XLOCK_A_MAX (__XLOCK_A_MAX - 1)
+
+enum xlock_edge_state {
+	XLOCK_EDGE_ABSENT,
+	XLOCK_EDGE_ACTIVE,
+	XLOCK_EDGE_REFUSED,
+};
+
+enum xlock_proto {
+	XLOCK_PROTO_NLM = 1,
+	XLOCK_PROTO_SMB = 2,
+};
+
+enum xlock_kind {
+	XLOCK_KIND_LOCK = 1,
+	XLOCK_KIND_LEASE = 2,
+	XLOCK_KIND_SHARE = 3,
+};
+
+enum xlock_mode {
+	XLOCK_MODE_SHARED = 1,
+	XLOCK_MODE_EXCL = 2,
+};
+
+/* Lease state bits, the values SMB2 uses on the wire. */
+#define XLOCK_LEASE_R 0x01
+#define XLOCK_LEASE_H 0x02
+#define XLOCK_LEASE_W 0x04
+#define XLOCK_LEASE_ALL (XLOCK_LEASE_R | XLOCK_LEASE_H | XLOCK_LEASE_W)
+
+/* Share access and share-allow bits (FILE_SHARE_READ/WRITE/DELETE). */
+#define XLOCK_SHARE_READ 0x01
+#define XLOCK_SHARE_WRITE 0x02
+#define XLOCK_SHARE_DELETE 0x04
+#define XLOCK_SHARE_ALL (XLOCK_SHARE_READ | XLOCK_SHARE_WRITE | XLOCK_SHARE_DELETE)
+
+enum xlock_entry_flags {
+	XLOCK_ENTRY_F_PENDING = 1U << 0,
+	XLOCK_ENTRY_F_BREAKING = 1U << 1,
+	XLOCK_ENTRY_F_TEST = 1U << 2,
+	__XLOCK_ENTRY_F_ALL = XLOCK_ENTRY_F_PENDING | XLOCK_ENTRY_F_BREAKING |
+			      XLOCK_ENTRY_F_TEST
+};
+
+enum xlock_share_flags {
+	XLOCK_SHARE_F_ENABLED = 1U << 0,
+	__XLOCK_SHARE_F_ALL = XLOCK_SHARE_F_ENABLED
+};
+
+enum xlock_event {
+	XLOCK_EVENT_GRANT = 1,		/* an entry was added */
+	XLOCK_EVENT_RELEASE,		/* an entry was removed */
+	XLOCK_EVENT_CHANGE,		/* a lease changed state */
+	XLOCK_EVENT_BREAK,		/* a lease break was sent */
+	XLOCK_EVENT_BREAK_TIMEOUT,	/* a lease break was not acked in time */
+	XLOCK_EVENT_CONFLICT,		/* a cross-protocol conflict was decided */
+};
+
+/* XLOCK_A_OUTCOME of a conflict event. */
+enum xlock_outcome {
+	XLOCK_OUTCOME_GRANTED = 1,	/* after breaking the other side */
+	XLOCK_OUTCOME_REDUCED,		/* granted with a smaller lease */
+	XLOCK_OUTCOME_DENIED,
+	XLOCK_OUTCOME_BLOCKED,		/* queued, granted later */
+	XLOCK_OUTCOME_RETRY,		/* client told to retry */
+};
+
+#endif /* _UAPI_LINUX_XLOCK_H */

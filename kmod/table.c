@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Files and entries of the unified lock table.
+ *
+ * Files live in an rhashtable keyed by (device, inode) and are found under
+ * RCU. Each file's entries hang off it in one list under the file's own
+ * spinlock, so a conflict check costs what that file holds and nothing
+ * more. Every entry is also in an xarray by id, which gives admin commands
+ * and dumps a stable order and a cursor that survives between messages.
+ *
+ * Lifetime: an entry holds a reference on its file and on its client; a
+ * file is removed from the hash table when its last reference goes. Lookups
+ * only take references on files whose count has not reached zero.
+ */
+#include <linux/fs.h>
+#include <linux/jiffies.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+#include "netlink.h"
+#include "table.h"
+
+unsigned int xlock_limit_total = 1 << 20;
+unsigned int xlock_limit_file = 4096;
+unsigned int xlock_limit_client = 1 << 18;
+
+static struct kmem_cache *entry_cache;
+static struct rhashtable files;
+static DEFINE_XARRAY_ALLOC(entries);
+static u32 next_id;
+
+static atomic64_t generation;
+static atomic64_t nr_entries, nr_files, nr_kind[4], nr_nlm_locks, limit_hits;
+
+static const struct rhashtable_params file_params = {
+	.key_len = sizeof(struct xlock_fkey),
+	.key_offset = offsetof(struct xlock_file, key),
+	.head_offset = offsetof(struct xlock_file, node),
+	.automatic_shrinking = true,
+};
+
+u64 xlock_table_generation(void)
+{
+	return atomic64_read(&generation);
+}
+
+void xlock_table_stats(struct xlock_stats *st)
+{
+	st->entries = atomic64_read(&nr_entries);
+	st->files = atomic64_read(&nr_files);
+	st->nlm_locks = atomic64_read(&nr_nlm_locks);
+	st->smb_locks = atomic64_read(&nr_kind[XLOCK_KIND_LOCK]) - st->nlm_locks;
+	st->leases = atomic64_read(&nr_kind[XLOCK_KIND_LEASE]);
+	st->share_modes = atomic64_read(&nr_kind[XLOCK_KIND_SHARE]);
+	st->limit_hits = atomic64_read(&limit_hits);
+	st->generation = atomic64_read(&generation);
+	st->clients = xlock_clients_count();
+}
+
+static void file_free_rcu(struct rcu_head *rcu)
+{
+	kfree(container_of(rcu, struct xlock_file, rcu));
+}
+
+void xlock_file_put(struct xlock_file *f)
+{
+	might_sleep();
+	if (!refcount_dec_and_test(&f->ref))
+		return;
+	rhashtable_remove_fast(&files, &f->node, file_params);
+	atomic64_dec(&nr_files);
+	xlock_share_put(f->share);
+	path_put(&f->path);
+	call_rcu(&f->rcu, file_free_rcu);
+}
+
+struct xlock_file *xlock_file_lookup(const struct xlock_fkey *key)
+{
+	struct xlock_file *f;
+
+	rcu_read_lock();
+	f = rhashtable_lookup(&files, key, file_params);
+	if (f && !refcount_inc_not_zero(&f->ref))
+		f = NULL;
+	rcu_read_unlock();
+	return f;
+}
+
+static void fkey_of(const struct path *path, struct xlock_fkey *key)
+{
+	const struct inode *inode = d_inode(path->dentry);
+
+	memset(key, 0, sizeof(*key));
+	key->dev = inode->i_sb->s_dev;
+	key->ino = inode->i_ino;
+}
+
+/*
+ * The file for @path, with a reference; created (empty) if @create and it
+ * is not in the table. NULL if absent, ERR_PTR on failure.
+ */
+struct xlock_file *xlock_file_get(const struct path *path, bool create)
+{
+	struct xlock_file *f, *old;
+	struct xlock_fkey key;
+
+	fkey_of(path, &key);
+	for (;;) {
+		f = xlock_file_lookup(&key);
+		if (f || !create)
+			return f;
+		f = kzalloc(sizeof(*f), GFP_KERNEL);
+		if (!f)
+			return ERR_PTR(-ENOMEM);
+		f->key = key;
+		refcount_set(&f->ref, 1);
+		spin_lock_init(&f->lock);
+		f->share = xlock_share_of(path);
+		f->path = *path;
+		path_get(&f->path);
+		rcu_read_lock();
+		old = rhashtable_lookup_get_insert_fast(&files, &f->node, file_params);
+		rcu_read_unlock();
+		if (!old) {
+			atomic64_inc(&nr_files);
+			return f;
+		}
+		xlock_share_put(f->share);
+		path_put(&f->path);
+		kfree(f);
+		if (IS_ERR(old))
+			return ERR_CAST(old);
+		/* Lost a race, or met a file on its way out: look again. */
+		cond_resched();
+	}
+}
+
+static void holder_copy(const struct xlock_entry *e, struct xlock_holder *h)
+{
+	h->proto = e->r.proto;
+	h->kind = e->r.kind;
+	h->mode = e->r.mode;
+	h->state = e->r.state;
+	h->start = e->r.start;
+	h->end = e->r.end;
+	strscpy(h->client, e->client->display, sizeof(h->client));
+}
+
+/* Run the rules on @f's entries; @holder (if not NULL) gets a DENY's holder. */
+void xlock_file_decide(struct xlock_file *f, const struct xlock_rule_req *req,
+		       struct xlock_verdict *v, struct xlock_holder *holder)
+{
+	spin_lock(&f->lock);
+	xlock_rules_decide(req, f->head, v);
+	if (holder && v->kind == XLOCK_V_DENY)
+		holder_copy(container_of(v->holder, struct xlock_entry, r), holder);
+	v->holder = NULL;	/* not valid once the lock is dropped */
+	spin_unlock(&f->lock);
+}
+
+/*
+ * Events go out after the file lock is dropped, when the entry may already
+ * be gone: send a copy taken under the lock, its client pinned.
+ */
+static void event_copy(struct xlock_entry *dst, const struct xlock_entry *e)
+{
+	lockdep_assert_held(&e->file->lock);
+	*dst = *e;
+	refcount_inc(&dst->client->ref);
+}
+
+static void event_emit(u8 event, struct xlock_entry *copy)
+{
+	xlock_nl_entry_event(event, copy);
+	xlock_client_put(copy->client);
+}
+
+static atomic64_t *kind_counter(u8 kind)
+{
+	return &nr_kind[kind < ARRAY_SIZE(nr_kind) ? kind : 0];
+}
+
+static void count(const struct xlock_entry *e, int d)
+{
+	atomic64_add(d, &nr_entries);
+	atomic64_add(d, kind_counter(e->r.kind));
+	if (e->r.kind == XLOCK_KIND_LOCK && e->r.proto == XLOCK_PROTO_NLM)
+		atomic64_add(d, &nr_nlm_locks);
+	atomic64_add(d, &e->file->share->nr_entries);
+	atomic_add(d, &e->client->nr_entries);
+	atomic64_inc(&generation);
+}
+
+/*
+ * Add an entry to @f for @c. Limits are checked here, for the protocol
+ * edges and the test API alike: -ENOSPC with @why set when one is reached.
+ */
+int xlock_entry_add(struct xlock_file *f, struct xlock_client *c,
+		    const struct xlock_entry_init *init, u32 *id, const char **why)
+{
+	struct xlock_entry *e, ev;
+	int ret;
+
+	*why = NULL;
+	if (atomic64_read(&nr_entries) >= READ_ONCE(xlock_limit_total)) {
+		*why = "the table is full (limit_total)";
+		goto limit;
+	}
+	if (atomic_read(&c->nr_entries) >= READ_ONCE(xlock_limit_client)) {
+		*why = "this client holds too many entries (limit_client)";
+		goto limit;
+	}
+	e = kmem_cache_zalloc(entry_cache, GFP_KERNEL);
+	if (!e) {
+		*why = "out of memory";
+		return -ENOMEM;
+	}
+	e->r.proto = init->proto;
+	e->r.kind = init->kind;
+	e->r.mode = init->mode;
+	e->r.state = init->state;
+	e->r.start = init->start;
+	e->r.end = init->end;
+	e->r.brk_to = XLOCK_NO_BREAK;
+	e->r.pending = !!(init->flags & XLOCK_ENTRY_F_PENDING);
+	e->flags = init->flags;
+	e->owner = init->owner;
+	e->created = get_jiffies_64();
+	e->file = f;
+	e->client = c;
+
+	ret = xa_alloc_cyclic(&entries, &e->id, e, xa_limit_32b, &next_id, GFP_KERNEL);
+	if (ret < 0) {
+		*why = "out of entry ids";
+		goto err_free;
+	}
+	spin_lock(&f->lock);
+	if (f->nr >= READ_ONCE(xlock_limit_file)) {
+		spin_unlock(&f->lock);
+		xa_erase(&entries, e->id);
+		kmem_cache_free(entry_cache, e);
+		*why = "this file holds too many entries (limit_file)";
+		goto limit;
+	}
+	refcount_inc(&f->ref);
+	refcount_inc(&c->ref);
+	count(e, 1);
+	*id = e->id;
+	e->r.next = f->head;
+	f->head = &e->r;
+	f->nr++;
+	event_copy(&ev, e);
+	spin_unlock(&f->lock);
+	event_emit(XLOCK_EVENT_GRANT, &ev);
+	return 0;
+
+err_free:
+	kmem_cache_free(entry_cache, e);
+	return ret;
+limit:
+	atomic64_inc(&limit_hits);
+	return -ENOSPC;
+}
+
+/* Set under the file lock once an entry is off its file (see del_id). */
+#define ENTRY_DEAD 0x80
+
+static void unlink_locked(struct xlock_file *f, struct xlock_entry *e)
+{
+	struct xlock_rule_entry **pp;
+
+	lockdep_assert_held(&f->lock);
+	for (pp = &f->head; *pp; pp = &(*pp)->next) {
+		if (*pp == &e->r) {
+			*pp = e->r.next;
+			f->nr--;
+			e->flags |= ENTRY_DEAD;
+			return;
+		}
+	}
+	WARN_ONCE(1, "xlock: entry %u not on its file\n", e->id);
+}
+
+/* Final teardown of an entry already unlinked from its file. */
+static void entry_release(struct xlock_entry *e)
+{
+	struct xlock_file *f = e->file;
+	struct xlock_client *c = e->client;
+
+	xa_erase(&entries, e->id);
+	count(e, -1);
+	xlock_nl_entry_event(XLOCK_EVENT_RELEASE, e);
+	kmem_cache_free(entry_cache, e);
+	xlock_client_put(c);
+	xlock_file_put(f);
+}
+
+void xlock_entry_del(struct xlock_entry *e)
+{
+	spin_lock(&e->file->lock);
+	unlink_locked(e->file, e);
+	spin_unlock(&e->file->lock);
+	entry_release(e);
+}
+
+/* Lease @id on @f now holds @state (an ack, or an admin change of a test entry). */
+int xlock_lease_set_state(struct xlock_file *f, u32 id, u8 state)
+{
+	struct xlock_rule_entry *r;
+	struct xlock_entry *e, ev;
+
+	spin_lock(&f->lock);
+	for (r = f->head; r; r = r->next) {
+		e = container_of(r, struct xlock_entry, r);
+		if (e->id != id)
+			continue;
+		e->r.state = state;
+		e->r.brk_to = XLOCK_NO_BREAK;
+		atomic64_inc(&generation);
+		event_copy(&ev, e);
+		spin_unlock(&f->lock);
+		event_emit(XLOCK_EVENT_CHANGE, &ev);
+		return 0;
+	}
+	spin_unlock(&f->lock);
+	return -ENOENT;
+}
+
+static bool matches(const struct xlock_entry *e, const struct xlock_match *m)
+{
+	return (!m->client || e->client == m->client) &&
+	       (!m->proto || e->r.proto == m->proto) &&
+	       (!m->kind || e->r.kind == m->kind) &&
+	       (!m->flags || (e->flags & m->flags));
+}
+
+/* Remove the entry with id @id if it has all of @need_flags. */
+int xlock_entry_del_id(u32 id, u8 need_flags)
+{
+	struct xlock_entry *e;
+	struct xlock_file *f;
+
+	xa_lock(&entries);
+	e = xa_load(&entries, id);
+	if (!e) {
+		xa_unlock(&entries);
+		return -ENOENT;
+	}
+	if ((e->flags & need_flags) != need_flags) {
+		xa_unlock(&entries);
+		return -EPERM;
+	}
+	f = e->file;
+	refcount_inc(&f->ref);
+	xa_unlock(&entries);
+
+	/*
+	 * Still on its file once we hold the file lock? Then it is ours. The
+	 * xarray lock keeps @e from being freed while we look at it.
+	 */
+	spin_lock(&f->lock);
+	xa_lock(&entries);
+	if (xa_load(&entries, id) != e || (e->flags & ENTRY_DEAD)) {
+		xa_unlock(&entries);
+		spin_unlock(&f->lock);
+		xlock_file_put(f);
+		return -ENOENT;
+	}
+	xa_unlock(&entries);
+	unlink_locked(f, e);
+	spin_unlock(&f->lock);
+	entry_release(e);
+	xlock_file_put(f);
+	return 0;
+}
+
+unsigned int xlock_file_del_matching(struct xlock_file *f, const struct xlock_match *m)
+{
+	struct xlock_rule_entry **pp, *gone = NULL;
+	unsigned int n = 0;
+
+	spin_lock(&f->lock);
+	pp = &f->head;
+	while (*pp) {
+		struct xlock_entry *e = container_of(*pp, struct xlock_entry, r);
+
+		if (!matches(e, m)) {
+			pp = &(*pp)->next;
+			continue;
+		}
+		*pp = e->r.next;
+		f->nr--;
+		e->flags |= ENTRY_DEAD;
+		e->r.next = gone;
+		gone = &e->r;
+		n++;
+	}
+	spin_unlock(&f->lock);
+	while (gone) {
+		struct xlock_entry *e = container_of(gone, struct xlock_entry, r);
+
+		gone = gone->next;
+		entry_release(e);
+	}
+	return n;
+}
+
+/* Remove matching entries from every file (admin clear, client gone). */
+unsigned int xlock_table_del_matching(const struct xlock_match *m)
+{
+	struct xlock_entry_snap snap;
+	unsigned int n = 0;
+	u32 id = 0;
+
+	while (!xlock_entry_snapshot(&id, &snap)) {
+		if (matches(&snap.e, m))
+			n += xlock_file_del_matching(snap.e.file, m);
+		xlock_entry_snapshot_put(&snap);
+		if (++id == 0)
+			break;
+		cond_resched();
+	}
+	return n;
+}
+
+/*
+ * Copy the entry with the smallest id >= *@id and pin its file and client
+ * (the copy's pointers stay valid until xlock_entry_snapshot_put()).
+ */
+int xlock_entry_snapshot(u32 *id, struct xlock_entry_snap *snap)
+{
+	unsigned long index = *id;
+	struct xlock_entry *e;
+
+	xa_lock(&entries);
+	e = xa_find(&entries, &index, U32_MAX, XA_PRESENT);
+	if (!e) {
+		xa_unlock(&entries);
+		return -ENOENT;
+	}
+	snap->e = *e;
+	snap->id = index;
+	refcount_inc(&e->file->ref);
+	refcount_inc(&e->client->ref);
+	xa_unlock(&entries);
+	*id = index;
+	return 0;
+}
+
+void xlock_entry_snapshot_put(struct xlock_entry_snap *snap)
+{
+	xlock_client_put(snap->e.client);
+	xlock_file_put(snap->e.file);
+}
+
+int xlock_table_init(void)
+{
+	int ret;
+
+	entry_cache = KMEM_CACHE(xlock_entry, 0);
+	if (!entry_cache)
+		return -ENOMEM;
+	ret = rhashtable_init(&files, &file_params);
+	if (ret)
+		goto err_cache;
+	ret = xlock_clients_init();
+	if (ret)
+		goto err_files;
+	return 0;
+
+err_files:
+	rhashtable_destroy(&files);
+err_cache:
+	kmem_cache_destroy(entry_cache);
+	return ret;
+}
+
+void xlock_table_exit(void)
+{
+	struct xlock_match all = {};
+
+	xlock_table_del_matching(&all);
+	WARN_ON(!xa_empty(&entries));
+	xa_destroy(&entries);
+	xlock_clients_exit();
+	rhashtable_destroy(&files);
+	rcu_barrier();
+	kmem_cache_destroy(entry_cache);
+}
