@@ -22,10 +22,10 @@ BTF_MODULES := lockd nfsd ksmbd
 HOSTCC ?= gcc
 VERSION := $(shell sed -n 's/^MODULE_VERSION("\(.*\)");/\1/p' kmod/main.c)
 
-.PHONY: all module userspace host-tests check check-host check-guest demo \
+.PHONY: all module userspace selftests host-tests check check-host check-guest demo \
 	deps style sparse dkms-install dkms-build dkms-remove clean FORCE
 
-all: module userspace
+all: module userspace selftests
 
 $(BUILD)/btfgen: scripts/btfgen.c scripts/btfgen.h
 	@mkdir -p $(BUILD)
@@ -49,14 +49,36 @@ module: $(GEN)
 userspace:
 	$(MAKE) -C userspace
 
-HOST_TESTS := $(BUILD)/tests/btfgen_test
+HOST_TESTS := $(BUILD)/tests/btfgen_test $(BUILD)/tests/rules_test
 HOST_CFLAGS := -O2 -g -Wall -Wextra -Werror
 
 $(BUILD)/tests/btfgen_test: tests/host/btfgen_test.c scripts/btfgen.c scripts/btfgen.h tests/host/tap.h
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) -Wno-unused-function -o $@ $<
 
+$(BUILD)/tests/rules_test: tests/host/rules_test.c kmod/rules.c kmod/rules.h tests/host/tap.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/host/rules_test.c kmod/rules.c
+
 host-tests: $(HOST_TESTS)
+
+# The kselftest harness comes from Debian's linux-source-6.12 at build time.
+KSFT_DIR := $(BUILD)/ksrc/tools/testing/selftests
+$(KSFT_DIR)/kselftest_harness.h:
+	@test -n "$(KSRC_TAR)" || { echo "linux-source-6.12 not installed: make deps"; exit 1; }
+	@mkdir -p $(BUILD)/ksrc
+	tar -xJf $(KSRC_TAR) -C $(BUILD)/ksrc --strip-components=1 \
+		linux-source-6.12/tools/testing/selftests/kselftest_harness.h \
+		linux-source-6.12/tools/testing/selftests/kselftest.h
+	@touch $@
+
+$(BUILD)/selftests/xlock_nl_test: selftests/xlock_nl_test.c selftests/nl.h \
+		include/uapi/linux/xlock.h $(KSFT_DIR)/kselftest_harness.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -isystem $(KSFT_DIR) \
+		-o $@ selftests/xlock_nl_test.c
+
+selftests: $(BUILD)/selftests/xlock_nl_test
 
 # The README's test command: installs what is missing, builds, runs all.
 check:

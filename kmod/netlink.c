@@ -23,8 +23,6 @@ static const struct netlink_range_validation limit_total_range = { .min = 1, .ma
 static const struct netlink_range_validation limit_file_range = { .min = 1, .max = 1 << 20 };
 static const struct netlink_range_validation timeout_range = { .min = 100, .max = 3600000 };
 
-static const struct nla_policy no_attrs[1] = {};
-
 static const struct nla_policy config_policy[XLOCK_A_MAX + 1] = {
 	[XLOCK_A_LIMIT_TOTAL] = NLA_POLICY_FULL_RANGE(NLA_U32, &limit_total_range),
 	[XLOCK_A_LIMIT_FILE] = NLA_POLICY_FULL_RANGE(NLA_U32, &limit_file_range),
@@ -83,6 +81,32 @@ static const struct nla_policy entry_id_policy[XLOCK_A_MAX + 1] = {
 };
 
 /* --- replies ------------------------------------------------------------ */
+
+static const char *const attr_names[XLOCK_A_MAX + 1] = {
+	[XLOCK_A_PATH] = "path",
+	[XLOCK_A_SHARE_ID] = "share id",
+	[XLOCK_A_ENTRY_ID] = "entry id",
+	[XLOCK_A_CLIENT] = "client",
+	[XLOCK_A_PROTO] = "protocol",
+	[XLOCK_A_KIND] = "kind",
+	[XLOCK_A_MODE] = "mode",
+	[XLOCK_A_START] = "start",
+	[XLOCK_A_END] = "end",
+	[XLOCK_A_LEASE_STATE] = "lease state",
+	[XLOCK_A_SHARE_ACCESS] = "share access",
+	[XLOCK_A_SHARE_ALLOW] = "share allow",
+};
+
+/* A required attribute is absent: say which, by type and by name. */
+static bool missing(struct genl_info *info, int type)
+{
+	if (info->attrs[type])
+		return false;
+	NL_SET_ERR_ATTR_MISS(info->extack, NULL, type);
+	NL_SET_ERR_MSG_FMT(info->extack, "missing attribute: %s",
+			   attr_names[type] ?: "?");
+	return true;
+}
 
 /* An error message made at run time (at most 79 characters), @attr may be NULL. */
 static void set_err(struct netlink_ext_ack *extack, const struct nlattr *attr, const char *msg)
@@ -246,7 +270,7 @@ static int share_add_doit(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, XLOCK_A_PATH))
+	if (missing(info, XLOCK_A_PATH))
 		return -EINVAL;
 	if (((char *)nla_data(a[XLOCK_A_PATH]))[0] != '/') {
 		NL_SET_ERR_MSG_ATTR(info->extack, a[XLOCK_A_PATH], "share path must be absolute");
@@ -297,7 +321,7 @@ static int share_set_doit(struct sk_buff *skb, struct genl_info *info)
 	const char *why;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, XLOCK_A_SHARE_ID))
+	if (missing(info, XLOCK_A_SHARE_ID))
 		return -EINVAL;
 	if (a[XLOCK_A_PATH] || a[XLOCK_A_NAME]) {
 		NL_SET_ERR_MSG(info->extack, "a share's path and name cannot change");
@@ -317,7 +341,7 @@ static int share_del_doit(struct sk_buff *skb, struct genl_info *info)
 	const char *why;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, XLOCK_A_SHARE_ID))
+	if (missing(info, XLOCK_A_SHARE_ID))
 		return -EINVAL;
 	ret = xlock_share_del(nla_get_u32(info->attrs[XLOCK_A_SHARE_ID]), &why);
 	if (ret)
@@ -496,7 +520,7 @@ static int break_doit(struct sk_buff *skb, struct genl_info *info)
 	u8 to = 0;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, XLOCK_A_ENTRY_ID))
+	if (missing(info, XLOCK_A_ENTRY_ID))
 		return -EINVAL;
 	if (a[XLOCK_A_LEASE_STATE])
 		to = nla_get_u8(a[XLOCK_A_LEASE_STATE]);
@@ -544,7 +568,7 @@ static int clear_client_doit(struct sk_buff *skb, struct genl_info *info)
 	struct xlock_client *c;
 	unsigned int n;
 
-	if (GENL_REQ_ATTR_CHECK(info, XLOCK_A_CLIENT))
+	if (missing(info, XLOCK_A_CLIENT))
 		return -EINVAL;
 	c = xlock_client_find(nla_data(info->attrs[XLOCK_A_CLIENT]));
 	if (!c) {
@@ -573,9 +597,9 @@ static int test_init(struct genl_info *info, struct xlock_entry_init *init)
 	}
 	switch (init->kind) {
 	case XLOCK_KIND_LOCK:
-		if (GENL_REQ_ATTR_CHECK(info, XLOCK_A_MODE) ||
-		    GENL_REQ_ATTR_CHECK(info, XLOCK_A_START) ||
-		    GENL_REQ_ATTR_CHECK(info, XLOCK_A_END))
+		if (missing(info, XLOCK_A_MODE) ||
+		    missing(info, XLOCK_A_START) ||
+		    missing(info, XLOCK_A_END))
 			return -EINVAL;
 		init->mode = nla_get_u8(a[XLOCK_A_MODE]);
 		init->start = nla_get_u64(a[XLOCK_A_START]);
@@ -587,7 +611,7 @@ static int test_init(struct genl_info *info, struct xlock_entry_init *init)
 		}
 		break;
 	case XLOCK_KIND_LEASE:
-		if (GENL_REQ_ATTR_CHECK(info, XLOCK_A_LEASE_STATE))
+		if (missing(info, XLOCK_A_LEASE_STATE))
 			return -EINVAL;
 		init->state = nla_get_u8(a[XLOCK_A_LEASE_STATE]);
 		if (init->state && !(init->state & XLOCK_LEASE_R)) {
@@ -599,8 +623,8 @@ static int test_init(struct genl_info *info, struct xlock_entry_init *init)
 		init->end = XLOCK_END_MAX;
 		break;
 	default:
-		if (GENL_REQ_ATTR_CHECK(info, XLOCK_A_SHARE_ACCESS) ||
-		    GENL_REQ_ATTR_CHECK(info, XLOCK_A_SHARE_ALLOW))
+		if (missing(info, XLOCK_A_SHARE_ACCESS) ||
+		    missing(info, XLOCK_A_SHARE_ALLOW))
 			return -EINVAL;
 		init->mode = nla_get_u8(a[XLOCK_A_SHARE_ACCESS]);
 		init->state = nla_get_u8(a[XLOCK_A_SHARE_ALLOW]);
@@ -634,10 +658,10 @@ static int test_add_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "test entries need the module parameter test_api=1");
 		return -EOPNOTSUPP;
 	}
-	if (GENL_REQ_ATTR_CHECK(info, XLOCK_A_PATH) ||
-	    GENL_REQ_ATTR_CHECK(info, XLOCK_A_PROTO) ||
-	    GENL_REQ_ATTR_CHECK(info, XLOCK_A_KIND) ||
-	    GENL_REQ_ATTR_CHECK(info, XLOCK_A_CLIENT))
+	if (missing(info, XLOCK_A_PATH) ||
+	    missing(info, XLOCK_A_PROTO) ||
+	    missing(info, XLOCK_A_KIND) ||
+	    missing(info, XLOCK_A_CLIENT))
 		return -EINVAL;
 	ret = test_init(info, &init);
 	if (ret)
@@ -692,7 +716,7 @@ static int test_del_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "test entries need the module parameter test_api=1");
 		return -EOPNOTSUPP;
 	}
-	if (GENL_REQ_ATTR_CHECK(info, XLOCK_A_ENTRY_ID))
+	if (missing(info, XLOCK_A_ENTRY_ID))
 		return -EINVAL;
 	ret = xlock_entry_del_id(nla_get_u64(info->attrs[XLOCK_A_ENTRY_ID]), XLOCK_ENTRY_F_TEST);
 	if (ret == -ENOENT)
@@ -730,8 +754,6 @@ static const struct genl_ops xlock_ops[] = {
 	{
 		.cmd = XLOCK_CMD_GET_STATUS,
 		.doit = status_doit,
-		.policy = no_attrs,
-		.maxattr = 0,
 	},
 	{
 		.cmd = XLOCK_CMD_SET_CONFIG,
@@ -743,8 +765,6 @@ static const struct genl_ops xlock_ops[] = {
 	{
 		.cmd = XLOCK_CMD_GET_SHARES,
 		.dumpit = shares_dumpit,
-		.policy = no_attrs,
-		.maxattr = 0,
 	},
 	{
 		.cmd = XLOCK_CMD_ADD_SHARE,
@@ -818,7 +838,10 @@ static struct genl_family xlock_family __ro_after_init = {
 	.n_ops = ARRAY_SIZE(xlock_ops),
 	.mcgrps = xlock_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(xlock_mcgrps),
-	.maxattr = XLOCK_A_MAX,
+	/*
+	 * No family-wide policy or maxattr: a command without a policy of
+	 * its own then gets genetlink's reject-all policy.
+	 */
 };
 
 int __init xlock_genl_init(void)
