@@ -103,7 +103,7 @@ static bool missing(struct genl_info *info, int type)
 	if (info->attrs[type])
 		return false;
 	NL_SET_ERR_ATTR_MISS(info->extack, NULL, type);
-	NL_SET_ERR_MSG_FMT(info->extack, "missing attribute: %s",
+	NL_SET_ERR_MSG_FMT(info->extack, "attribute required: %s",
 			   attr_names[type] ?: "?");
 	return true;
 }
