@@ -22,7 +22,7 @@ BTF_MODULES := lockd nfsd ksmbd
 HOSTCC ?= gcc
 VERSION := $(shell sed -n 's/^MODULE_VERSION("\(.*\)");/\1/p' kmod/main.c)
 
-.PHONY: all module userspace selftests host-tests check check-host check-guest demo \
+.PHONY: all module userspace selftests host-tests bench check check-host check-guest demo \
 	deps style sparse dkms-install dkms-build dkms-remove clean FORCE
 
 all: module userspace selftests
@@ -91,6 +91,10 @@ demo:
 	./scripts/deps.sh
 	$(MAKE) all
 	./e2e/run.sh -v demo
+
+# Benchmarks: writes bench/RESULTS.md (not part of make check).
+bench: all
+	./bench/run.sh
 
 check-host: all host-tests
 	./tests/run.sh --host

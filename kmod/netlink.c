@@ -12,8 +12,8 @@
 #include "netlink.h"
 #include "table.h"
 
-static bool test_api;
-module_param(test_api, bool, 0444);
+bool xlock_test_api;
+module_param_named(test_api, xlock_test_api, bool, 0444);
 MODULE_PARM_DESC(test_api, "Enable XLOCK_CMD_TEST_ADD/DEL (selftests only)");
 
 static struct genl_family xlock_family;
@@ -173,7 +173,7 @@ static int status_doit(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, XLOCK_A_LIMIT_CLIENT, READ_ONCE(xlock_limit_client)) ||
 	    nla_put_u64_64bit(msg, XLOCK_A_LIMIT_HITS, st.limit_hits, XLOCK_A_PAD) ||
 	    nla_put_u8(msg, XLOCK_A_PERSIST, 0) ||
-	    nla_put_u8(msg, XLOCK_A_TEST_API, test_api))
+	    nla_put_u8(msg, XLOCK_A_TEST_API, xlock_test_api))
 		goto nospc;
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
@@ -654,7 +654,7 @@ static int test_add_doit(struct sk_buff *skb, struct genl_info *info)
 	u32 id;
 	int ret;
 
-	if (!test_api) {
+	if (!xlock_test_api) {
 		NL_SET_ERR_MSG(info->extack, "test entries need the module parameter test_api=1");
 		return -EOPNOTSUPP;
 	}
@@ -712,7 +712,7 @@ static int test_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	int ret;
 
-	if (!test_api) {
+	if (!xlock_test_api) {
 		NL_SET_ERR_MSG(info->extack, "test entries need the module parameter test_api=1");
 		return -EOPNOTSUPP;
 	}

@@ -6,6 +6,8 @@
 
 struct xlock_entry;
 
+extern bool xlock_test_api;
+
 int xlock_genl_init(void);
 void xlock_genl_exit(void);
 void xlock_nl_entry_event(u8 event, const struct xlock_entry *e);

@@ -66,12 +66,16 @@ static int depth(const struct dentry *d)
 	return n;
 }
 
-/* The share @path belongs to, with a reference. */
+/* The share @path (NULL: a file with no path) belongs to, with a reference. */
 struct xlock_share *xlock_share_of(const struct path *path)
 {
 	struct xlock_share *s, *best = default_share;
 	int best_depth = -1;
 
+	if (!path) {
+		refcount_inc(&best->ref);
+		return best;
+	}
 	rcu_read_lock();
 	list_for_each_entry_rcu(s, &shares, node) {
 		int d;

@@ -71,7 +71,8 @@ void xlock_file_put(struct xlock_file *f)
 	rhashtable_remove_fast(&files, &f->node, file_params);
 	atomic64_dec(&nr_files);
 	xlock_share_put(f->share);
-	path_put(&f->path);
+	if (f->path.dentry)
+		path_put(&f->path);
 	call_rcu(&f->rcu, file_free_rcu);
 }
 
@@ -97,28 +98,30 @@ static void fkey_of(const struct path *path, struct xlock_fkey *key)
 }
 
 /*
- * The file for @path, with a reference; created (empty) if @create and it
- * is not in the table. NULL if absent, ERR_PTR on failure.
+ * The file with @key, with a reference; created (empty) if @create and it
+ * is not in the table, remembering @path (may be NULL) for display and
+ * share membership. NULL if absent, ERR_PTR on failure.
  */
-struct xlock_file *xlock_file_get(const struct path *path, bool create)
+struct xlock_file *xlock_file_get_key(const struct xlock_fkey *key, const struct path *path,
+				      bool create)
 {
 	struct xlock_file *f, *old;
-	struct xlock_fkey key;
 
-	fkey_of(path, &key);
 	for (;;) {
-		f = xlock_file_lookup(&key);
+		f = xlock_file_lookup(key);
 		if (f || !create)
 			return f;
 		f = kzalloc(sizeof(*f), GFP_KERNEL);
 		if (!f)
 			return ERR_PTR(-ENOMEM);
-		f->key = key;
+		f->key = *key;
 		refcount_set(&f->ref, 1);
 		spin_lock_init(&f->lock);
 		f->share = xlock_share_of(path);
-		f->path = *path;
-		path_get(&f->path);
+		if (path) {
+			f->path = *path;
+			path_get(&f->path);
+		}
 		rcu_read_lock();
 		old = rhashtable_lookup_get_insert_fast(&files, &f->node, file_params);
 		rcu_read_unlock();
@@ -127,13 +130,22 @@ struct xlock_file *xlock_file_get(const struct path *path, bool create)
 			return f;
 		}
 		xlock_share_put(f->share);
-		path_put(&f->path);
+		if (f->path.dentry)
+			path_put(&f->path);
 		kfree(f);
 		if (IS_ERR(old))
 			return ERR_CAST(old);
 		/* Lost a race, or met a file on its way out: look again. */
 		cond_resched();
 	}
+}
+
+struct xlock_file *xlock_file_get(const struct path *path, bool create)
+{
+	struct xlock_fkey key;
+
+	fkey_of(path, &key);
+	return xlock_file_get_key(&key, path, create);
 }
 
 static void holder_copy(const struct xlock_entry *e, struct xlock_holder *h)

@@ -109,6 +109,8 @@ void xlock_table_stats(struct xlock_stats *st);
 u64 xlock_table_generation(void);
 
 struct xlock_file *xlock_file_get(const struct path *path, bool create);
+struct xlock_file *xlock_file_get_key(const struct xlock_fkey *key, const struct path *path,
+				      bool create);
 struct xlock_file *xlock_file_lookup(const struct xlock_fkey *key);
 void xlock_file_put(struct xlock_file *f);
 void xlock_file_decide(struct xlock_file *f, const struct xlock_rule_req *req,

@@ -57,7 +57,8 @@ fi
 if [ -n "$GUEST" ]; then
 	echo "== guest tests ($(e2e/kver.sh))"
 	if [ $# -eq 0 ]; then
-		set -- $(ls e2e/scenarios/ | sed -n 's/\.sh$//p')
+		# bench-* scenarios are benchmarks (bench/run.sh), not tests.
+		set -- $(ls e2e/scenarios/ | sed -n 's/\.sh$//p' | grep -v '^bench-')
 	fi
 	out=$(e2e/run.sh "$@" 2>&1)
 	echo "$out"
