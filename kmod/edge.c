@@ -14,6 +14,8 @@
 #include <linux/slab.h>
 
 #include "edge.h"
+#include "nlm.h"
+#include "smb.h"
 
 static struct xlock_edge *const edges[] = {
 	&xlock_edge_lockd,
@@ -43,6 +45,39 @@ const struct xlock_edge *xlock_edge_at(unsigned int i)
 bool xlock_edge_active(const struct xlock_edge *e)
 {
 	return READ_ONCE(e->state) == XLOCK_EDGE_ACTIVE;
+}
+
+/*
+ * Pin @e's module for work done outside its hooks (a lease break on our
+ * workqueue). Edges drain such work before they detach, so ->mod is valid
+ * here; a module on its way out refuses the reference.
+ */
+bool xlock_edge_get(struct xlock_edge *e)
+{
+	return xlock_edge_active(e) && try_module_get(e->mod);
+}
+
+void xlock_edge_put(struct xlock_edge *e)
+{
+	module_put(e->mod);
+}
+
+/* Per-edge set-up once hooked, and tear-down before unhooking. */
+static int edge_attached(struct xlock_edge *e)
+{
+	if (e == &xlock_edge_ksmbd)
+		xlock_ksmbd_attached();
+	else if (e == &xlock_edge_lockd)
+		return xlock_lockd_attached();
+	return 0;
+}
+
+static void edge_detaching(struct xlock_edge *e)
+{
+	if (e == &xlock_edge_ksmbd)
+		xlock_ksmbd_detaching();
+	else if (e == &xlock_edge_lockd)
+		xlock_lockd_detaching();
 }
 
 /* CRC32 of the live module's BTF, as /sys/kernel/btf/<module> shows it. */
@@ -108,7 +143,7 @@ static int btf_check(struct xlock_edge *e)
 	return 0;
 }
 
-static void edge_attach(struct xlock_edge *e)
+static void edge_attach(struct xlock_edge *e, struct module *mod)
 {
 	int ret;
 
@@ -127,7 +162,14 @@ static void edge_attach(struct xlock_edge *e)
 	ret = xlock_hookset_attach(&e->hs, e->reason, sizeof(e->reason));
 	if (ret)
 		goto refuse;
+	e->mod = mod;
 	WRITE_ONCE(e->state, XLOCK_EDGE_ACTIVE);
+	ret = edge_attached(e);
+	if (ret) {
+		WRITE_ONCE(e->state, XLOCK_EDGE_REFUSED);
+		xlock_hookset_detach(&e->hs);
+		goto refuse;
+	}
 	pr_info("edge %s active (%u hooks)\n", e->module, e->hs.nr_hooks);
 	return;
 
@@ -141,6 +183,7 @@ static void edge_detach(struct xlock_edge *e, const char *why)
 	lockdep_assert_held(&edge_lock);
 	if (e->state == XLOCK_EDGE_ACTIVE) {
 		WRITE_ONCE(e->state, XLOCK_EDGE_ABSENT);
+		edge_detaching(e);
 		xlock_hookset_detach(&e->hs);
 		pr_info("edge %s detached (%s)\n", e->module, why);
 	}
@@ -167,7 +210,7 @@ static int edge_module_notify(struct notifier_block *nb, unsigned long action,
 		return NOTIFY_DONE;
 	mutex_lock(&edge_lock);
 	if (action == MODULE_STATE_LIVE)
-		edge_attach(e);
+		edge_attach(e, data);
 	else if (action == MODULE_STATE_GOING)
 		edge_detach(e, "module unloaded");
 	mutex_unlock(&edge_lock);
@@ -193,7 +236,7 @@ static void edge_scan(struct xlock_edge *e)
 		return;
 	mutex_lock(&edge_lock);
 	if (mod->state != MODULE_STATE_GOING)
-		edge_attach(e);
+		edge_attach(e, mod);
 	mutex_unlock(&edge_lock);
 	module_put(mod);
 }

@@ -21,6 +21,7 @@ struct xlock_edge {
 	const char *btf_err;	/* build-time refusal, NULL if none */
 
 	enum xlock_edge_state state;
+	struct module *mod;		/* while active (detached before it goes) */
 	char reason[192];
 };
 
@@ -31,6 +32,8 @@ extern struct xlock_edge xlock_edge_ksmbd;
 int xlock_edges_init(void);
 void xlock_edges_exit(void);
 bool xlock_edge_active(const struct xlock_edge *e);
+bool xlock_edge_get(struct xlock_edge *e);
+void xlock_edge_put(struct xlock_edge *e);
 unsigned int xlock_edges_count(void);
 const struct xlock_edge *xlock_edge_at(unsigned int i);
 

@@ -1,19 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The ksmbd edge: oplock/lease grants, lease break acks, closes and SMB2
- * LOCK requests as ksmbd serves them. ksmbd's structures are private and
- * only passed through here.
+ * The ksmbd edge. What SMB clients hold goes into the table as they get
+ * it: leases and oplocks when ksmbd grants them (after C1/C3 cut the
+ * request down to what NLM locks allow), share modes when an open is
+ * checked (refused with STATUS_SHARING_VIOLATION when NLM locks conflict,
+ * C13), byte-range locks after each SMB2 LOCK, and all of it gone at close.
+ * ksmbd's structures are private: see ksmbd_obj.h.
  */
+#include <linux/fs.h>
 #include <linux/module.h>
+#include <linux/slab.h>
 
+#include "arbiter.h"
 #include "edge.h"
 #include "generated/btf.h"
+#include "ksmbd_obj.h"
+#include "nlm.h"
+#include "smb.h"
+#include "table.h"
+#include "vfs_sync.h"
 
-struct ksmbd_work;
-struct ksmbd_file;
-struct lease_ctx_info;
+enum { H_GRANT, H_LOCK, H_CLOSE, H_BREAK_ACK, H_SHARE };
 
-enum { H_GRANT, H_LOCK, H_CLOSE, H_BREAK_ACK };
+/* SMB2 header and the file ids of an SMB2 LOCK request (MS-SMB2 2.2.26). */
+#define SMB2_HDR_LEN		64
+#define SMB2_LOCK_PERSISTENT	(SMB2_HDR_LEN + 8)
+#define SMB2_LOCK_VOLATILE	(SMB2_HDR_LEN + 16)
+#define RFC1002_LEN		4
 
 static XLOCK_STUB int call_smb_grant_oplock(struct ksmbd_work *work, int req_op_level,
 					    u64 pid, struct ksmbd_file *fp, __u16 tid,
@@ -40,35 +53,227 @@ static XLOCK_STUB int call_smb2_oplock_break(struct ksmbd_work *work)
 	return -EIO;
 }
 
+static XLOCK_STUB int call_check_shared_mode(struct file *filp, struct ksmbd_file *fp)
+{
+	xlock_call_unreachable(__func__);
+	return -EIO;
+}
+
+static XLOCK_STUB struct ksmbd_file *call_lookup_fd_slow(struct ksmbd_work *work, u64 id,
+							 u64 pid)
+{
+	xlock_call_unreachable(__func__);
+	return NULL;
+}
+
+static XLOCK_STUB void call_fd_put(struct ksmbd_work *work, struct ksmbd_file *fp)
+{
+	xlock_call_unreachable(__func__);
+}
+
 static struct xlock_hook ksmbd_hooks[];
 #define HS (&xlock_edge_ksmbd.hs)
 
+static bool is_regular(struct file *filp)
+{
+	return filp && S_ISREG(file_inode(filp)->i_mode);
+}
+
+/* The client behind a ksmbd connection: its GUID, shown by its address. */
+static struct xlock_client *smb_client(struct ksmbd_conn *conn)
+{
+	char id[XLOCK_NAME_MAX - 1], addr[48];
+
+	snprintf(id, sizeof(id), "%16phN", ks_conn_guid(conn));
+	snprintf(addr, sizeof(addr), "%pISc", ks_conn_addr(conn));
+	return xlock_client_get(XLOCK_PROTO_SMB, id, addr, ks_conn_guid(conn));
+}
+
+static struct xlock_file *smb_file(struct file *filp, bool create)
+{
+	struct xlock_file *f = xlock_file_get(&filp->f_path, create);
+
+	if (IS_ERR_OR_NULL(f))
+		return NULL;
+	xlock_file_set_smb_dentry(f, filp->f_path.dentry);
+	return f;
+}
+
+static int oplock_of_state(u8 state)
+{
+	switch (xlock_rules_state_oplock(state)) {
+	case XLOCK_OPLOCK_BATCH:
+		return KS_OPLOCK_BATCH;
+	case XLOCK_OPLOCK_EXCL:
+		return KS_OPLOCK_EXCL;
+	case XLOCK_OPLOCK_II:
+		return KS_OPLOCK_II;
+	}
+	return KS_OPLOCK_NONE;
+}
+
+static void record(struct xlock_file *f, struct ksmbd_file *fp, u8 kind, u8 mode, u8 state,
+		   const u8 *lease_key)
+{
+	struct xlock_entry_init init = {
+		.proto = XLOCK_PROTO_SMB, .kind = kind, .mode = mode, .state = state,
+		.end = XLOCK_END_MAX,
+	};
+	struct xlock_client *c = smb_client(ks_fp_conn(fp));
+	const char *why;
+	u32 id;
+
+	if (IS_ERR(c))
+		return;
+	init.owner.smb.fp = (u64)(unsigned long)fp;
+	if (lease_key)
+		memcpy(init.owner.smb.lease_key, lease_key, sizeof(init.owner.smb.lease_key));
+	if (xlock_entry_add(f, c, &init, &id, &why))
+		pr_info_ratelimited("SMB %s not recorded: %s\n",
+				    kind == XLOCK_KIND_LEASE ? "lease" : "share mode", why);
+	xlock_client_put(c);
+}
+
+/*
+ * C1, C3: cut the requested lease (or oplock) down to what the NLM locks
+ * on the file allow, by rewriting ksmbd's request before it decides; then
+ * record what it granted.
+ */
 static int wrap_smb_grant_oplock(struct ksmbd_work *work, int req_op_level, u64 pid,
 				 struct ksmbd_file *fp, __u16 tid,
 				 struct lease_ctx_info *lctx, int share_ret)
 {
+	struct file *filp = ks_fp_filp(fp);
+	struct xlock_file *f = NULL;
+	struct oplock_info *op;
+	u8 want, got, state = 0;
+	u8 key[16];
 	int ret;
 
 	xlock_hook_enter(HS, &ksmbd_hooks[H_GRANT]);
+	if (is_regular(filp))
+		f = smb_file(filp, false);
+	if (f && req_op_level != KS_OPLOCK_NONE) {
+		want = lctx ? le32_to_cpu(*ks_lctx_req_state(lctx)) & XLOCK_LEASE_ALL :
+			      xlock_rules_oplock_state(req_op_level);
+		got = xlock_arbitrate_lease(f, want, "smb");
+		if (got != want) {
+			if (lctx)
+				*ks_lctx_req_state(lctx) = cpu_to_le32(got);
+			req_op_level = oplock_of_state(got);
+		}
+	}
 	ret = call_smb_grant_oplock(work, req_op_level, pid, fp, tid, lctx, share_ret);
+	if (!ret && is_regular(filp)) {
+		rcu_read_lock();
+		op = ks_fp_opinfo(fp);
+		if (op) {
+			state = ks_op_lease_state(op);
+			if (ks_op_is_lease(op))
+				memcpy(key, ks_lease_key(ks_op_lease(op)), sizeof(key));
+		}
+		rcu_read_unlock();
+		if (state && !f)
+			f = smb_file(filp, true);
+		if (state && f)
+			record(f, fp, XLOCK_KIND_LEASE, 0, state, op && lctx ? key : NULL);
+	}
+	if (f)
+		xlock_file_put(f);
 	xlock_hook_exit(HS);
 	return ret;
 }
 
+/* C13: an SMB open whose share mode NLM locks conflict with is refused. */
+static int wrap_check_shared_mode(struct file *filp, struct ksmbd_file *fp)
+{
+	u32 daccess = ks_fp_daccess(fp), saccess = ks_fp_saccess(fp);
+	struct xlock_rule_req req = { .op = XLOCK_OP_SMB_OPEN };
+	struct xlock_file *f;
+	int ret;
+
+	xlock_hook_enter(HS, &ksmbd_hooks[H_SHARE]);
+	ret = call_check_shared_mode(filp, fp);
+	if (ret || !is_regular(filp))
+		goto out;
+	if (daccess & (KS_FILE_READ_DATA | KS_FILE_EXECUTE))
+		req.mode |= XLOCK_SHARE_READ;
+	if (daccess & (KS_FILE_WRITE_DATA | KS_FILE_APPEND_DATA))
+		req.mode |= XLOCK_SHARE_WRITE;
+	if (daccess & KS_FILE_DELETE)
+		req.mode |= XLOCK_SHARE_DELETE;
+	req.state = saccess & XLOCK_SHARE_ALL;
+	f = smb_file(filp, req.state != XLOCK_SHARE_ALL);
+	if (!f)
+		goto out;
+	if (xlock_arbitrate(f, &req, 0, "smb", NULL) != XLOCK_ARB_GO)
+		ret = -EPERM;	/* ksmbd answers STATUS_SHARING_VIOLATION */
+	else if (req.state != XLOCK_SHARE_ALL)
+		record(f, fp, XLOCK_KIND_SHARE, req.mode, req.state, NULL);
+	xlock_file_put(f);
+out:
+	xlock_hook_exit(HS);
+	return ret;
+}
+
+/* After an SMB2 LOCK: mirror that open's byte-range locks into the table. */
 static int wrap_smb2_lock(struct ksmbd_work *work)
 {
+	char *buf = *KS_AT(work, ksmbd_work, request_buf, char *);
+	int off = *KS_AT(work, ksmbd_work, next_smb2_rcv_hdr_off, int);
+	struct ksmbd_file *fp = NULL;
+	struct xlock_client *c;
+	struct xlock_file *f;
+	struct file *filp;
+	u64 pid, vid;
 	int ret;
 
 	xlock_hook_enter(HS, &ksmbd_hooks[H_LOCK]);
+	if (buf) {
+		memcpy(&pid, buf + RFC1002_LEN + off + SMB2_LOCK_PERSISTENT, sizeof(pid));
+		memcpy(&vid, buf + RFC1002_LEN + off + SMB2_LOCK_VOLATILE, sizeof(vid));
+		fp = call_lookup_fd_slow(work, vid, pid);
+	}
 	ret = call_smb2_lock(work);
+	if (!fp)
+		goto out;
+	filp = ks_fp_filp(fp);
+	if (is_regular(filp)) {
+		f = smb_file(filp, true);
+		c = smb_client(ks_fp_conn(fp));
+		if (f && !IS_ERR(c))
+			xlock_sync_locks(f, file_inode(filp), XLOCK_PROTO_SMB, filp, c);
+		if (!IS_ERR(c))
+			xlock_client_put(c);
+		if (f) {
+			/* An unlock may free a range an NLM client waits for. */
+			xlock_nlm_pending_kick(f);
+			xlock_file_put(f);
+		}
+	}
+	call_fd_put(work, fp);
+out:
 	xlock_hook_exit(HS);
 	return ret;
 }
 
+/* At close: everything that open held leaves the table. */
 static void wrap_close_id_del_oplock(struct ksmbd_file *fp)
 {
+	struct xlock_match m = { .smb_fp = (u64)(unsigned long)fp, .real = true };
+	struct file *filp = ks_fp_filp(fp);
+	struct xlock_file *f = NULL;
+
 	xlock_hook_enter(HS, &ksmbd_hooks[H_CLOSE]);
+	if (!IS_ERR_OR_NULL(filp))
+		f = xlock_file_get(&filp->f_path, false);
+	if (!IS_ERR_OR_NULL(f))
+		xlock_file_del_matching(f, &m);
 	call_close_id_del_oplock(fp);
+	if (!IS_ERR_OR_NULL(f)) {
+		xlock_nlm_pending_kick(f);
+		xlock_file_put(f);
+	}
 	xlock_hook_exit(HS);
 }
 
@@ -87,6 +292,7 @@ static struct xlock_hook ksmbd_hooks[] = {
 	[H_LOCK] = XLOCK_HOOK("ksmbd:smb2_lock", wrap_smb2_lock),
 	[H_CLOSE] = XLOCK_HOOK("ksmbd:close_id_del_oplock", wrap_close_id_del_oplock),
 	[H_BREAK_ACK] = XLOCK_HOOK("ksmbd:smb2_oplock_break", wrap_smb2_oplock_break),
+	[H_SHARE] = XLOCK_HOOK("ksmbd:ksmbd_smb_check_shared_mode", wrap_check_shared_mode),
 };
 
 static struct xlock_call ksmbd_calls[] = {
@@ -94,7 +300,29 @@ static struct xlock_call ksmbd_calls[] = {
 	XLOCK_CALL(call_smb2_lock, "ksmbd:smb2_lock"),
 	XLOCK_CALL(call_close_id_del_oplock, "ksmbd:close_id_del_oplock"),
 	XLOCK_CALL(call_smb2_oplock_break, "ksmbd:smb2_oplock_break"),
+	XLOCK_CALL(call_check_shared_mode, "ksmbd:ksmbd_smb_check_shared_mode"),
+	XLOCK_CALL(call_lookup_fd_slow, "ksmbd:ksmbd_lookup_fd_slow"),
+	XLOCK_CALL(call_fd_put, "ksmbd:ksmbd_fd_put"),
+	XLOCK_CALL(xlock_call_oplock_break, "ksmbd:oplock_break"),
+	XLOCK_CALL(xlock_call_ksmbd_inode_lookup_lock, "ksmbd:ksmbd_inode_lookup_lock"),
+	XLOCK_CALL(xlock_call_ksmbd_inode_put, "ksmbd:ksmbd_inode_put"),
+	XLOCK_CALL(xlock_call_opinfo_put, "ksmbd:opinfo_put"),
 };
+
+/* The edge is live: SMB breaks may go out. */
+void xlock_ksmbd_attached(void)
+{
+	xlock_smb_breaks_start();
+}
+
+/* ksmbd is going (or xlock is): no break runs any more, no SMB entry stays. */
+void xlock_ksmbd_detaching(void)
+{
+	struct xlock_match m = { .proto = XLOCK_PROTO_SMB, .real = true };
+
+	xlock_smb_breaks_stop();
+	xlock_table_del_matching(&m);
+}
 
 struct xlock_edge xlock_edge_ksmbd = {
 	.module = "ksmbd",

@@ -1,15 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The lockd edge: NLM LOCK, TEST, UNLOCK and CANCEL as lockd serves them.
- * Wrappers run on lockd's single service thread and must never sleep long.
+ *
+ * Wrappers run on lockd's single service thread: they wait for an SMB
+ * client's lease ack only briefly (lockd_wait_ms). A blocking request that
+ * the SMB side still holds up gets NLM4_BLOCKED and is granted later by a
+ * GRANTED callback (C5, nlm_pending.c); a non-blocking one gets no reply
+ * and is retransmitted by the client (C6), as knfsd does for delegations.
+ * After every lock operation the table mirrors lockd's locks on the file.
  */
 #include <linux/lockd/lockd.h>
 #include <linux/module.h>
 
+#include "arbiter.h"
 #include "edge.h"
 #include "generated/btf.h"
+#include "nlm.h"
+#include "table.h"
+#include "vfs_sync.h"
 
-enum { H_LOCK, H_TEST, H_UNLOCK, H_CANCEL };
+static unsigned int lockd_wait_ms = 100;
+module_param(lockd_wait_ms, uint, 0644);
+MODULE_PARM_DESC(lockd_wait_ms,
+		 "How long lockd's thread waits for an SMB lease ack before NLM4_BLOCKED (ms)");
+
+enum { H_LOCK, H_TEST, H_UNLOCK, H_CANCEL, H_GRANT_REPLY, H_FREE_HOST };
 
 static XLOCK_STUB __be32 call_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 					  struct nlm_host *host, struct nlm_lock *lock,
@@ -46,29 +61,153 @@ static XLOCK_STUB __be32 call_nlmsvc_cancel_blocked(struct net *net,
 	return nlm_lck_denied_nolocks;
 }
 
+static XLOCK_STUB void call_nlmsvc_grant_reply(struct nlm_cookie *cookie, __be32 status)
+{
+	xlock_call_unreachable(__func__);
+}
+
+static XLOCK_STUB void call_nlmsvc_free_host_resources(struct nlm_host *host)
+{
+	xlock_call_unreachable(__func__);
+}
+
+XLOCK_STUB struct nlm_rqst *xlock_call_nlm_alloc_call(struct nlm_host *host)
+{
+	xlock_call_unreachable(__func__);
+	return NULL;
+}
+
+XLOCK_STUB int xlock_call_nlm_async_call(struct nlm_rqst *req, u32 proc,
+					 const struct rpc_call_ops *ops)
+{
+	xlock_call_unreachable(__func__);
+	return -EIO;
+}
+
+XLOCK_STUB struct nlm_host *xlock_call_nlm_get_host(struct nlm_host *host)
+{
+	xlock_call_unreachable(__func__);
+	return host;
+}
+
+XLOCK_STUB void xlock_call_nlmsvc_release_host(struct nlm_host *host)
+{
+	xlock_call_unreachable(__func__);
+}
+
 static struct xlock_hook lockd_hooks[];
 #define HS (&xlock_edge_lockd.hs)
+
+static void nlm_req(struct xlock_rule_req *req, u8 op, const struct nlm_lock *lock)
+{
+	req->op = op;
+	req->mode = lock->fl.c.flc_type == F_WRLCK ? XLOCK_MODE_EXCL : XLOCK_MODE_SHARED;
+	req->start = lock->fl.fl_start;
+	req->end = lock->fl.fl_end == OFFSET_MAX ? XLOCK_END_MAX : lock->fl.fl_end;
+}
+
+/* Mirror lockd's locks on @file into the table (creating the file if it has any). */
+static void sync_file(struct nlm_file *file, bool create)
+{
+	struct file *filp = nlmsvc_file_file(file);
+	struct xlock_file *f = xlock_file_get(&filp->f_path, create);
+
+	if (IS_ERR_OR_NULL(f))
+		return;
+	xlock_sync_locks(f, file_inode(filp), XLOCK_PROTO_NLM, NULL, NULL);
+	xlock_file_put(f);
+}
 
 static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 			       struct nlm_host *host, struct nlm_lock *lock, int wait,
 			       struct nlm_cookie *cookie, int reclaim)
 {
+	struct file *filp = nlmsvc_file_file(file);
+	struct xlock_holder holder;
+	struct xlock_rule_req req;
+	struct xlock_file *f;
+	char who[80];
 	__be32 ret;
+	int arb = XLOCK_ARB_GO;
 
 	xlock_hook_enter(HS, &lockd_hooks[H_LOCK]);
+	f = xlock_file_get(&filp->f_path, false);
+	if (IS_ERR(f))
+		f = NULL;
+	if (f && !reclaim) {
+		snprintf(who, sizeof(who), "nlm:%s", host->h_name);
+		nlm_req(&req, XLOCK_OP_NLM_LOCK, lock);
+		arb = xlock_arbitrate(f, &req, READ_ONCE(lockd_wait_ms), who, &holder);
+	}
+	switch (arb) {
+	case XLOCK_ARB_SHARING:
+		ret = nlm_lck_denied;			/* C13 */
+		goto out;
+	case XLOCK_ARB_WAIT:
+		if (wait && !xlock_nlm_pending_add(f, filp, host, lock))
+			ret = nlm_lck_blocked;		/* C5: GRANTED follows */
+		else
+			ret = nlm_drop_reply;		/* C6: the client retries */
+		goto out;
+	}
 	ret = call_nlmsvc_lock(rqstp, file, host, lock, wait, cookie, reclaim);
+	if (ret == nlm_lck_blocked && wait && f) {
+		/* Blocked by an SMB lock? Then its unlock wakes this request (C2). */
+		nlm_req(&req, XLOCK_OP_NLM_TEST, lock);
+		if (xlock_arbitrate(f, &req, 0, "nlm", &holder) == XLOCK_ARB_DENY)
+			xlock_nlm_pending_add(f, filp, host, lock);
+	} else if (ret == nlm_granted || ret == nlm_lck_denied) {
+		xlock_nlm_pending_forget(host, file_inode(filp), lock);
+	}
+	sync_file(file, ret == nlm_granted);
+out:
+	if (f)
+		xlock_file_put(f);
 	xlock_hook_exit(HS);
 	return ret;
 }
+
+/*
+ * C12: a TEST that the SMB side denies names the SMB holder: oh is
+ * "smb:<client>", the range is the SMB lock's, or all of the file for a
+ * lease or share mode. The reply is encoded by this (single) lockd thread
+ * right after we return, so one static owner buffer serves.
+ */
+static char test_oh[XLOCK_NAME_MAX + 8];
 
 static __be32 wrap_nlmsvc_testlock(struct svc_rqst *rqstp, struct nlm_file *file,
 				   struct nlm_host *host, struct nlm_lock *lock,
 				   struct nlm_lock *conflock, struct nlm_cookie *cookie)
 {
+	struct file *filp = nlmsvc_file_file(file);
+	struct xlock_holder h;
+	struct xlock_rule_req req;
+	struct xlock_file *f;
 	__be32 ret;
 
 	xlock_hook_enter(HS, &lockd_hooks[H_TEST]);
 	ret = call_nlmsvc_testlock(rqstp, file, host, lock, conflock, cookie);
+	f = xlock_file_get(&filp->f_path, false);
+	if (IS_ERR_OR_NULL(f) || (ret != nlm_granted && ret != nlm_lck_denied))
+		goto out;
+	nlm_req(&req, XLOCK_OP_NLM_TEST, lock);
+	if (xlock_arbitrate(f, &req, 0, "nlm test", &h) == XLOCK_ARB_GO)
+		goto out_put;
+	strscpy(test_oh, h.client, sizeof(test_oh));
+	conflock->caller = test_oh;
+	conflock->len = strlen(test_oh);
+	conflock->oh.data = test_oh;
+	conflock->oh.len = strlen(test_oh);
+	conflock->svid = 0;
+	conflock->fl.c.flc_type = h.kind == XLOCK_KIND_LOCK && h.mode == XLOCK_MODE_SHARED ?
+				  F_RDLCK : F_WRLCK;
+	conflock->fl.fl_start = h.kind == XLOCK_KIND_LOCK ? h.start : 0;
+	conflock->fl.fl_end = h.kind == XLOCK_KIND_LOCK && h.end != XLOCK_END_MAX ?
+			      h.end : OFFSET_MAX;
+	ret = nlm_lck_denied;
+out_put:
+	xlock_file_put(f);
+out:
 	xlock_hook_exit(HS);
 	return ret;
 }
@@ -80,6 +219,7 @@ static __be32 wrap_nlmsvc_unlock(struct net *net, struct nlm_file *file,
 
 	xlock_hook_enter(HS, &lockd_hooks[H_UNLOCK]);
 	ret = call_nlmsvc_unlock(net, file, lock);
+	sync_file(file, false);
 	xlock_hook_exit(HS);
 	return ret;
 }
@@ -87,12 +227,42 @@ static __be32 wrap_nlmsvc_unlock(struct net *net, struct nlm_file *file,
 static __be32 wrap_nlmsvc_cancel_blocked(struct net *net, struct nlm_file *file,
 					 struct nlm_lock *lock)
 {
+	struct nlm_lockowner *lo = lock->fl.c.flc_owner;
 	__be32 ret;
 
 	xlock_hook_enter(HS, &lockd_hooks[H_CANCEL]);
 	ret = call_nlmsvc_cancel_blocked(net, file, lock);
+	if (lo)
+		xlock_nlm_pending_forget(lo->host, file_inode(nlmsvc_file_file(file)), lock);
 	xlock_hook_exit(HS);
 	return ret;
+}
+
+static void wrap_nlmsvc_grant_reply(struct nlm_cookie *cookie, __be32 status)
+{
+	xlock_hook_enter(HS, &lockd_hooks[H_GRANT_REPLY]);
+	if (!xlock_nlm_pending_reply(cookie, status))
+		call_nlmsvc_grant_reply(cookie, status);
+	xlock_hook_exit(HS);
+}
+
+/* FREE_ALL, or the client rebooted: lockd drops its locks, we follow. */
+static void wrap_nlmsvc_free_host_resources(struct nlm_host *host)
+{
+	struct xlock_client *c;
+
+	xlock_hook_enter(HS, &lockd_hooks[H_FREE_HOST]);
+	xlock_nlm_pending_forget_host(host);
+	call_nlmsvc_free_host_resources(host);
+	c = xlock_client_find(host->h_name);
+	if (c && c->key.proto == XLOCK_PROTO_NLM) {
+		struct xlock_match m = { .client = c, .real = true };
+
+		xlock_table_del_matching(&m);
+	}
+	if (c)
+		xlock_client_put(c);
+	xlock_hook_exit(HS);
 }
 
 static struct xlock_hook lockd_hooks[] = {
@@ -100,6 +270,9 @@ static struct xlock_hook lockd_hooks[] = {
 	[H_TEST] = XLOCK_HOOK("lockd:nlmsvc_testlock", wrap_nlmsvc_testlock),
 	[H_UNLOCK] = XLOCK_HOOK("lockd:nlmsvc_unlock", wrap_nlmsvc_unlock),
 	[H_CANCEL] = XLOCK_HOOK("lockd:nlmsvc_cancel_blocked", wrap_nlmsvc_cancel_blocked),
+	[H_GRANT_REPLY] = XLOCK_HOOK("lockd:nlmsvc_grant_reply", wrap_nlmsvc_grant_reply),
+	[H_FREE_HOST] = XLOCK_HOOK("lockd:nlmsvc_free_host_resources",
+				   wrap_nlmsvc_free_host_resources),
 };
 
 static struct xlock_call lockd_calls[] = {
@@ -107,7 +280,38 @@ static struct xlock_call lockd_calls[] = {
 	XLOCK_CALL(call_nlmsvc_testlock, "lockd:nlmsvc_testlock"),
 	XLOCK_CALL(call_nlmsvc_unlock, "lockd:nlmsvc_unlock"),
 	XLOCK_CALL(call_nlmsvc_cancel_blocked, "lockd:nlmsvc_cancel_blocked"),
+	XLOCK_CALL(call_nlmsvc_grant_reply, "lockd:nlmsvc_grant_reply"),
+	XLOCK_CALL(call_nlmsvc_free_host_resources, "lockd:nlmsvc_free_host_resources"),
+	XLOCK_CALL(xlock_call_nlm_alloc_call, "lockd:nlm_alloc_call"),
+	XLOCK_CALL(xlock_call_nlm_async_call, "lockd:nlm_async_call"),
+	XLOCK_CALL(xlock_call_nlm_get_host, "lockd:nlm_get_host"),
+	XLOCK_CALL(xlock_call_nlmsvc_release_host, "lockd:nlmsvc_release_host"),
 };
+
+/* lockd's data we hand back to it: its lock manager ops and RPC callback ops. */
+int xlock_lockd_attached(void)
+{
+	unsigned long lmops = xlock_ksym_lookup("lockd:nlmsvc_lock_operations");
+	unsigned long cbops = xlock_ksym_lookup("lockd:nlmsvc_callback_ops");
+
+	if (!lmops || !cbops) {
+		snprintf(xlock_edge_lockd.reason, sizeof(xlock_edge_lockd.reason),
+			 "lockd:nlmsvc_lock_operations or nlmsvc_callback_ops not found");
+		return -ENOENT;
+	}
+	xlock_sync_set_lockd((const void *)lmops);
+	xlock_nlm_pendings_start((const struct rpc_call_ops *)cbops);
+	return 0;
+}
+
+void xlock_lockd_detaching(void)
+{
+	struct xlock_match m = { .proto = XLOCK_PROTO_NLM, .real = true };
+
+	xlock_nlm_pendings_stop();
+	xlock_sync_set_lockd(NULL);
+	xlock_table_del_matching(&m);
+}
 
 struct xlock_edge xlock_edge_lockd = {
 	.module = "lockd",

@@ -1,23 +1,56 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The nfsd edge: NFSv3 REMOVE and RENAME as knfsd serves them.
- * nfsd's own structures are private; here they are only passed through.
+ * The nfsd edge: NFS I/O against SMB leases and share modes.
+ *
+ * Every NFS operation on a file verifies its file handle first; the
+ * access it verifies for says what the operation does. So fh_verify() is
+ * where NFS meets the SMB side: READ and anything that returns attributes
+ * (C9) first make an SMB writer flush, WRITE, SETATTR size and truncating
+ * CREATE (C10) first end SMB caching, and SMB share modes deny what they
+ * deny (C13, NFS3ERR_ACCES). REMOVE and RENAME verify the directory only,
+ * so those wrappers look up the victim and break its handle leases (C8).
+ * An SMB client slow to ack gets nfsd_wait_ms; then the NFS client is told
+ * NFS3ERR_JUKEBOX and retries. lockd's own opens (NFSD_MAY_NLM) are left
+ * to the lockd edge: lockd's thread never waits here.
  */
+#include <linux/fs.h>
 #include <linux/module.h>
+#include <linux/namei.h>
+#include <linux/nfs.h>
 #include <linux/sunrpc/svc.h>
 
+#include "arbiter.h"
 #include "edge.h"
 #include "generated/btf.h"
+#include "stats.h"
+#include "table.h"
+
+static unsigned int nfsd_wait_ms = 1000;
+module_param(nfsd_wait_ms, uint, 0644);
+MODULE_PARM_DESC(nfsd_wait_ms,
+		 "How long an nfsd thread waits for an SMB lease ack before NFS3ERR_JUKEBOX (ms)");
 
 struct svc_fh;
 
-enum { H_UNLINK, H_RENAME };
+/* nfsd's access flags (fs/nfsd/vfs.h). */
+#define NFSD_MAY_WRITE	0x002
+#define NFSD_MAY_TRUNC	0x010
+#define NFSD_MAY_NLM	0x020
+
+enum { H_VERIFY, H_UNLINK, H_RENAME };
+
+static XLOCK_STUB __be32 call_fh_verify(struct svc_rqst *rqstp, struct svc_fh *fhp,
+					umode_t type, int access)
+{
+	xlock_call_unreachable(__func__);
+	return cpu_to_be32(NFSERR_JUKEBOX);
+}
 
 static XLOCK_STUB __be32 call_nfsd_unlink(struct svc_rqst *rqstp, struct svc_fh *fhp,
 					  int type, char *fname, int flen)
 {
 	xlock_call_unreachable(__func__);
-	return cpu_to_be32(10008); /* NFS3ERR_JUKEBOX: client retries */
+	return cpu_to_be32(NFSERR_JUKEBOX);
 }
 
 static XLOCK_STUB __be32 call_nfsd_rename(struct svc_rqst *rqstp, struct svc_fh *ffhp,
@@ -25,11 +58,81 @@ static XLOCK_STUB __be32 call_nfsd_rename(struct svc_rqst *rqstp, struct svc_fh 
 					  char *tname, int tlen)
 {
 	xlock_call_unreachable(__func__);
-	return cpu_to_be32(10008);
+	return cpu_to_be32(NFSERR_JUKEBOX);
 }
 
 static struct xlock_hook nfsd_hooks[];
 #define HS (&xlock_edge_nfsd.hs)
+
+static struct dentry *fh_dentry(struct svc_fh *fhp)
+{
+	return *(struct dentry **)((char *)fhp + XLOCK_BTF_svc_fh_fh_dentry);
+}
+
+/* Arbitrate an NFS operation on @dentry; the NFS status to answer, or 0. */
+static __be32 arbitrate(struct svc_rqst *rqstp, struct dentry *dentry, u8 op)
+{
+	struct xlock_rule_req req = { .op = op, .end = XLOCK_END_MAX };
+	struct xlock_fkey key;
+	struct xlock_file *f;
+	char who[64];
+	__be32 ret = 0;
+
+	if (!dentry || d_really_is_negative(dentry) || !d_is_reg(dentry))
+		return 0;
+	key.dev = d_inode(dentry)->i_sb->s_dev;
+	key.ino = d_inode(dentry)->i_ino;
+	f = xlock_file_lookup(&key);
+	if (!f)
+		return 0;	/* nothing of SMB's on it */
+	snprintf(who, sizeof(who), "nfs:%pISc", svc_addr(rqstp));
+	switch (xlock_arbitrate(f, &req, READ_ONCE(nfsd_wait_ms), who, NULL)) {
+	case XLOCK_ARB_SHARING:
+	case XLOCK_ARB_DENY:
+		ret = cpu_to_be32(NFSERR_ACCES);
+		break;
+	case XLOCK_ARB_WAIT:
+		xlock_stat_inc(XLOCK_STAT_NFS_JUKEBOX);
+		ret = cpu_to_be32(NFSERR_JUKEBOX);
+		break;
+	}
+	xlock_file_put(f);
+	return ret;
+}
+
+static __be32 wrap_fh_verify(struct svc_rqst *rqstp, struct svc_fh *fhp, umode_t type,
+			     int access)
+{
+	__be32 ret;
+
+	xlock_hook_enter(HS, &nfsd_hooks[H_VERIFY]);
+	ret = call_fh_verify(rqstp, fhp, type, access);
+	if (!ret && !(access & NFSD_MAY_NLM))
+		ret = arbitrate(rqstp, fh_dentry(fhp),
+				access & (NFSD_MAY_WRITE | NFSD_MAY_TRUNC) ?
+				XLOCK_OP_NFS_WRITE : XLOCK_OP_NFS_READ);
+	xlock_hook_exit(HS);
+	return ret;
+}
+
+/* C8: the file named @name in directory @dirfh, about to be removed or replaced. */
+static __be32 arbitrate_name(struct svc_rqst *rqstp, struct svc_fh *dirfh, const char *name,
+			     int len)
+{
+	struct dentry *dir, *child;
+	__be32 ret;
+
+	ret = call_fh_verify(rqstp, dirfh, S_IFDIR, 0);
+	if (ret)
+		return 0;	/* nfsd reports it itself */
+	dir = fh_dentry(dirfh);
+	child = lookup_one_len_unlocked(name, dir, len);
+	if (IS_ERR(child))
+		return 0;
+	ret = arbitrate(rqstp, child, XLOCK_OP_NFS_REMOVE);
+	dput(child);
+	return ret;
+}
 
 static __be32 wrap_nfsd_unlink(struct svc_rqst *rqstp, struct svc_fh *fhp, int type,
 			       char *fname, int flen)
@@ -37,7 +140,9 @@ static __be32 wrap_nfsd_unlink(struct svc_rqst *rqstp, struct svc_fh *fhp, int t
 	__be32 ret;
 
 	xlock_hook_enter(HS, &nfsd_hooks[H_UNLINK]);
-	ret = call_nfsd_unlink(rqstp, fhp, type, fname, flen);
+	ret = arbitrate_name(rqstp, fhp, fname, flen);
+	if (!ret)
+		ret = call_nfsd_unlink(rqstp, fhp, type, fname, flen);
 	xlock_hook_exit(HS);
 	return ret;
 }
@@ -48,17 +153,23 @@ static __be32 wrap_nfsd_rename(struct svc_rqst *rqstp, struct svc_fh *ffhp, char
 	__be32 ret;
 
 	xlock_hook_enter(HS, &nfsd_hooks[H_RENAME]);
-	ret = call_nfsd_rename(rqstp, ffhp, fname, flen, tfhp, tname, tlen);
+	ret = arbitrate_name(rqstp, ffhp, fname, flen);
+	if (!ret)
+		ret = arbitrate_name(rqstp, tfhp, tname, tlen);
+	if (!ret)
+		ret = call_nfsd_rename(rqstp, ffhp, fname, flen, tfhp, tname, tlen);
 	xlock_hook_exit(HS);
 	return ret;
 }
 
 static struct xlock_hook nfsd_hooks[] = {
+	[H_VERIFY] = XLOCK_HOOK("nfsd:fh_verify", wrap_fh_verify),
 	[H_UNLINK] = XLOCK_HOOK("nfsd:nfsd_unlink", wrap_nfsd_unlink),
 	[H_RENAME] = XLOCK_HOOK("nfsd:nfsd_rename", wrap_nfsd_rename),
 };
 
 static struct xlock_call nfsd_calls[] = {
+	XLOCK_CALL(call_fh_verify, "nfsd:fh_verify"),
 	XLOCK_CALL(call_nfsd_unlink, "nfsd:nfsd_unlink"),
 	XLOCK_CALL(call_nfsd_rename, "nfsd:nfsd_rename"),
 };

@@ -8,6 +8,8 @@
 #include "generated/btf.h"
 #include "hook.h"
 #include "netlink.h"
+#include "nlm.h"
+#include "smb.h"
 #include "table.h"
 
 static int __init xlock_init(void)
@@ -20,9 +22,15 @@ static int __init xlock_init(void)
 	ret = xlock_table_init();
 	if (ret)
 		goto err_shares;
-	ret = xlock_ksym_init();
+	ret = xlock_smb_breaks_init();
 	if (ret)
 		goto err_table;
+	ret = xlock_nlm_pendings_init();
+	if (ret)
+		goto err_breaks;
+	ret = xlock_ksym_init();
+	if (ret)
+		goto err_pendings;
 	ret = xlock_edges_init();
 	if (ret)
 		goto err_ksym;
@@ -36,6 +44,10 @@ err_edges:
 	xlock_edges_exit();
 err_ksym:
 	xlock_ksym_exit();
+err_pendings:
+	xlock_nlm_pendings_exit();
+err_breaks:
+	xlock_smb_breaks_exit();
 err_table:
 	xlock_table_exit();
 err_shares:
@@ -49,6 +61,8 @@ static void __exit xlock_exit(void)
 	xlock_genl_exit();
 	xlock_edges_exit();
 	xlock_ksym_exit();
+	xlock_nlm_pendings_exit();
+	xlock_smb_breaks_exit();
 	xlock_table_exit();
 	xlock_shares_exit();
 	pr_info("unloaded\n");

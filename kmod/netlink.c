@@ -10,6 +10,7 @@
 
 #include "edge.h"
 #include "netlink.h"
+#include "stats.h"
 #include "table.h"
 
 bool xlock_test_api;
@@ -145,6 +146,28 @@ static int put_edges(struct sk_buff *skb)
 	return 0;
 }
 
+static int put_stats(struct sk_buff *skb)
+{
+	struct nlattr *nest;
+	unsigned int i;
+
+	nest = nla_nest_start(skb, XLOCK_A_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 1; i <= XLOCK_STAT_MAX; i++)
+		if (nla_put_u64_64bit(skb, i, xlock_stat_read(i), 0))
+			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	nest = nla_nest_start(skb, XLOCK_A_BREAK_LATENCY);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < XLOCK_LATENCY_BUCKETS; i++)
+		if (nla_put_u64_64bit(skb, i + 1, xlock_stat_latency_bucket(i), 0))
+			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 static int status_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct xlock_stats st;
@@ -173,7 +196,8 @@ static int status_doit(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, XLOCK_A_LIMIT_CLIENT, READ_ONCE(xlock_limit_client)) ||
 	    nla_put_u64_64bit(msg, XLOCK_A_LIMIT_HITS, st.limit_hits, XLOCK_A_PAD) ||
 	    nla_put_u8(msg, XLOCK_A_PERSIST, 0) ||
-	    nla_put_u8(msg, XLOCK_A_TEST_API, xlock_test_api))
+	    nla_put_u8(msg, XLOCK_A_TEST_API, xlock_test_api) ||
+	    put_stats(msg))
 		goto nospc;
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
@@ -364,9 +388,9 @@ static int put_owner(struct sk_buff *skb, const struct xlock_entry *e)
 	if (nla_put(skb, XLOCK_A_SMB_GUID, sizeof(c->guid), c->guid))
 		return -EMSGSIZE;
 	if (e->r.kind == XLOCK_KIND_LEASE)
-		return nla_put(skb, XLOCK_A_SMB_LEASE_KEY, sizeof(e->owner.lease_key),
-			       e->owner.lease_key);
-	return nla_put_u64_64bit(skb, XLOCK_A_SMB_FID, e->owner.smb_fid, XLOCK_A_PAD);
+		return nla_put(skb, XLOCK_A_SMB_LEASE_KEY, sizeof(e->owner.smb.lease_key),
+			       e->owner.smb.lease_key);
+	return 0;
 }
 
 static int put_entry(struct sk_buff *skb, const struct xlock_entry *e, u32 id,
@@ -634,10 +658,10 @@ static int test_init(struct genl_info *info, struct xlock_entry_init *init)
 	if (init->proto == XLOCK_PROTO_NLM && a[XLOCK_A_NLM_SVID])
 		init->owner.nlm.svid = nla_get_u32(a[XLOCK_A_NLM_SVID]);
 	else if (init->kind == XLOCK_KIND_LEASE && a[XLOCK_A_SMB_LEASE_KEY])
-		nla_memcpy(init->owner.lease_key, a[XLOCK_A_SMB_LEASE_KEY],
-			   sizeof(init->owner.lease_key));
-	else if (a[XLOCK_A_SMB_FID])
-		init->owner.smb_fid = nla_get_u64(a[XLOCK_A_SMB_FID]);
+		nla_memcpy(init->owner.smb.lease_key, a[XLOCK_A_SMB_LEASE_KEY],
+			   sizeof(init->owner.smb.lease_key));
+	if (init->proto == XLOCK_PROTO_SMB && a[XLOCK_A_SMB_FID])
+		init->owner.smb.fp = nla_get_u64(a[XLOCK_A_SMB_FID]);
 	return 0;
 }
 

@@ -73,6 +73,7 @@ void xlock_file_put(struct xlock_file *f)
 	xlock_share_put(f->share);
 	if (f->path.dentry)
 		path_put(&f->path);
+	dput(f->smb_dentry);
 	call_rcu(&f->rcu, file_free_rcu);
 }
 
@@ -264,6 +265,7 @@ int xlock_entry_add(struct xlock_file *f, struct xlock_client *c,
 	f->nr++;
 	event_copy(&ev, e);
 	spin_unlock(&f->lock);
+	xlock_file_changed(f);
 	event_emit(XLOCK_EVENT_GRANT, &ev);
 	return 0;
 
@@ -278,7 +280,7 @@ limit:
 /* Set under the file lock once an entry is off its file (see del_id). */
 #define ENTRY_DEAD 0x80
 
-static void unlink_locked(struct xlock_file *f, struct xlock_entry *e)
+void xlock_entry_unlink(struct xlock_file *f, struct xlock_entry *e)
 {
 	struct xlock_rule_entry **pp;
 
@@ -295,13 +297,14 @@ static void unlink_locked(struct xlock_file *f, struct xlock_entry *e)
 }
 
 /* Final teardown of an entry already unlinked from its file. */
-static void entry_release(struct xlock_entry *e)
+void xlock_entry_release(struct xlock_entry *e)
 {
 	struct xlock_file *f = e->file;
 	struct xlock_client *c = e->client;
 
 	xa_erase(&entries, e->id);
 	count(e, -1);
+	xlock_file_changed(f);
 	xlock_nl_entry_event(XLOCK_EVENT_RELEASE, e);
 	kmem_cache_free(entry_cache, e);
 	xlock_client_put(c);
@@ -311,9 +314,9 @@ static void entry_release(struct xlock_entry *e)
 void xlock_entry_del(struct xlock_entry *e)
 {
 	spin_lock(&e->file->lock);
-	unlink_locked(e->file, e);
+	xlock_entry_unlink(e->file, e);
 	spin_unlock(&e->file->lock);
-	entry_release(e);
+	xlock_entry_release(e);
 }
 
 /* Lease @id on @f now holds @state (an ack, or an admin change of a test entry). */
@@ -329,9 +332,9 @@ int xlock_lease_set_state(struct xlock_file *f, u32 id, u8 state)
 			continue;
 		e->r.state = state;
 		e->r.brk_to = XLOCK_NO_BREAK;
-		atomic64_inc(&generation);
 		event_copy(&ev, e);
 		spin_unlock(&f->lock);
+		xlock_file_changed(f);
 		event_emit(XLOCK_EVENT_CHANGE, &ev);
 		return 0;
 	}
@@ -344,7 +347,50 @@ static bool matches(const struct xlock_entry *e, const struct xlock_match *m)
 	return (!m->client || e->client == m->client) &&
 	       (!m->proto || e->r.proto == m->proto) &&
 	       (!m->kind || e->r.kind == m->kind) &&
-	       (!m->flags || (e->flags & m->flags));
+	       (!m->flags || (e->flags & m->flags)) &&
+	       (!m->real || !(e->flags & XLOCK_ENTRY_F_TEST)) &&
+	       (!m->smb_fp || (e->r.proto == XLOCK_PROTO_SMB && e->owner.smb.fp == m->smb_fp));
+}
+
+/* Something on @f changed that a waiting request may care about. */
+void xlock_file_changed(struct xlock_file *f)
+{
+	atomic_inc(&f->changes);
+	atomic64_inc(&generation);
+	wake_up_var(f);
+}
+
+/* Remember ksmbd's dentry for @f (the key of its inode table), once. */
+void xlock_file_set_smb_dentry(struct xlock_file *f, struct dentry *d)
+{
+	struct dentry *old;
+
+	if (READ_ONCE(f->smb_dentry))
+		return;
+	d = dget(d);
+	old = cmpxchg(&f->smb_dentry, NULL, d);
+	if (old)
+		dput(d);
+}
+
+/* A break of lease @id to @to is in flight. */
+int xlock_lease_set_breaking(struct xlock_file *f, u32 id, u8 to)
+{
+	struct xlock_rule_entry *r;
+	int ret = -ENOENT;
+
+	spin_lock(&f->lock);
+	for (r = f->head; r; r = r->next) {
+		struct xlock_entry *e = container_of(r, struct xlock_entry, r);
+
+		if (e->id == id) {
+			e->r.brk_to = to;
+			ret = 0;
+			break;
+		}
+	}
+	spin_unlock(&f->lock);
+	return ret;
 }
 
 /* Remove the entry with id @id if it has all of @need_flags. */
@@ -380,9 +426,9 @@ int xlock_entry_del_id(u32 id, u8 need_flags)
 		return -ENOENT;
 	}
 	xa_unlock(&entries);
-	unlink_locked(f, e);
+	xlock_entry_unlink(f, e);
 	spin_unlock(&f->lock);
-	entry_release(e);
+	xlock_entry_release(e);
 	xlock_file_put(f);
 	return 0;
 }
@@ -413,7 +459,7 @@ unsigned int xlock_file_del_matching(struct xlock_file *f, const struct xlock_ma
 		struct xlock_entry *e = container_of(gone, struct xlock_entry, r);
 
 		gone = gone->next;
-		entry_release(e);
+		xlock_entry_release(e);
 	}
 	return n;
 }

@@ -60,6 +60,8 @@ struct xlock_file {
 	unsigned int nr;
 	struct xlock_share *share;
 	struct path path;		/* where we first met it; may be empty */
+	struct dentry *smb_dentry;	/* ksmbd's dentry (its inode table key) */
+	atomic_t changes;		/* bumped (and waiters woken) on any change */
 	struct rcu_head rcu;
 };
 
@@ -69,8 +71,10 @@ union xlock_owner {
 		u32 svid;
 		u64 oh_hash;
 	} nlm;
-	u8 lease_key[16];
-	u64 smb_fid;
+	struct {
+		u8 lease_key[16];	/* leases */
+		u64 fp;			/* the open (ksmbd_file), compared only */
+	} smb;
 };
 
 struct xlock_entry {
@@ -127,12 +131,16 @@ void xlock_clients_exit(void);
 int xlock_entry_add(struct xlock_file *f, struct xlock_client *c,
 		    const struct xlock_entry_init *init, u32 *id, const char **why);
 int xlock_entry_del_id(u32 id, u8 need_flags);
+void xlock_entry_unlink(struct xlock_file *f, struct xlock_entry *e);
+void xlock_entry_release(struct xlock_entry *e);
 void xlock_entry_del(struct xlock_entry *e);
 
 /* Which entries of a file to act on; zero fields match anything. */
 struct xlock_match {
 	const struct xlock_client *client;
+	u64 smb_fp;
 	u8 proto, kind, flags;
+	bool real;			/* only entries not added by the test API */
 };
 
 unsigned int xlock_file_del_matching(struct xlock_file *f, const struct xlock_match *m);
@@ -148,6 +156,9 @@ int xlock_entry_snapshot(u32 *id, struct xlock_entry_snap *snap);
 void xlock_entry_snapshot_put(struct xlock_entry_snap *snap);
 
 int xlock_lease_set_state(struct xlock_file *f, u32 id, u8 state);
+int xlock_lease_set_breaking(struct xlock_file *f, u32 id, u8 to);
+void xlock_file_set_smb_dentry(struct xlock_file *f, struct dentry *d);
+void xlock_file_changed(struct xlock_file *f);
 int xlock_lease_break_admin(u64 id, u8 to);
 unsigned int xlock_client_clear(struct xlock_client *c);
 

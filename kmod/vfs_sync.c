@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * NLM and SMB byte-range locks meet in the VFS posix lock list already
+ * (C11). Rather than replay POSIX splitting and merging on every request,
+ * the table mirrors that list: after a lockd or ksmbd lock operation, the
+ * lock entries of that protocol (and owner) are made to match what the
+ * inode really holds. lockd's locks carry its lock_manager_operations and
+ * an nlm_lockowner; ksmbd's are owned by the ksmbd open's struct file.
+ */
+#include <linux/filelock.h>
+#include <linux/fs.h>
+#include <linux/lockd/lockd.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+
+#include "table.h"
+#include "vfs_sync.h"
+
+struct held {
+	u64 start, end;
+	u8 mode;
+	bool found;
+	u32 svid;
+	char host[XLOCK_NAME_MAX - 1];
+	char addr[48];
+};
+
+/* Serialises the reconciliations, so that two never add the same lock twice. */
+static DEFINE_MUTEX(sync_lock);
+
+static const void *lockd_lmops;
+
+void xlock_sync_set_lockd(const void *lmops)
+{
+	WRITE_ONCE(lockd_lmops, lmops);
+}
+
+static bool wanted(const struct file_lock *fl, u8 proto, const struct file *owner)
+{
+	if (proto == XLOCK_PROTO_NLM)
+		return lockd_lmops && fl->fl_lmops == lockd_lmops;
+	return fl->c.flc_owner == (fl_owner_t)owner;
+}
+
+/* Copy the locks of @proto (/@owner) held on @inode; -E2BIG: more than @cap. */
+static int collect(struct inode *inode, u8 proto, const struct file *owner,
+		   struct held *h, unsigned int cap, unsigned int *n)
+{
+	struct file_lock_context *ctx = locks_inode_context(inode);
+	struct file_lock *fl;
+	int ret = 0;
+
+	*n = 0;
+	if (!ctx)
+		return 0;
+	spin_lock(&ctx->flc_lock);
+	for_each_file_lock(fl, &ctx->flc_posix) {
+		if (!wanted(fl, proto, owner))
+			continue;
+		if (*n == cap) {
+			ret = -E2BIG;
+			break;
+		}
+		memset(&h[*n], 0, sizeof(h[*n]));
+		h[*n].start = fl->fl_start;
+		h[*n].end = fl->fl_end == OFFSET_MAX ? XLOCK_END_MAX : fl->fl_end;
+		h[*n].mode = lock_is_write(fl) ? XLOCK_MODE_EXCL : XLOCK_MODE_SHARED;
+		if (proto == XLOCK_PROTO_NLM) {
+			const struct nlm_lockowner *lo = fl->c.flc_owner;
+
+			h[*n].svid = lo->pid;
+			strscpy(h[*n].host, lo->host->h_name, sizeof(h[*n].host));
+			snprintf(h[*n].addr, sizeof(h[*n].addr), "%pISc",
+				 (const struct sockaddr *)&lo->host->h_addr);
+		}
+		(*n)++;
+	}
+	spin_unlock(&ctx->flc_lock);
+	return ret;
+}
+
+static bool same(const struct xlock_entry *e, const struct held *h)
+{
+	if (e->r.start != h->start || e->r.end != h->end || e->r.mode != h->mode)
+		return false;
+	if (e->r.proto == XLOCK_PROTO_NLM)
+		return e->owner.nlm.svid == h->svid && !strcmp(e->client->key.id, h->host);
+	return true;
+}
+
+static bool mine(const struct xlock_entry *e, u8 proto, const struct file *owner)
+{
+	return e->r.proto == proto && e->r.kind == XLOCK_KIND_LOCK && !e->r.pending &&
+	       !(e->flags & XLOCK_ENTRY_F_TEST) &&
+	       (proto == XLOCK_PROTO_NLM || e->owner.smb.fp == (u64)(unsigned long)owner);
+}
+
+static void reconcile(struct xlock_file *f, u8 proto, const struct file *owner,
+		      struct xlock_client *smb_client, struct held *h, unsigned int n)
+{
+	struct xlock_rule_entry *r, *next, *gone = NULL;
+	struct xlock_entry_init init = { .proto = proto, .kind = XLOCK_KIND_LOCK };
+	unsigned int i;
+	const char *why;
+	u32 id;
+
+	spin_lock(&f->lock);
+	for (r = f->head; r; r = next) {
+		struct xlock_entry *e = container_of(r, struct xlock_entry, r);
+
+		next = r->next;
+		if (!mine(e, proto, owner))
+			continue;
+		for (i = 0; i < n; i++) {
+			if (!h[i].found && same(e, &h[i])) {
+				h[i].found = true;
+				break;
+			}
+		}
+		if (i < n)
+			continue;
+		xlock_entry_unlink(f, e);
+		e->r.next = gone;
+		gone = &e->r;
+	}
+	spin_unlock(&f->lock);
+	while (gone) {
+		struct xlock_entry *e = container_of(gone, struct xlock_entry, r);
+
+		gone = gone->next;
+		xlock_entry_release(e);
+	}
+
+	for (i = 0; i < n; i++) {
+		struct xlock_client *c = smb_client;
+
+		if (h[i].found)
+			continue;
+		if (proto == XLOCK_PROTO_NLM) {
+			c = xlock_client_get(XLOCK_PROTO_NLM, h[i].host, h[i].addr, NULL);
+			if (IS_ERR(c))
+				continue;
+			init.owner.nlm.svid = h[i].svid;
+		} else {
+			init.owner.smb.fp = (u64)(unsigned long)owner;
+		}
+		init.mode = h[i].mode;
+		init.start = h[i].start;
+		init.end = h[i].end;
+		if (xlock_entry_add(f, c, &init, &id, &why))
+			pr_info_ratelimited("lock not recorded: %s\n", why);
+		if (c != smb_client)
+			xlock_client_put(c);
+	}
+}
+
+/*
+ * Make @f's lock entries of @proto match the locks @inode holds: all of
+ * lockd's for NLM; those owned by @owner (a ksmbd open, whose client is
+ * @smb_client) for SMB.
+ */
+void xlock_sync_locks(struct xlock_file *f, struct inode *inode, u8 proto,
+		      const struct file *owner, struct xlock_client *smb_client)
+{
+	unsigned int cap = 16, n;
+	struct held *h;
+	int ret;
+
+	mutex_lock(&sync_lock);
+	for (;;) {
+		h = kvmalloc_array(cap, sizeof(*h), GFP_KERNEL);
+		if (!h)
+			goto out;
+		ret = collect(inode, proto, owner, h, cap, &n);
+		if (ret != -E2BIG)
+			break;
+		kvfree(h);
+		if (cap >= READ_ONCE(xlock_limit_file))
+			goto out;
+		cap *= 4;
+	}
+	reconcile(f, proto, owner, smb_client, h, n);
+	kvfree(h);
+out:
+	mutex_unlock(&sync_lock);
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _XLOCK_VFS_SYNC_H
+#define _XLOCK_VFS_SYNC_H
+
+struct file;
+struct inode;
+struct xlock_client;
+struct xlock_file;
+
+void xlock_sync_set_lockd(const void *lmops);
+void xlock_sync_locks(struct xlock_file *f, struct inode *inode, u8 proto,
+		      const struct file *owner, struct xlock_client *smb_client);
+
+#endif
