@@ -12,8 +12,8 @@
  * shows as "refused" instead of attaching.
  *
  * usage: btfgen SPEC VMLINUX MODDIR KVER > header
- *   SPEC     lines "module func name proto" | "module member struct.field"
- *            | "module size struct"; '#' starts a comment
+ *   SPEC     lines "module func name proto" | "module member struct.field [type]"
+ *            | "module size struct" | "module enum name"; '#' starts a comment
  *   VMLINUX  vmlinux ELF with a .BTF section, or raw BTF (base types)
  *   MODDIR   directory holding <module>.ko (uncompressed) for each module
  */
@@ -262,6 +262,13 @@ void btfgen_render(const struct btfgen_btf *b, uint32_t id, char *buf, size_t sz
 	case BTF_KIND_TYPE_TAG:
 		btfgen_render(b, t->type, buf, sz);
 		return;
+	case BTF_KIND_ARRAY: {
+		const struct btf_array *a = (const void *)(t + 1);
+
+		btfgen_render(b, a->type, buf, sz);
+		out(buf, sz, "[%u]", a->nelems);
+		return;
+	}
 	case BTF_KIND_STRUCT:
 		out(buf, sz, "struct %s", name);
 		return;
@@ -335,7 +342,8 @@ static uint32_t skip_mods(const struct btfgen_btf *b, uint32_t id)
  * Byte offset of @field in struct @sname (anonymous unions and structs are
  * searched too). Returns -ENOENT if absent, -EINVAL for a bit field.
  */
-static long member_off(const struct btfgen_btf *b, uint32_t sid, const char *field)
+static long member_off(const struct btfgen_btf *b, uint32_t sid, const char *field,
+		       uint32_t *type)
 {
 	const struct btf_type *st = btfgen_type(b, sid);
 	const struct btf_member *m;
@@ -354,7 +362,7 @@ static long member_off(const struct btfgen_btf *b, uint32_t sid, const char *fie
 		const char *mname = btfgen_str(b, m[i].name_off);
 
 		if (!*mname) {
-			long sub = member_off(b, skip_mods(b, m[i].type), field);
+			long sub = member_off(b, skip_mods(b, m[i].type), field, type);
 
 			if (sub >= 0)
 				return (long)(bits / 8) + sub;
@@ -364,6 +372,7 @@ static long member_off(const struct btfgen_btf *b, uint32_t sid, const char *fie
 			continue;
 		if (bsize || bits % 8)
 			return -EINVAL;
+		*type = m[i].type;
 		return bits / 8;
 	}
 	return -ENOENT;
@@ -371,11 +380,57 @@ static long member_off(const struct btfgen_btf *b, uint32_t sid, const char *fie
 
 long btfgen_member_offset(const struct btfgen_btf *b, const char *sname, const char *field)
 {
-	uint32_t sid = btfgen_find(b, sname, BTF_KIND_STRUCT);
+	char type[8];
 
+	return btfgen_member(b, sname, field, type, sizeof(type));
+}
+
+/* Offset of @sname.@field; its type rendered into @type. */
+long btfgen_member(const struct btfgen_btf *b, const char *sname, const char *field,
+		   char *type, size_t sz)
+{
+	uint32_t sid = btfgen_find(b, sname, BTF_KIND_STRUCT), tid = 0;
+	long off;
+
+	type[0] = '\0';
 	if (!sid)
 		return -ESRCH;
-	return member_off(b, sid, field);
+	off = member_off(b, sid, field, &tid);
+	if (off >= 0)
+		btfgen_render(b, tid, type, sz);
+	return off;
+}
+
+/* Value of enumerator @name, searched in @b and then its base. */
+int btfgen_enum_value(const struct btfgen_btf *b, const char *name, long long *val)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < b->nr_types; i++) {
+		const struct btf_type *t = b->types[i];
+		unsigned int vlen = BTF_INFO_VLEN(t->info);
+
+		if (BTF_INFO_KIND(t->info) == BTF_KIND_ENUM) {
+			const struct btf_enum *e = (const void *)(t + 1);
+
+			for (j = 0; j < vlen; j++) {
+				if (!strcmp(btfgen_str(b, e[j].name_off), name)) {
+					*val = e[j].val;
+					return 0;
+				}
+			}
+		} else if (BTF_INFO_KIND(t->info) == BTF_KIND_ENUM64) {
+			const struct btf_enum64 *e = (const void *)(t + 1);
+
+			for (j = 0; j < vlen; j++) {
+				if (!strcmp(btfgen_str(b, e[j].name_off), name)) {
+					*val = (long long)(((uint64_t)e[j].val_hi32 << 32) | e[j].val_lo32);
+					return 0;
+				}
+			}
+		}
+	}
+	return b->base ? btfgen_enum_value(b->base, name, val) : -ENOENT;
 }
 
 long btfgen_struct_size(const struct btfgen_btf *b, const char *sname)
@@ -494,9 +549,11 @@ int btfgen_run(FILE *spec, const struct btfgen_btf *base, const char *moddir,
 	       const char *kver, FILE *f)
 {
 	struct modres mods[BTFGEN_MAX_MODS];
-	char line[1024], body[8192] = "";
+	static char body[65536];
+	char line[1024];
 	int nmods = 0, lineno = 0, i;
 
+	body[0] = '\0';
 	while (fgets(line, sizeof(line), spec)) {
 		char mod[64], kind[16], arg[256], want[512] = "", have[512] = "";
 		struct modres *m;
@@ -526,8 +583,14 @@ int btfgen_run(FILE *spec, const struct btfgen_btf *base, const char *moddir,
 				set_err(m, "%s: no BTF for %s (missing, renamed or inlined)", mod, arg);
 			else if (strcmp(have, want))
 				set_err(m, "%s: %s is '%s', xlock expects '%s'", mod, arg, have, want);
+		} else if (!strcmp(kind, "enum")) {
+			long long val = 0;
+
+			if (m->loaded && btfgen_enum_value(&m->btf, arg, &val))
+				set_err(m, "%s: no enumerator %s", mod, arg);
+			out(body, sizeof(body), "#define XLOCK_BTF_%s %lld\n", arg, val);
 		} else if (!strcmp(kind, "member") || !strcmp(kind, "size")) {
-			char sname[256], field[256] = "", macro[600];
+			char sname[256], field[256] = "", macro[600], type[256] = "";
 			long off;
 
 			if (!strcmp(kind, "member") &&
@@ -539,12 +602,15 @@ int btfgen_run(FILE *spec, const struct btfgen_btf *base, const char *moddir,
 			if (!strcmp(kind, "size"))
 				snprintf(sname, sizeof(sname), "%s", arg);
 			off = !m->loaded ? -ENOENT :
-			      field[0] ? btfgen_member_offset(&m->btf, sname, field) :
+			      field[0] ? btfgen_member(&m->btf, sname, field, type, sizeof(type)) :
 			      btfgen_struct_size(&m->btf, sname);
 			if (m->loaded && off == -ESRCH)
 				set_err(m, "%s: no struct %s", mod, sname);
 			else if (m->loaded && off < 0)
 				set_err(m, "%s: struct %s has no usable member %s", mod, sname, field);
+			else if (m->loaded && field[0] && want[0] && strcmp(type, want))
+				set_err(m, "%s: %s.%s is '%s', xlock expects '%s'", mod, sname, field,
+					type, want);
 			snprintf(macro, sizeof(macro), "XLOCK_BTF_%s%s%s", sname,
 				 field[0] ? "_" : "_SIZE", field);
 			out(body, sizeof(body), "#define %s %ld\n", macro, off < 0 ? 0 : off);

@@ -33,6 +33,9 @@ uint32_t btfgen_find(const struct btfgen_btf *b, const char *name, int kind);
 void btfgen_render(const struct btfgen_btf *b, uint32_t id, char *buf, size_t sz);
 int btfgen_func_proto(const struct btfgen_btf *b, const char *name, char *buf, size_t sz);
 long btfgen_member_offset(const struct btfgen_btf *b, const char *sname, const char *field);
+long btfgen_member(const struct btfgen_btf *b, const char *sname, const char *field,
+		   char *type, size_t sz);
+int btfgen_enum_value(const struct btfgen_btf *b, const char *name, long long *val);
 long btfgen_struct_size(const struct btfgen_btf *b, const char *sname);
 uint32_t btfgen_crc32(const unsigned char *p, size_t len);
 int btfgen_run(FILE *spec, const struct btfgen_btf *base, const char *moddir,

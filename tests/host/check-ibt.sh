@@ -25,10 +25,10 @@ bad=$(echo "$dis" | grep -A1 -E '(call|jmp)[q]?[[:space:]]+\*|__x86_indirect_' |
 	     END { if (insn) print insn }' || true)
 [ -z "$bad" ]; ok $? "no indirect call or jump in xlock.ko${bad:+: $(echo "$bad" | head -n 3 | tr '\n' ' ')}"
 
-bad=$(echo "$dis" | grep -E 'jmp[[:space:]]+[0-9a-f]+ <call_[a-z0-9_]+>$' || true)
+bad=$(echo "$dis" | grep -E 'jmp[[:space:]]+[0-9a-f]+ <(xlock_)?call_[a-z0-9_]+>$' || true)
 [ -z "$bad" ]; ok $? "no tail call into a call stub${bad:+: $bad}"
 
-stubs=$(echo "$dis" | sed -n 's/^[0-9a-f]* <\(call_[a-z0-9_]*\)>:$/\1/p')
+stubs=$(echo "$dis" | sed -n 's/^[0-9a-f]* <\(\(xlock_\)\{0,1\}call_[a-z0-9_]*\)>:$/\1/p')
 missing=
 for s in $stubs; do
 	echo "$dis" | awk -v f="<$s>:" '$0 ~ f { on = 1; next } on && /R_X86_64_PLT32/ { print; exit }' |

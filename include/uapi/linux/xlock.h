@@ -37,9 +37,10 @@
  * (XLOCK_PROTO_NLM or XLOCK_PROTO_SMB), an owner and a share. The owner is
  * a client, shown as XLOCK_A_CLIENT, "nlm:<caller name>" or "smb:<address>",
  * with XLOCK_A_CLIENT_ADDR, plus per protocol: NLM XLOCK_A_NLM_SVID and
- * XLOCK_A_NLM_OH (the owner handle, at most 64 bytes shown); SMB
- * XLOCK_A_SMB_GUID (client GUID), XLOCK_A_SMB_LEASE_KEY (leases) or
- * XLOCK_A_SMB_FID (the open a lock belongs to). XLOCK_A_FLAGS carries
+ * XLOCK_A_NLM_OH (NLA_U64, a hash of the owner handle, when known); SMB
+ * XLOCK_A_SMB_GUID (client GUID) and, for leases, XLOCK_A_SMB_LEASE_KEY.
+ * XLOCK_A_SMB_FID is only taken by XLOCK_CMD_TEST_ADD (a test entry's open,
+ * which XLOCK_CMD_CLEAR_CLIENT and the rules treat like a real one). XLOCK_A_FLAGS carries
  * XLOCK_ENTRY_F_PENDING (a blocked request waiting to be granted, not held),
  * XLOCK_ENTRY_F_BREAKING (a lease break is in flight; XLOCK_A_BREAK_TO is
  * the state it breaks to) and XLOCK_ENTRY_F_TEST (added by XLOCK_CMD_TEST_ADD).
@@ -68,6 +69,13 @@
  *    XLOCK_A_LIMIT_HITS: NLA_U64, requests refused because a limit was hit
  *    XLOCK_A_PERSIST: NLA_U8, 0 = no daemon attached (persistence and reclaim
  *                     verification off; coherence is still enforced)
+ *    XLOCK_A_STATS: NLA_NESTED, counters since load: attribute type
+ *                   XLOCK_STAT_* (below), each NLA_U64
+ *    XLOCK_A_BREAK_LATENCY: NLA_NESTED, histogram of lease break times
+ *                   (start to ack, revoke or give-up): attribute type i + 1
+ *                   (NLA_U64) counts breaks that took at most
+ *                   XLOCK_LATENCY_BOUNDS_MS[i] ms; the last bucket has no
+ *                   bound
  *    XLOCK_A_TEST_API: NLA_U8, 1 if XLOCK_CMD_TEST_ADD is enabled
  *
  * XLOCK_CMD_SET_CONFIG
@@ -252,6 +260,8 @@ enum xlock_attr {
 	XLOCK_A_REQ_CLIENT,
 	XLOCK_A_OUTCOME,
 	XLOCK_A_PAD,
+	XLOCK_A_STATS,
+	XLOCK_A_BREAK_LATENCY,
 	__XLOCK_A_MAX
 };
 
@@ -312,6 +322,32 @@ enum xlock_event {
 	XLOCK_EVENT_BREAK_TIMEOUT,	/* a lease break was not acked in time */
 	XLOCK_EVENT_CONFLICT,		/* a cross-protocol conflict was decided */
 };
+
+/* Counters in XLOCK_A_STATS. */
+enum xlock_stat {
+	XLOCK_STAT_UNSPEC,
+	XLOCK_STAT_NFS_VS_LEASE,	/* NFS/NLM request met an SMB lease */
+	XLOCK_STAT_NFS_VS_SMB_LOCK,	/* NLM request met an SMB byte-range lock */
+	XLOCK_STAT_NFS_VS_SHARE,	/* NFS/NLM request met an SMB share mode */
+	XLOCK_STAT_SMB_VS_NLM,		/* SMB lease, lock or open met an NLM lock */
+	XLOCK_STAT_BREAKS_SENT,
+	XLOCK_STAT_BREAKS_DONE,		/* acked, or nothing left to break */
+	XLOCK_STAT_BREAKS_TIMED_OUT,	/* not acked in time: lease revoked */
+	XLOCK_STAT_NLM_BLOCKED,		/* NLM4_BLOCKED because of SMB state */
+	XLOCK_STAT_NLM_GRANTED_CB,	/* NLM GRANTED callbacks sent by xlock */
+	XLOCK_STAT_NLM_RETRY,		/* non-blocking NLM requests left to retry */
+	XLOCK_STAT_NFS_JUKEBOX,		/* NFS requests answered NFS3ERR_JUKEBOX */
+	XLOCK_STAT_DENIED,		/* requests refused because of the other side */
+	XLOCK_STAT_REDUCED,		/* SMB leases granted smaller */
+	__XLOCK_STAT_MAX
+};
+
+#define XLOCK_STAT_MAX (__XLOCK_STAT_MAX - 1)
+
+/* Upper bounds (ms) of the XLOCK_A_BREAK_LATENCY buckets but the last. */
+#define XLOCK_LATENCY_BOUNDS_MS { 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, \
+				  2000, 5000, 10000, 35000 }
+#define XLOCK_LATENCY_BUCKETS 15
 
 /* XLOCK_A_OUTCOME of a conflict event. */
 enum xlock_outcome {
