@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Generic netlink plumbing for the "xlock" family, shared by xlockctl and
+ * xlockd: one socket with extended acks, requests (do and dump) whose
+ * replies are parsed against the family's attribute policy, multicast.
+ */
+#ifndef XLOCK_NL_H
+#define XLOCK_NL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+
+#include <linux/xlock.h>
+
+struct xnl {
+	struct nl_sock *sk;
+	int family;		/* the family id "xlock" resolved to */
+	int err;		/* errno of the last failed request, 0 if none */
+	char msg[256];		/* the kernel's extended-ack message, or "" */
+	uint32_t miss_type;	/* attribute the kernel said was missing, or 0 */
+};
+
+/*
+ * Called once per reply message, @tb indexed by XLOCK_A_* and checked
+ * against the reply policy. Return 0 to go on, a negative errno to stop.
+ */
+typedef int (*xnl_fn)(struct nlattr **tb, const struct nlmsghdr *nlh, void *arg);
+
+/* 0, -ENOENT if the family is not registered (module not loaded), -errno. */
+int xnl_open(struct xnl *x);
+void xnl_close(struct xnl *x);
+
+/* A request for @cmd; exits the program if out of memory. */
+struct nl_msg *xnl_new(struct xnl *x, uint8_t cmd, bool dump);
+
+/*
+ * Send @msg (always freed) and feed every reply to @fn (may be NULL) until
+ * the kernel acks, ends the dump or fails. Returns 0 or -errno; x->err and
+ * x->msg describe a failure. For dumps, *@intr (if not NULL) tells whether
+ * any message had NLM_F_DUMP_INTR (the table changed during the dump).
+ */
+int xnl_request(struct xnl *x, struct nl_msg *msg, xnl_fn fn, void *arg, bool *intr);
+
+/* Join multicast group @group of the family; 0 or -errno. */
+int xnl_join(struct xnl *x, const char *group);
+
+/*
+ * Receive what is queued (blocking if nothing is) and feed each message to
+ * @fn. 0, -ENOBUFS if the kernel dropped messages (overrun), or -errno.
+ */
+int xnl_recv(struct xnl *x, xnl_fn fn, void *arg);
+
+/* Parse nested attribute @nest into @tb (XLOCK_A_MAX + 1 slots); 0 or -EPROTO. */
+int xnl_parse_nested(struct nlattr **tb, struct nlattr *nest);
+
+/* Attribute helpers for parsed replies; absent attributes read as @def. */
+uint64_t xnl_u64(struct nlattr *a, uint64_t def);
+uint32_t xnl_u32(struct nlattr *a, uint32_t def);
+uint8_t xnl_u8(struct nlattr *a, uint8_t def);
+/* A copy of string attribute @a (NULL if absent); exits if out of memory. */
+char *xnl_strdup(struct nlattr *a);
+
+/* Helpers that put an attribute or exit the program (the message is sized to fit). */
+void xnl_put_u8(struct nl_msg *m, int type, uint8_t v);
+void xnl_put_u32(struct nl_msg *m, int type, uint32_t v);
+void xnl_put_u64(struct nl_msg *m, int type, uint64_t v);
+void xnl_put_str(struct nl_msg *m, int type, const char *s);
+void xnl_put_bin(struct nl_msg *m, int type, const void *p, int len);
+
+#endif
