@@ -4,8 +4,11 @@
  * its caller name, an SMB client by its client GUID. Entries hold a
  * reference; a client disappears with its last entry.
  */
+#include <linux/in6.h>
+#include <linux/ipv6.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
+#include <net/ipv6.h>
 
 #include "table.h"
 
@@ -18,6 +21,17 @@ static const struct rhashtable_params client_params = {
 	.head_offset = offsetof(struct xlock_client, node),
 	.automatic_shrinking = true,
 };
+
+/* A client address as people write it: IPv4-mapped IPv6 shown as IPv4. */
+void xlock_addr_str(const struct sockaddr *sa, char *buf, size_t len)
+{
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+
+	if (sa->sa_family == AF_INET6 && ipv6_addr_v4mapped(&sin6->sin6_addr))
+		snprintf(buf, len, "%pI4", &sin6->sin6_addr.s6_addr32[3]);
+	else
+		snprintf(buf, len, "%pISc", sa);
+}
 
 u64 xlock_clients_count(void)
 {

@@ -85,7 +85,7 @@ static struct xlock_client *smb_client(struct ksmbd_conn *conn)
 	char id[XLOCK_NAME_MAX - 1], addr[48];
 
 	snprintf(id, sizeof(id), "%16phN", ks_conn_guid(conn));
-	snprintf(addr, sizeof(addr), "%pISc", ks_conn_addr(conn));
+	xlock_addr_str(ks_conn_addr(conn), addr, sizeof(addr));
 	return xlock_client_get(XLOCK_PROTO_SMB, id, addr, ks_conn_guid(conn));
 }
 
@@ -242,7 +242,8 @@ static int wrap_smb2_lock(struct ksmbd_work *work)
 		f = smb_file(filp, true);
 		c = smb_client(ks_fp_conn(fp));
 		if (f && !IS_ERR(c))
-			xlock_sync_locks(f, file_inode(filp), XLOCK_PROTO_SMB, filp, c);
+			xlock_sync_locks(f, file_inode(filp), XLOCK_PROTO_SMB, filp,
+					 (u64)(unsigned long)fp, c);
 		if (!IS_ERR(c))
 			xlock_client_put(c);
 		if (f) {

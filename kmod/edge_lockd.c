@@ -114,7 +114,7 @@ static void sync_file(struct nlm_file *file, bool create)
 
 	if (IS_ERR_OR_NULL(f))
 		return;
-	xlock_sync_locks(f, file_inode(filp), XLOCK_PROTO_NLM, NULL, NULL);
+	xlock_sync_locks(f, file_inode(filp), XLOCK_PROTO_NLM, NULL, 0, NULL);
 	xlock_file_put(f);
 }
 

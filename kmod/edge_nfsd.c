@@ -75,7 +75,7 @@ static __be32 arbitrate(struct svc_rqst *rqstp, struct dentry *dentry, u8 op)
 	struct xlock_rule_req req = { .op = op, .end = XLOCK_END_MAX };
 	struct xlock_fkey key;
 	struct xlock_file *f;
-	char who[64];
+	char who[64], addr[48];
 	__be32 ret = 0;
 
 	if (!dentry || d_really_is_negative(dentry) || !d_is_reg(dentry))
@@ -85,7 +85,8 @@ static __be32 arbitrate(struct svc_rqst *rqstp, struct dentry *dentry, u8 op)
 	f = xlock_file_lookup(&key);
 	if (!f)
 		return 0;	/* nothing of SMB's on it */
-	snprintf(who, sizeof(who), "nfs:%pISc", svc_addr(rqstp));
+	xlock_addr_str(svc_addr(rqstp), addr, sizeof(addr));
+	snprintf(who, sizeof(who), "nfs:%s", addr);
 	switch (xlock_arbitrate(f, &req, READ_ONCE(nfsd_wait_ms), who, NULL)) {
 	case XLOCK_ARB_SHARING:
 	case XLOCK_ARB_DENY:

@@ -197,7 +197,7 @@ static void pending_fn(struct work_struct *w)
 	}
 	p->state = P_GRANTED;
 	xlock_entry_del_id(p->entry, XLOCK_ENTRY_F_PENDING);
-	xlock_sync_locks(p->f, file_inode(p->filp), XLOCK_PROTO_NLM, NULL, NULL);
+	xlock_sync_locks(p->f, file_inode(p->filp), XLOCK_PROTO_NLM, NULL, 0, NULL);
 	send_granted(p);
 	p->created = jiffies;
 }
@@ -276,7 +276,7 @@ int xlock_nlm_pending_add(struct xlock_file *f, struct file *filp, struct nlm_ho
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)
 		return -ENOMEM;
-	snprintf(addr, sizeof(addr), "%pISc", (struct sockaddr *)&host->h_addr);
+	xlock_addr_str((struct sockaddr *)&host->h_addr, addr, sizeof(addr));
 	c = xlock_client_get(XLOCK_PROTO_NLM, host->h_name, addr, NULL);
 	if (IS_ERR(c)) {
 		kfree(p);
@@ -405,7 +405,7 @@ bool xlock_nlm_pending_reply(const struct nlm_cookie *cookie, __be32 status)
 		unl.c.flc_type = F_UNLCK;
 		vfs_lock_file(found->filp, F_SETLK, &unl, NULL);
 		locks_release_private(&unl);
-		xlock_sync_locks(found->f, file_inode(found->filp), XLOCK_PROTO_NLM, NULL, NULL);
+		xlock_sync_locks(found->f, file_inode(found->filp), XLOCK_PROTO_NLM, NULL, 0, NULL);
 	}
 	pending_drop(found);
 	pending_put(found);

@@ -19,6 +19,7 @@
 
 #include "edge.h"
 #include "ksmbd_obj.h"
+#include "nlm.h"
 #include "smb.h"
 #include "stats.h"
 #include "table.h"
@@ -184,6 +185,7 @@ static void break_fn(struct work_struct *w)
 done:
 	/* No opinfo: the open is gone, and with it the lease. */
 	xlock_lease_set_state(b->f, b->id, state);
+	xlock_nlm_pending_kick(b->f);
 	spin_lock(&breaks_lock);
 	list_del(&b->node);
 	spin_unlock(&breaks_lock);

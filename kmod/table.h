@@ -8,6 +8,7 @@
 #define _XLOCK_TABLE_H
 
 #include <linux/path.h>
+#include <linux/socket.h>
 #include <linux/refcount.h>
 #include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
@@ -125,6 +126,7 @@ struct xlock_client *xlock_client_get(u8 proto, const char *id, const char *addr
 void xlock_client_put(struct xlock_client *c);
 struct xlock_client *xlock_client_find(const char *name);
 u64 xlock_clients_count(void);
+void xlock_addr_str(const struct sockaddr *sa, char *buf, size_t len);
 int xlock_clients_init(void);
 void xlock_clients_exit(void);
 

@@ -70,8 +70,8 @@ static int collect(struct inode *inode, u8 proto, const struct file *owner,
 
 			h[*n].svid = lo->pid;
 			strscpy(h[*n].host, lo->host->h_name, sizeof(h[*n].host));
-			snprintf(h[*n].addr, sizeof(h[*n].addr), "%pISc",
-				 (const struct sockaddr *)&lo->host->h_addr);
+			xlock_addr_str((const struct sockaddr *)&lo->host->h_addr, h[*n].addr,
+				       sizeof(h[*n].addr));
 		}
 		(*n)++;
 	}
@@ -88,14 +88,14 @@ static bool same(const struct xlock_entry *e, const struct held *h)
 	return true;
 }
 
-static bool mine(const struct xlock_entry *e, u8 proto, const struct file *owner)
+static bool mine(const struct xlock_entry *e, u8 proto, u64 cookie)
 {
 	return e->r.proto == proto && e->r.kind == XLOCK_KIND_LOCK && !e->r.pending &&
 	       !(e->flags & XLOCK_ENTRY_F_TEST) &&
-	       (proto == XLOCK_PROTO_NLM || e->owner.smb.fp == (u64)(unsigned long)owner);
+	       (proto == XLOCK_PROTO_NLM || e->owner.smb.fp == cookie);
 }
 
-static void reconcile(struct xlock_file *f, u8 proto, const struct file *owner,
+static void reconcile(struct xlock_file *f, u8 proto, u64 cookie,
 		      struct xlock_client *smb_client, struct held *h, unsigned int n)
 {
 	struct xlock_rule_entry *r, *next, *gone = NULL;
@@ -109,7 +109,7 @@ static void reconcile(struct xlock_file *f, u8 proto, const struct file *owner,
 		struct xlock_entry *e = container_of(r, struct xlock_entry, r);
 
 		next = r->next;
-		if (!mine(e, proto, owner))
+		if (!mine(e, proto, cookie))
 			continue;
 		for (i = 0; i < n; i++) {
 			if (!h[i].found && same(e, &h[i])) {
@@ -142,7 +142,7 @@ static void reconcile(struct xlock_file *f, u8 proto, const struct file *owner,
 				continue;
 			init.owner.nlm.svid = h[i].svid;
 		} else {
-			init.owner.smb.fp = (u64)(unsigned long)owner;
+			init.owner.smb.fp = cookie;
 		}
 		init.mode = h[i].mode;
 		init.start = h[i].start;
@@ -156,11 +156,11 @@ static void reconcile(struct xlock_file *f, u8 proto, const struct file *owner,
 
 /*
  * Make @f's lock entries of @proto match the locks @inode holds: all of
- * lockd's for NLM; those owned by @owner (a ksmbd open, whose client is
- * @smb_client) for SMB.
+ * lockd's for NLM; for SMB those owned by @owner, the struct file of the
+ * ksmbd open @cookie (whose client is @smb_client).
  */
 void xlock_sync_locks(struct xlock_file *f, struct inode *inode, u8 proto,
-		      const struct file *owner, struct xlock_client *smb_client)
+		      const struct file *owner, u64 cookie, struct xlock_client *smb_client)
 {
 	unsigned int cap = 16, n;
 	struct held *h;
@@ -179,7 +179,7 @@ void xlock_sync_locks(struct xlock_file *f, struct inode *inode, u8 proto,
 			goto out;
 		cap *= 4;
 	}
-	reconcile(f, proto, owner, smb_client, h, n);
+	reconcile(f, proto, cookie, smb_client, h, n);
 	kvfree(h);
 out:
 	mutex_unlock(&sync_lock);

@@ -9,6 +9,6 @@ struct xlock_file;
 
 void xlock_sync_set_lockd(const void *lmops);
 void xlock_sync_locks(struct xlock_file *f, struct inode *inode, u8 proto,
-		      const struct file *owner, struct xlock_client *smb_client);
+		      const struct file *owner, u64 cookie, struct xlock_client *smb_client);
 
 #endif

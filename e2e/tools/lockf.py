@@ -3,7 +3,7 @@
 """Take an fcntl (POSIX) byte-range lock on a file and report the outcome.
 
 usage: lockf.py FILE {r|w} [--start N] [--len N] [--wait] [--hold SECONDS]
-                [--write DATA] [--timeout SECONDS]
+                [--write DATA] [--timeout SECONDS] [--delay SECONDS]
 Prints "granted" or "denied <errno name>" and exits 0 / 1. With --hold it
 keeps the lock that long (or until stdin closes if SECONDS is 'stdin').
 """
@@ -26,9 +26,14 @@ def main():
     p.add_argument("--hold", default="0")
     p.add_argument("--write")
     p.add_argument("--timeout", type=float, default=60)
+    p.add_argument("--delay", type=float, default=0,
+                   help="seconds between opening the file and locking it")
     a = p.parse_args()
 
     fd = os.open(a.file, os.O_RDWR | os.O_CREAT, 0o666)
+    if a.delay:
+        print("opened", flush=True)
+        time.sleep(a.delay)
     kind = fcntl.LOCK_SH if a.mode == "r" else fcntl.LOCK_EX
     if not a.wait:
         kind |= fcntl.LOCK_NB
