@@ -109,19 +109,34 @@ struct xlock_client *xlock_client_get(u8 proto, const char *id, const char *addr
 	return c;
 }
 
-/* The client shown as @name ("nlm:host", "smb:10.0.0.1") or with that id. */
+/*
+ * The client shown as @name ("nlm:host", "smb:10.0.0.1"), or named by its
+ * protocol and identity ("smb:<client GUID>"); a bare NLM caller name also
+ * works (lockd knows clients by it).
+ */
 struct xlock_client *xlock_client_find(const char *name)
 {
+	struct xlock_client_key key = {};
 	struct rhashtable_iter iter;
 	struct xlock_client *c, *found = NULL;
+
+	if (!strncmp(name, "nlm:", 4) || !strncmp(name, "smb:", 4)) {
+		key.proto = name[0] == 'n' ? XLOCK_PROTO_NLM : XLOCK_PROTO_SMB;
+		strscpy(key.id, name + 4, sizeof(key.id));
+	} else {
+		key.proto = XLOCK_PROTO_NLM;
+		strscpy(key.id, name, sizeof(key.id));
+	}
+	found = lookup(&key);
+	if (found)
+		return found;
 
 	rhashtable_walk_enter(&clients, &iter);
 	rhashtable_walk_start(&iter);
 	while ((c = rhashtable_walk_next(&iter))) {
 		if (IS_ERR(c))
 			continue;
-		if ((!strcmp(c->display, name) || !strcmp(c->key.id, name)) &&
-		    refcount_inc_not_zero(&c->ref)) {
+		if (!strcmp(c->display, name) && refcount_inc_not_zero(&c->ref)) {
 			found = c;
 			break;
 		}

@@ -19,7 +19,6 @@ MODULE_PARM_DESC(test_api, "Enable XLOCK_CMD_TEST_ADD/DEL (selftests only)");
 
 static struct genl_family xlock_family;
 
-static const struct netlink_range_validation u32_id_range = { .max = U32_MAX };
 static const struct netlink_range_validation limit_total_range = { .min = 1, .max = 1 << 26 };
 static const struct netlink_range_validation limit_file_range = { .min = 1, .max = 1 << 20 };
 static const struct netlink_range_validation timeout_range = { .min = 100, .max = 3600000 };
@@ -50,7 +49,7 @@ static const struct nla_policy locks_policy[XLOCK_A_MAX + 1] = {
 };
 
 static const struct nla_policy break_policy[XLOCK_A_MAX + 1] = {
-	[XLOCK_A_ENTRY_ID] = NLA_POLICY_FULL_RANGE(NLA_U64, &u32_id_range),
+	[XLOCK_A_ENTRY_ID] = { .type = NLA_U64 },
 	[XLOCK_A_LEASE_STATE] = NLA_POLICY_MASK(NLA_U8, XLOCK_LEASE_ALL),
 };
 
@@ -78,7 +77,7 @@ static const struct nla_policy test_add_policy[XLOCK_A_MAX + 1] = {
 };
 
 static const struct nla_policy entry_id_policy[XLOCK_A_MAX + 1] = {
-	[XLOCK_A_ENTRY_ID] = NLA_POLICY_FULL_RANGE(NLA_U64, &u32_id_range),
+	[XLOCK_A_ENTRY_ID] = { .type = NLA_U64 },
 };
 
 /* --- replies ------------------------------------------------------------ */
@@ -521,6 +520,11 @@ static int locks_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 			}
 			cb->seq = xlock_table_generation();
 			genl_dump_check_consistent(cb, hdr);
+			if (nla_put_u64_64bit(skb, XLOCK_A_GENERATION, cb->seq, XLOCK_A_PAD)) {
+				genlmsg_cancel(skb, hdr);
+				xlock_entry_snapshot_put(&snap);
+				break;
+			}
 			path = snap.e.file->path.dentry ?
 			       d_path(&snap.e.file->path, ctx->buf, PATH_MAX) : NULL;
 			if (put_entry(skb, &snap.e, snap.id, IS_ERR(path) ? NULL : path)) {
@@ -557,6 +561,11 @@ static int break_doit(struct sk_buff *skb, struct genl_info *info)
 		break;
 	case -EINVAL:
 		NL_SET_ERR_MSG_ATTR(info->extack, a[XLOCK_A_ENTRY_ID], "entry is not a lease");
+		break;
+	case -EDOM:
+		NL_SET_ERR_MSG_ATTR(info->extack, a[XLOCK_A_LEASE_STATE],
+				    "a break only removes bits, and keeps R unless it goes to none");
+		ret = -EINVAL;
 		break;
 	case -EALREADY:
 		NL_SET_ERR_MSG_ATTR(info->extack, a[XLOCK_A_LEASE_STATE],
@@ -734,6 +743,7 @@ out_file:
 
 static int test_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	u64 id;
 	int ret;
 
 	if (!xlock_test_api) {
@@ -742,12 +752,15 @@ static int test_del_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (missing(info, XLOCK_A_ENTRY_ID))
 		return -EINVAL;
-	ret = xlock_entry_del_id(nla_get_u64(info->attrs[XLOCK_A_ENTRY_ID]), XLOCK_ENTRY_F_TEST);
-	if (ret == -ENOENT)
+	id = nla_get_u64(info->attrs[XLOCK_A_ENTRY_ID]);
+	ret = id > U32_MAX ? -ENOENT : xlock_entry_del_id(id, XLOCK_ENTRY_F_TEST);
+	if (ret == -ENOENT) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[XLOCK_A_ENTRY_ID], "no such entry");
-	else if (ret == -EPERM)
+	} else if (ret == -EPERM) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[XLOCK_A_ENTRY_ID],
 				    "not a test entry");
+		ret = -EINVAL;
+	}
 	return ret;
 }
 

@@ -204,7 +204,7 @@ int xlock_share_del(u32 id, const char **why)
 	*why = "no such share";
 	if (!id) {
 		*why = "the default share cannot be removed";
-		return -EPERM;
+		return -EINVAL;
 	}
 	mutex_lock(&share_lock);
 	list_for_each_entry(s, &shares, node) {

@@ -184,3 +184,45 @@ void xlock_sync_locks(struct xlock_file *f, struct inode *inode, u8 proto,
 out:
 	mutex_unlock(&sync_lock);
 }
+
+/*
+ * Release every lock lockd holds on @inode for client @host, one owner at a
+ * time, the way lockd does when a client reboots. Returns how many went.
+ */
+unsigned int xlock_release_nlm_client(struct inode *inode, const char *host)
+{
+	struct file_lock_context *ctx = locks_inode_context(inode);
+	unsigned int n = 0, rounds = 0;
+	struct file_lock fl, *cur;
+	struct file *filp;
+
+	if (!ctx)
+		return 0;
+	while (rounds++ < 1024) {
+		filp = NULL;
+		locks_init_lock(&fl);
+		spin_lock(&ctx->flc_lock);
+		for_each_file_lock(cur, &ctx->flc_posix) {
+			const struct nlm_lockowner *lo = cur->c.flc_owner;
+
+			if (!lockd_lmops || cur->fl_lmops != lockd_lmops ||
+			    strcmp(lo->host->h_name, host))
+				continue;
+			/* Takes a reference on the lock owner, as lockd's copies do. */
+			locks_copy_lock(&fl, cur);
+			filp = get_file(cur->c.flc_file);
+			break;
+		}
+		spin_unlock(&ctx->flc_lock);
+		if (!filp)
+			break;
+		fl.c.flc_type = F_UNLCK;
+		fl.fl_start = 0;
+		fl.fl_end = OFFSET_MAX;
+		vfs_lock_file(filp, F_SETLK, &fl, NULL);
+		locks_release_private(&fl);
+		fput(filp);
+		n++;
+	}
+	return n;
+}

@@ -185,7 +185,7 @@ FIXTURE_SETUP(xlock)
 
 FIXTURE_TEARDOWN(xlock)
 {
-	static const char *const clients[] = { "c1", "c2", "c3", "many", "smbc", "unpriv" };
+	static const char *const clients[] = { "c1", "c2", "c3", "many", "smb:smbc", "unpriv" };
 	uint64_t n;
 	unsigned int i;
 
@@ -255,7 +255,7 @@ TEST_F(xlock, entries_of_each_kind_on_one_file)
 	ASSERT_EQ(0, nl_xfer(&self->nl, &m, NULL, NULL));
 	ASSERT_EQ(-ENOENT, nl_xfer(&self->nl, &m, NULL, NULL));
 	EXPECT_STREQ("no such entry", self->nl.extack);
-	ASSERT_EQ(0, clear_client(&self->nl, "smbc", &n));
+	ASSERT_EQ(0, clear_client(&self->nl, "smb:smbc", &n));
 	EXPECT_EQ(3, n);
 	ASSERT_EQ(0, get_status(&self->nl, &after));
 	EXPECT_EQ(before.entries, after.entries);
@@ -362,7 +362,7 @@ TEST_F(xlock, shares)
 
 	msg_init(&self->nl, &m, XLOCK_CMD_DEL_SHARE, 0);
 	put_u32(&m, XLOCK_A_SHARE_ID, 0);
-	ASSERT_EQ(-EPERM, nl_xfer(&self->nl, &m, NULL, NULL));
+	ASSERT_EQ(-EINVAL, nl_xfer(&self->nl, &m, NULL, NULL));
 	EXPECT_STREQ("the default share cannot be removed", self->nl.extack);
 
 	msg_init(&self->nl, &m, XLOCK_CMD_GET_SHARES, NLM_F_DUMP);

@@ -13,7 +13,12 @@ static const struct {
 	{ "status",
 	  "  status\n"
 	  "      The module's version, table generation, edges (lockd, nfsd, ksmbd),\n"
-	  "      entry counts, limits, persistence and whether the test API is on.\n" },
+	  "      entry counts, limits, persistence, whether the test API is on, and\n"
+	  "      the cross-protocol counters (conflicts, lease breaks, answers).\n" },
+	{ "metrics",
+	  "  metrics\n"
+	  "      The counters in Prometheus text format (for node_exporter's textfile\n"
+	  "      collector: xlockctl metrics > DIR/xlock.prom.tmp && mv ...).\n" },
 	{ "shares",
 	  "  shares | share [list]\n"
 	  "      List the shares (one per exported directory; share 0 is the default).\n" },

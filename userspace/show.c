@@ -193,6 +193,37 @@ static void edges_parse(struct nlattr *edges, struct status *st)
 	}
 }
 
+/* A nest whose attribute types are indexes 1..n into @out. */
+static void counters_parse(struct nlattr *nest, uint64_t *out, size_t n)
+{
+	struct nlattr *a;
+	int rem;
+
+	if (!nest)
+		return;
+	nla_for_each_nested(a, nest, rem)
+		if (nla_type(a) >= 1 && (size_t)nla_type(a) <= n && nla_len(a) == 8)
+			out[nla_type(a) - 1] = nla_get_u64(a);
+}
+
+static const char *const stat_names[XLOCK_STAT_MAX + 1] = {
+	[XLOCK_STAT_NFS_VS_LEASE] = "nfs_vs_smb_lease",
+	[XLOCK_STAT_NFS_VS_SMB_LOCK] = "nfs_vs_smb_lock",
+	[XLOCK_STAT_NFS_VS_SHARE] = "nfs_vs_smb_share_mode",
+	[XLOCK_STAT_SMB_VS_NLM] = "smb_vs_nlm_lock",
+	[XLOCK_STAT_BREAKS_SENT] = "breaks_sent",
+	[XLOCK_STAT_BREAKS_DONE] = "breaks_acked",
+	[XLOCK_STAT_BREAKS_TIMED_OUT] = "breaks_timed_out",
+	[XLOCK_STAT_NLM_BLOCKED] = "nlm_blocked",
+	[XLOCK_STAT_NLM_GRANTED_CB] = "nlm_granted_callbacks",
+	[XLOCK_STAT_NLM_RETRY] = "nlm_retry",
+	[XLOCK_STAT_NFS_JUKEBOX] = "nfs_jukebox",
+	[XLOCK_STAT_DENIED] = "denied",
+	[XLOCK_STAT_REDUCED] = "smb_leases_reduced",
+};
+
+static const uint32_t latency_bounds[] = XLOCK_LATENCY_BOUNDS_MS;
+
 void status_parse(struct nlattr **tb, struct status *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -212,6 +243,8 @@ void status_parse(struct nlattr **tb, struct status *st)
 	st->limit_hits = xnl_u64(tb[XLOCK_A_LIMIT_HITS], 0);
 	st->persist = xnl_u8(tb[XLOCK_A_PERSIST], 0);
 	st->test_api = xnl_u8(tb[XLOCK_A_TEST_API], 0);
+	counters_parse(tb[XLOCK_A_STATS], st->stats + 1, XLOCK_STAT_MAX);
+	counters_parse(tb[XLOCK_A_BREAK_LATENCY], st->latency, XLOCK_LATENCY_BUCKETS);
 }
 
 void status_free(struct status *st)
@@ -261,6 +294,22 @@ static void status_json(const struct status *st)
 	limits_json(&j, st);
 	json_bool(&j, "persistence", st->persist);
 	json_bool(&j, "test_api", st->test_api);
+	json_obj(&j, "stats");
+	for (size_t i = 1; i <= XLOCK_STAT_MAX; i++)
+		if (stat_names[i])
+			json_u64(&j, stat_names[i], st->stats[i]);
+	json_obj_end(&j);
+	json_arr(&j, "break_latency_ms");
+	for (size_t i = 0; i < XLOCK_LATENCY_BUCKETS; i++) {
+		json_obj(&j, NULL);
+		if (i < XLOCK_LATENCY_BUCKETS - 1)
+			json_u64(&j, "le", latency_bounds[i]);
+		else
+			json_str(&j, "le", NULL);
+		json_u64(&j, "count", st->latency[i]);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
 	json_obj_end(&j);
 	json_end(&j);
 }
@@ -292,6 +341,88 @@ void status_print(const struct status *st, bool json)
 	printf("persistence: %s\n",
 	       st->persist ? "on: xlockd attached" : "off: no xlockd attached");
 	printf("test api: %s\n", st->test_api ? "enabled (test_api=1)" : "disabled");
+	printf("cross-protocol: NFS met SMB leases %" PRIu64 ", SMB locks %" PRIu64
+	       ", share modes %" PRIu64 "; SMB met NLM locks %" PRIu64 "\n",
+	       st->stats[XLOCK_STAT_NFS_VS_LEASE], st->stats[XLOCK_STAT_NFS_VS_SMB_LOCK],
+	       st->stats[XLOCK_STAT_NFS_VS_SHARE], st->stats[XLOCK_STAT_SMB_VS_NLM]);
+	printf("lease breaks: %" PRIu64 " sent, %" PRIu64 " acked, %" PRIu64 " timed out\n",
+	       st->stats[XLOCK_STAT_BREAKS_SENT], st->stats[XLOCK_STAT_BREAKS_DONE],
+	       st->stats[XLOCK_STAT_BREAKS_TIMED_OUT]);
+	printf("answers: %" PRIu64 " NLM4_BLOCKED, %" PRIu64 " NLM GRANTED callbacks, %" PRIu64
+	       " NLM retries, %" PRIu64 " NFS3ERR_JUKEBOX, %" PRIu64 " denied, %" PRIu64
+	       " SMB leases reduced\n",
+	       st->stats[XLOCK_STAT_NLM_BLOCKED], st->stats[XLOCK_STAT_NLM_GRANTED_CB],
+	       st->stats[XLOCK_STAT_NLM_RETRY], st->stats[XLOCK_STAT_NFS_JUKEBOX],
+	       st->stats[XLOCK_STAT_DENIED], st->stats[XLOCK_STAT_REDUCED]);
+}
+
+/* Prometheus text exposition (version 0.0.4) of the status counters. */
+void metrics_print(const struct status *st)
+{
+	uint64_t cum = 0, sum_le = 0;
+
+	printf("# HELP xlock_entries Entries in the lock table, by kind.\n");
+	printf("# TYPE xlock_entries gauge\n");
+	printf("xlock_entries{kind=\"nlm_lock\"} %" PRIu64 "\n", st->nlm_locks);
+	printf("xlock_entries{kind=\"smb_lock\"} %" PRIu64 "\n", st->smb_locks);
+	printf("xlock_entries{kind=\"smb_lease\"} %" PRIu64 "\n", st->leases);
+	printf("xlock_entries{kind=\"smb_share_mode\"} %" PRIu64 "\n", st->share_modes);
+	printf("# HELP xlock_files Files with entries.\n# TYPE xlock_files gauge\n");
+	printf("xlock_files %" PRIu64 "\n", st->files);
+	printf("# HELP xlock_clients Clients with entries.\n# TYPE xlock_clients gauge\n");
+	printf("xlock_clients %" PRIu64 "\n", st->clients);
+	printf("# HELP xlock_conflicts_total Cross-protocol conflicts, by direction and kind.\n");
+	printf("# TYPE xlock_conflicts_total counter\n");
+	printf("xlock_conflicts_total{direction=\"nfs_to_smb\",kind=\"lease\"} %" PRIu64 "\n",
+	       st->stats[XLOCK_STAT_NFS_VS_LEASE]);
+	printf("xlock_conflicts_total{direction=\"nfs_to_smb\",kind=\"lock\"} %" PRIu64 "\n",
+	       st->stats[XLOCK_STAT_NFS_VS_SMB_LOCK]);
+	printf("xlock_conflicts_total{direction=\"nfs_to_smb\",kind=\"share_mode\"} %" PRIu64
+	       "\n", st->stats[XLOCK_STAT_NFS_VS_SHARE]);
+	printf("xlock_conflicts_total{direction=\"smb_to_nfs\",kind=\"lock\"} %" PRIu64 "\n",
+	       st->stats[XLOCK_STAT_SMB_VS_NLM]);
+	printf("# HELP xlock_breaks_total SMB lease breaks for the other protocol, by outcome.\n");
+	printf("# TYPE xlock_breaks_total counter\n");
+	printf("xlock_breaks_total{outcome=\"sent\"} %" PRIu64 "\n",
+	       st->stats[XLOCK_STAT_BREAKS_SENT]);
+	printf("xlock_breaks_total{outcome=\"acked\"} %" PRIu64 "\n",
+	       st->stats[XLOCK_STAT_BREAKS_DONE]);
+	printf("xlock_breaks_total{outcome=\"timed_out\"} %" PRIu64 "\n",
+	       st->stats[XLOCK_STAT_BREAKS_TIMED_OUT]);
+	printf("# HELP xlock_break_duration_seconds Time from sending a lease break to its end.\n");
+	printf("# TYPE xlock_break_duration_seconds histogram\n");
+	for (size_t i = 0; i < XLOCK_LATENCY_BUCKETS; i++) {
+		cum += st->latency[i];
+		if (i < XLOCK_LATENCY_BUCKETS - 1) {
+			printf("xlock_break_duration_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
+			       latency_bounds[i] / 1000.0, cum);
+			sum_le += st->latency[i] * latency_bounds[i];
+		} else {
+			printf("xlock_break_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n", cum);
+		}
+	}
+	/* The sum is an upper bound: each break counted at its bucket's bound. */
+	printf("xlock_break_duration_seconds_sum %g\n", sum_le / 1000.0);
+	printf("xlock_break_duration_seconds_count %" PRIu64 "\n", cum);
+	printf("# HELP xlock_nlm_answers_total NLM answers xlock gave for SMB state.\n");
+	printf("# TYPE xlock_nlm_answers_total counter\n");
+	printf("xlock_nlm_answers_total{answer=\"blocked\"} %" PRIu64 "\n",
+	       st->stats[XLOCK_STAT_NLM_BLOCKED]);
+	printf("xlock_nlm_answers_total{answer=\"granted_callback\"} %" PRIu64 "\n",
+	       st->stats[XLOCK_STAT_NLM_GRANTED_CB]);
+	printf("xlock_nlm_answers_total{answer=\"retry\"} %" PRIu64 "\n",
+	       st->stats[XLOCK_STAT_NLM_RETRY]);
+	printf("# HELP xlock_nfs_jukebox_total NFS requests answered NFS3ERR_JUKEBOX.\n");
+	printf("# TYPE xlock_nfs_jukebox_total counter\n");
+	printf("xlock_nfs_jukebox_total %" PRIu64 "\n", st->stats[XLOCK_STAT_NFS_JUKEBOX]);
+	printf("# HELP xlock_denied_total Requests refused because of the other protocol.\n");
+	printf("# TYPE xlock_denied_total counter\n");
+	printf("xlock_denied_total %" PRIu64 "\n", st->stats[XLOCK_STAT_DENIED]);
+	printf("# HELP xlock_limit_hits_total Requests refused by a table limit.\n");
+	printf("# TYPE xlock_limit_hits_total counter\n");
+	printf("xlock_limit_hits_total %" PRIu64 "\n", st->limit_hits);
+	printf("# HELP xlock_persistence Whether xlockd is attached (1) or not (0).\n");
+	printf("# TYPE xlock_persistence gauge\nxlock_persistence %d\n", st->persist ? 1 : 0);
 }
 
 void limits_print(const struct status *st, bool json)

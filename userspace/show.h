@@ -12,6 +12,8 @@
 
 #include <netlink/attr.h>
 
+#include <linux/xlock.h>
+
 #define MAX_EDGES 8
 
 struct edge {
@@ -29,6 +31,8 @@ struct status {
 	uint32_t limit_total, limit_file, limit_client;
 	uint64_t limit_hits;
 	bool persist, test_api;
+	uint64_t stats[XLOCK_STAT_MAX + 1];		/* by XLOCK_STAT_* */
+	uint64_t latency[XLOCK_LATENCY_BUCKETS];	/* break time histogram */
 };
 
 struct share {
@@ -67,6 +71,7 @@ void status_parse(struct nlattr **tb, struct status *st);
 void status_free(struct status *st);
 void status_print(const struct status *st, bool json);
 void limits_print(const struct status *st, bool json);
+void metrics_print(const struct status *st);
 
 void share_parse(struct nlattr **tb, struct share *s);
 void share_free(struct share *s);

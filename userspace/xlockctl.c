@@ -51,6 +51,18 @@ static int cmd_status(int argc, char **argv)
 	return EXIT_OK;
 }
 
+static int cmd_metrics(int argc, char **argv)
+{
+	struct status st;
+
+	no_options(argc, argv, 0, "");
+	connect_xlock();
+	get_status(&st);
+	metrics_print(&st);
+	status_free(&st);
+	return EXIT_OK;
+}
+
 static int cmd_config(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -539,6 +551,7 @@ static const struct {
 	{ "config", cmd_config, NULL },
 	{ "test", NULL, test_cmds },
 	{ "events", cmd_events, NULL },
+	{ "metrics", cmd_metrics, NULL },
 	{ "help", cmd_help, NULL },
 };
 

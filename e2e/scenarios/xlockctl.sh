@@ -351,7 +351,7 @@ for args in "status --bogus" "bogus" "break abc" "break -1" "break 1x" "break 1 
 	[ -s "$T/err" ] || fail "xlockctl $args: no message"
 done
 code 2 locks --client ""
-code 1 break 4294967296
+code 5 break 4294967296
 ok locks --json
 check "assert d['entries'] == []"
 "$X" share >/dev/null || fail "bare 'share' does not list"

@@ -107,7 +107,7 @@
  * (100..3600000) and XLOCK_A_GRACE_S (1..3600); it answers with
  * XLOCK_A_SHARE_ID. A directory already registered gives -EEXIST. SET takes
  * XLOCK_A_SHARE_ID and any policy attribute. DEL takes XLOCK_A_SHARE_ID; a
- * share with entries gives -EBUSY (clear them first); share 0 gives -EPERM.
+ * share with entries gives -EBUSY (clear them first); share 0 gives -EINVAL.
  * A disabled share (no XLOCK_SHARE_F_ENABLED) still records entries but
  * xlock does not change any protocol's answer on it.
  *
@@ -134,7 +134,8 @@
  *
  * The dump resumes where the previous message batch stopped (the cursor is
  * the last entry id sent), so it sees every entry that exists for the whole
- * dump exactly once. Each message carries the table generation; when the
+ * dump exactly once. Each message carries the table generation
+ * (XLOCK_A_GENERATION); when the
  * table changed during the dump, the kernel sets NLM_F_DUMP_INTR on the next
  * message and the caller should start again if it needs a snapshot.
  *
@@ -142,17 +143,22 @@
  * ---------------
  *
  * Do, admin. XLOCK_A_ENTRY_ID of a lease, optionally XLOCK_A_LEASE_STATE (the
- * state to break to, default none). Starts a break as if another protocol
- * had asked for it; the answer does not wait for the client's ack. Not a
- * lease: -EINVAL; no such entry: -ENOENT; ksmbd edge not active: -ENOTCONN.
+ * state to break to, default none: only bits the lease holds can go, and R
+ * only all at once). Starts a break as if another protocol had asked for
+ * it; the answer does not wait for the client's ack (XLOCK_EVENT_CHANGE
+ * follows). Not a lease, or a state the lease cannot break to: -EINVAL;
+ * holding no more than that already: -EALREADY; no such entry: -ENOENT;
+ * ksmbd edge not active: -ENOTCONN.
  *
  * XLOCK_CMD_CLEAR_CLIENT
  * ----------------------
  *
- * Do, admin. XLOCK_A_CLIENT. Releases everything that client holds: its
- * NLM locks are released in lockd and the VFS (as lockd does when a client
- * reboots), its SMB leases are broken to none and its test entries removed.
- * Answers with XLOCK_A_NR_ENTRIES, the number of entries released.
+ * Do, admin. XLOCK_A_CLIENT, as shown: "nlm:<name>" or "smb:<address>" (an
+ * SMB client may also be named "smb:<client GUID in hex>"). Releases what
+ * that client holds: its NLM and SMB byte-range locks are released in the
+ * VFS (the NLM client is not told, as when lockd drops a rebooted client's
+ * locks), its SMB leases are broken to none, its test entries removed.
+ * Answers with XLOCK_A_NR_ENTRIES, the number of entries released or broken.
  *
  * XLOCK_CMD_TEST_ADD, XLOCK_CMD_TEST_DEL
  * --------------------------------------
