@@ -133,5 +133,12 @@ while [ -n "$todo" ]; do
 	fi
 	todo=$next
 done
+# Cross-protocol cells (e2e/guest/xproto.sh): one table and one file.
+cat "$OUT"/boot*/matrix.tsv >"$OUT/matrix.tsv" 2>/dev/null
+if [ -s "$OUT/matrix.tsv" ]; then
+	echo "e2e: cross-protocol cells ($OUT/matrix.tsv):"
+	awk -F'\t' '{ printf "e2e:   %-6s %-28s %-32s %-6s expected %-24s got %s\n",
+		      $6, $1, $2, $3, $4, $5 }' "$OUT/matrix.tsv"
+fi
 echo "e2e: $pass passed, $fail failed, $skipc skipped (results in $OUT)"
 [ "$fail" -eq 0 ]

@@ -32,7 +32,7 @@ for name in $(echo "$RUN" | tr ',' ' '); do
 		echo "FAIL $name 0 no such scenario" >>"$RES"
 		continue
 	fi
-	XLOCK_OPTS="$OPTS" timeout -k 10 "${XLOCK_SCENARIO_TIMEOUT:-600}" \
+	XLOCK_OPTS="$OPTS" XLOCK_SCENARIO="$name" timeout -k 10 "${XLOCK_SCENARIO_TIMEOUT:-600}" \
 		/bin/sh -c ". '$XLOCK_DIR/e2e/guest/lib.sh'; . '$script'" \
 		>/results/"$name".log 2>&1
 	rc=$?

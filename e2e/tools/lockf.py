@@ -3,7 +3,7 @@
 """Take an fcntl (POSIX) byte-range lock on a file and report the outcome.
 
 usage: lockf.py FILE {r|w} [--start N] [--len N] [--wait] [--hold SECONDS]
-                [--write DATA] [--timeout SECONDS] [--delay SECONDS]
+                [--write DATA] [--timeout SECONDS] [--delay SECONDS] [--after FILE]
 Prints "granted" or "denied <errno name>" and exits 0 / 1. With --hold it
 keeps the lock that long (or until stdin closes if SECONDS is 'stdin').
 """
@@ -28,12 +28,15 @@ def main():
     p.add_argument("--timeout", type=float, default=60)
     p.add_argument("--delay", type=float, default=0,
                    help="seconds between opening the file and locking it")
+    p.add_argument("--after", help="after opening, wait until this file exists, then lock")
     a = p.parse_args()
 
     fd = os.open(a.file, os.O_RDWR | os.O_CREAT, 0o666)
-    if a.delay:
+    if a.delay or a.after:
         print("opened", flush=True)
         time.sleep(a.delay)
+        while a.after and not os.path.exists(a.after):
+            time.sleep(0.05)
     kind = fcntl.LOCK_SH if a.mode == "r" else fcntl.LOCK_EX
     if not a.wait:
         kind |= fcntl.LOCK_NB

@@ -23,7 +23,7 @@ On an error it prints "error MESSAGE" and exits 1.
 """
 import argparse
 import os
-import socket
+import select
 import struct
 import sys
 import time
@@ -171,21 +171,17 @@ class Client:
 
     def hold(self, seconds, ack_mode):
         end = time.time() + float(seconds)
-        self.smb._timeout = 0.2
+        sock = self.smb.get_socket()
         while time.time() < end:
             packet = self.pending_break()
             if packet is None:
-                try:
-                    packet = self.smb.recvSMB()
-                except (socket.timeout, TimeoutError):
+                # Wait for data first: a receive that times out half way
+                # through a message would lose the rest of it.
+                if not select.select([sock], [], [], 0.2)[0]:
                     continue
-                except Exception as e:  # impacket wraps timeouts
-                    if "timed out" in str(e).lower():
-                        continue
-                    raise
+                packet = self.smb.recvSMB()
             if packet["Command"] == S.SMB2_OPLOCK_BREAK:
                 self.handle_break(packet, ack_mode)
-        self.smb._timeout = 60
 
     def write(self, spec):
         off, text = spec.split(":", 1)

@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Cross-protocol scenarios (e2e/scenarios/x-*.sh) source this after lib.sh.
+# Each runs twice: with xlock (MODE=xlock, expecting coherence) and with
+# the module absent (-o noxlock, MODE=stock, expecting the stock kernel's
+# gap). A cell names both expectations; the scenario fails if any cell got
+# something else. Cells go to /results/matrix.tsv:
+#   scenario <TAB> cell <TAB> mode <TAB> expected <TAB> got <TAB> PASS|FAIL
+
+MODE=xlock
+has_opt noxlock && MODE=stock
+SCEN=${XLOCK_SCENARIO:-x}
+SMBOP="/usr/bin/python3 $XLOCK_DIR/e2e/tools/smbop.py"
+LOCKF="/usr/bin/python3 $XLOCK_DIR/e2e/tools/lockf.py"
+NLMTEST="/usr/bin/python3 $XLOCK_DIR/e2e/tools/nlmtest.py"
+HOLDER="/usr/bin/python3 $XLOCK_DIR/e2e/tools/holder.py"
+MATRIX=/results/matrix.tsv
+CELLS_FAILED=0
+BG_PIDS=
+
+xsetup() {
+	env_up
+	if [ "$MODE" = xlock ]; then
+		# Tests use a 5 s lease break timeout (behaviour.md §6).
+		"$XLOCKCTL" share set 0 --break-timeout "${XLOCK_BREAK_MS:-5000}" >/dev/null ||
+			fail "cannot set the break timeout"
+	fi
+}
+
+# cell NAME EXPECTED_WITH_XLOCK EXPECTED_STOCK GOT
+cell() {
+	if [ "$MODE" = xlock ]; then exp=$2; else exp=$3; fi
+	res=PASS
+	[ "$exp" = "$4" ] || { res=FAIL; CELLS_FAILED=$((CELLS_FAILED + 1)); }
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$SCEN" "$1" "$MODE" "$exp" "$4" "$res" >>"$MATRIX"
+	log "cell $1 [$MODE]: expected '$exp', got '$4': $res"
+}
+
+xdone() {
+	xkill
+	[ "$CELLS_FAILED" -eq 0 ] || fail "$CELLS_FAILED cell(s) failed"
+	log "all cells as expected ($MODE)"
+}
+
+# A fresh file on the server with CONTENT (default "orig"); prints its name.
+# Each cell uses its own name: the NFS client caches names and attributes.
+fresh() {
+	n="$SCEN-$1-$(cut -d' ' -f1 /proc/uptime | tr -d .)"
+	printf '%s' "${2:-orig}" >"$EXPORT/$n"
+	chmod 0666 "$EXPORT/$n"
+	echo "$n"
+}
+
+# smb_bg OUT ARGS...: smbop in the background; waits for its open.
+smb_bg() {
+	_out=$1
+	shift
+	$SMBOP "$@" >"$_out" 2>&1 &
+	BG_PIDS="$BG_PIDS $!"
+	wait_for 60 grep -q -e "open granted" -e "^error" "$_out" ||
+		fail "smbop did not open: $(cat "$_out")"
+	grep -q "^error" "$_out" && fail "smbop: $(cat "$_out")"
+	return 0
+}
+
+# The lease state smbop holds now, from its output OUT.
+smb_state() {
+	sed -n -e 's/^open granted=//p' -e 's/^break [A-Za-z]*->\(.*\)$/\1/p' \
+		-e 's/^ack \([A-Za-z]*\).*$/\1/p' "$1" | tail -n 1
+}
+
+# Whether smbop saw a lease break: "break" or "nobreak".
+smb_broke() {
+	grep -q '^break ' "$1" && echo break || echo nobreak
+}
+
+# Wait up to $2 s for smbop (output $1) to hold state $3; print what it holds.
+smb_settle() {
+	wait_for "$2" sh -c "[ \"\$(sed -n -e 's/^open granted=//p' -e 's/^break [A-Za-z]*->\(.*\)\$/\1/p' -e 's/^ack \([A-Za-z]*\).*\$/\1/p' '$1' | tail -n 1)\" = '$3' ]"
+	smb_state "$1"
+}
+
+# A cifs-side holder of file $1 driven through a FIFO; ask with hold_cmd.
+hold_start() {
+	HOLD_FIFO=/tmp/holder.$$.fifo
+	HOLD_OUT=/tmp/holder.$$.out
+	rm -f "$HOLD_FIFO" "$HOLD_OUT"
+	mkfifo "$HOLD_FIFO"
+	$HOLDER "$SMB_MNT/$1" "$HOLD_FIFO" "${2:-rw}" >"$HOLD_OUT" 2>&1 &
+	BG_PIDS="$BG_PIDS $!"
+	wait_for 20 grep -q opened "$HOLD_OUT" || fail "holder did not open: $(cat "$HOLD_OUT")"
+}
+
+# hold_cmd COMMAND: prints the holder's answer line.
+hold_cmd() {
+	_n=$(wc -l <"$HOLD_OUT")
+	echo "$*" >"$HOLD_FIFO"
+	wait_for 60 sh -c "[ \$(wc -l <'$HOLD_OUT') -gt $_n ]" || fail "holder: no answer to $*"
+	tail -n 1 "$HOLD_OUT"
+}
+
+hold_stop() {
+	hold_cmd close >/dev/null
+	rm -f "$HOLD_FIFO"
+}
+
+# Kill background helpers still running.
+xkill() {
+	for p in $BG_PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	BG_PIDS=
+	wait 2>/dev/null
+	return 0
+}
+
+# Seconds elapsed since $1 (a value of "now").
+now() { cut -d' ' -f1 /proc/uptime; }
+since() { echo "$(now) $1" | awk '{ printf "%.1f", $1 - $2 }'; }
+# Bucket a duration: fast (<1 s), slow (1-25 s), poll (>=25 s).
+speed() { echo "$1" | awk '{ print ($1 < 1) ? "fast" : ($1 < 25) ? "slow" : "poll" }'; }
