@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: GPL-2.0
+# C5, C6: an NLM exclusive lock against an SMB lease with W whose client is
+# slow to ack (1.5 s) or never acks (revoked at the 5 s timeout). Blocking
+# request: NLM4_BLOCKED at once, then an NLM_GRANTED callback when the lease
+# clears (lockd's thread is never held). Non-blocking request: no answer,
+# the client retransmits and is granted once the break is done. Stock: the
+# lock is granted at once and the SMB client keeps its W lease.
+. "$XLOCK_DIR/e2e/guest/xproto.sh"
+xsetup
+stat_of() { "$XLOCKCTL" --json status 2>/dev/null |
+	/usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['stats']['$1'])" 2>/dev/null || echo 0; }
+
+for kind in blocking nonblocking; do
+	for ack in 1500 no; do
+		for st in RW RWH; do
+			f=$(fresh "$kind-$ack-$st")
+			go=/tmp/go.$$
+			rm -f $go
+			[ $kind = blocking ] && wait=--wait || wait=
+			# Open over NFS first: the lock request itself must meet the lease.
+			$LOCKF "$NFS_MNT/$f" w $wait --after $go --timeout 60 >/tmp/lock.out &
+			BG_PIDS="$BG_PIDS $!"
+			wait_for 20 grep -q opened /tmp/lock.out || fail "lockf did not open"
+			smb_bg /tmp/smb.out --ack $ack "$f" "open:$st" hold:40
+			cb0=$(stat_of nlm_granted_callbacks)
+			t0=$(now)
+			touch $go
+			wait_for 45 grep -q -e granted -e denied /tmp/lock.out
+			dt=$(since "$t0")
+			res=$(sed -n 's/^\(granted\|denied\).*/\1/p' /tmp/lock.out)
+			cell "$kind-ack-$ack-vs-$st" granted/slow/break granted/fast/nobreak \
+			     "${res:-none}/$(speed "$dt")/$(smb_broke /tmp/smb.out)"
+			if [ "$MODE" = xlock ] && [ $kind = blocking ]; then
+				cell "$kind-ack-$ack-vs-$st-granted-callback" yes yes \
+				     "$([ "$(stat_of nlm_granted_callbacks)" -gt "$cb0" ] && echo yes || echo no)"
+			fi
+			xkill
+		done
+	done
+done
+xdone
