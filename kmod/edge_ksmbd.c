@@ -134,6 +134,68 @@ static void record(struct xlock_file *f, struct ksmbd_file *fp, u8 kind, u8 mode
 	xlock_client_put(c);
 }
 
+/* What an SMB open asks, as a C13 request: its access and share mode. */
+static void open_req(struct ksmbd_file *fp, struct xlock_rule_req *req)
+{
+	u32 daccess = ks_fp_daccess(fp);
+
+	memset(req, 0, sizeof(*req));
+	req->op = XLOCK_OP_SMB_OPEN;
+	if (daccess & (KS_FILE_READ_DATA | KS_FILE_EXECUTE))
+		req->mode |= XLOCK_SHARE_READ;
+	if (daccess & (KS_FILE_WRITE_DATA | KS_FILE_APPEND_DATA))
+		req->mode |= XLOCK_SHARE_WRITE;
+	if (daccess & KS_FILE_DELETE)
+		req->mode |= XLOCK_SHARE_DELETE;
+	req->state = ks_fp_saccess(fp) & XLOCK_SHARE_ALL;
+}
+
+/* C13: an SMB open whose share mode NLM locks conflict with is refused. */
+static int wrap_check_shared_mode(struct file *filp, struct ksmbd_file *fp)
+{
+	struct xlock_rule_req req;
+	struct xlock_file *f;
+	int ret;
+
+	xlock_hook_enter(HS, &ksmbd_hooks[H_SHARE]);
+	ret = call_check_shared_mode(filp, fp);
+	if (ret || !is_regular(filp))
+		goto out;
+	open_req(fp, &req);
+	f = smb_file(filp, req.state != XLOCK_SHARE_ALL);
+	if (!f)
+		goto out;
+	if (xlock_arbitrate(f, &req, 0, "smb", NULL) != XLOCK_ARB_GO)
+		ret = -EPERM;	/* ksmbd answers STATUS_SHARING_VIOLATION */
+	else if (req.state != XLOCK_SHARE_ALL)
+		record(f, fp, XLOCK_KIND_SHARE, req.mode, req.state, NULL);
+	xlock_file_put(f);
+out:
+	xlock_hook_exit(HS);
+	return ret;
+}
+
+/*
+ * ksmbd heeds a share-mode refusal only when other opens of the file hold
+ * oplocks; one that NLM locks cause (above) must fail the open regardless.
+ */
+static bool open_refused(struct file *filp, struct ksmbd_file *fp)
+{
+	struct xlock_rule_req req;
+	struct xlock_verdict v;
+	struct xlock_file *f;
+
+	if (!is_regular(filp))
+		return false;
+	f = smb_file(filp, false);
+	if (!f)
+		return false;
+	open_req(fp, &req);
+	xlock_file_decide(f, &req, &v, NULL);
+	xlock_file_put(f);
+	return v.kind == XLOCK_V_DENY;
+}
+
 /*
  * C1, C3: cut the requested lease (or oplock) down to what the NLM locks
  * on the file allow, by rewriting ksmbd's request before it decides; then
@@ -151,6 +213,10 @@ static int wrap_smb_grant_oplock(struct ksmbd_work *work, int req_op_level, u64 
 	int ret;
 
 	xlock_hook_enter(HS, &ksmbd_hooks[H_GRANT]);
+	if (share_ret == -EPERM && open_refused(filp, fp)) {
+		ret = -EPERM;
+		goto out;
+	}
 	if (is_regular(filp))
 		f = smb_file(filp, false);
 	if (f && req_op_level != KS_OPLOCK_NONE) {
@@ -180,37 +246,6 @@ static int wrap_smb_grant_oplock(struct ksmbd_work *work, int req_op_level, u64 
 	}
 	if (f)
 		xlock_file_put(f);
-	xlock_hook_exit(HS);
-	return ret;
-}
-
-/* C13: an SMB open whose share mode NLM locks conflict with is refused. */
-static int wrap_check_shared_mode(struct file *filp, struct ksmbd_file *fp)
-{
-	u32 daccess = ks_fp_daccess(fp), saccess = ks_fp_saccess(fp);
-	struct xlock_rule_req req = { .op = XLOCK_OP_SMB_OPEN };
-	struct xlock_file *f;
-	int ret;
-
-	xlock_hook_enter(HS, &ksmbd_hooks[H_SHARE]);
-	ret = call_check_shared_mode(filp, fp);
-	if (ret || !is_regular(filp))
-		goto out;
-	if (daccess & (KS_FILE_READ_DATA | KS_FILE_EXECUTE))
-		req.mode |= XLOCK_SHARE_READ;
-	if (daccess & (KS_FILE_WRITE_DATA | KS_FILE_APPEND_DATA))
-		req.mode |= XLOCK_SHARE_WRITE;
-	if (daccess & KS_FILE_DELETE)
-		req.mode |= XLOCK_SHARE_DELETE;
-	req.state = saccess & XLOCK_SHARE_ALL;
-	f = smb_file(filp, req.state != XLOCK_SHARE_ALL);
-	if (!f)
-		goto out;
-	if (xlock_arbitrate(f, &req, 0, "smb", NULL) != XLOCK_ARB_GO)
-		ret = -EPERM;	/* ksmbd answers STATUS_SHARING_VIOLATION */
-	else if (req.state != XLOCK_SHARE_ALL)
-		record(f, fp, XLOCK_KIND_SHARE, req.mode, req.state, NULL);
-	xlock_file_put(f);
 out:
 	xlock_hook_exit(HS);
 	return ret;

@@ -94,7 +94,7 @@ hold_start() {
 # hold_cmd COMMAND: prints the holder's answer line.
 hold_cmd() {
 	_n=$(wc -l <"$HOLD_OUT")
-	echo "$*" >"$HOLD_FIFO"
+	timeout 30 sh -c 'echo "$1" >"$2"' - "$*" "$HOLD_FIFO" || fail "holder gone: $(cat "$HOLD_OUT")"
 	wait_for 60 sh -c "[ \$(wc -l <'$HOLD_OUT') -gt $_n ]" || fail "holder: no answer to $*"
 	tail -n 1 "$HOLD_OUT"
 }
@@ -102,6 +102,20 @@ hold_cmd() {
 hold_stop() {
 	hold_cmd close >/dev/null
 	rm -f "$HOLD_FIFO"
+}
+
+# Write TEXT to file PATH (append) and fsync, so that an NFS error shows:
+# prints "" on success, else the error.
+nfs_append() {
+	/usr/bin/python3 -c '
+import os, sys
+try:
+    fd = os.open(sys.argv[1], os.O_WRONLY | os.O_APPEND)
+    os.write(fd, sys.argv[2].encode())
+    os.fsync(fd)
+    os.close(fd)
+except OSError as e:
+    print(e.strerror)' "$1" "$2"
 }
 
 # Kill background helpers still running.

@@ -4,16 +4,43 @@
 by commands read from a FIFO, one per line; one answer line per command.
 
 usage: holder.py FILE FIFO [rw|r]
-  write TEXT     pwrite TEXT at offset 0, no truncation (the kernel client
-                 may cache it)
-  read           pread the whole file through this open handle
-  lock r|w START LEN   a non-blocking fcntl lock; "granted" or "denied ERRNO"
-  close          close and exit
+  write TEXT           pwrite TEXT at offset 0, no truncation (the kernel
+                       client may cache it)
+  read                 pread the whole file through this open handle
+  lock r|w START LEN   a non-blocking fcntl lock: "granted" or "denied"
+  close                close and exit
+A command that fails answers "error ERRNO".
 """
 import errno
 import fcntl
 import os
 import sys
+
+
+def run(fd, cmd):
+    """Carry out one command and print its answer; True once closed."""
+    if cmd[0] == "write":
+        os.pwrite(fd, cmd[1].encode(), 0)
+        print("written", flush=True)
+    elif cmd[0] == "read":
+        size = os.fstat(fd).st_size
+        data = os.pread(fd, max(size, 4096), 0)
+        print("read %s" % data.decode(errors="replace"), flush=True)
+    elif cmd[0] == "lock":
+        kind, start, length = cmd[1].split()
+        try:
+            fcntl.lockf(fd, (fcntl.LOCK_SH if kind == "r" else fcntl.LOCK_EX) | fcntl.LOCK_NB,
+                        int(length), int(start))
+            print("granted", flush=True)
+        except OSError:
+            print("denied", flush=True)
+    elif cmd[0] == "close":
+        os.close(fd)
+        print("closed", flush=True)
+        return True
+    else:
+        print("error unknown command", flush=True)
+    return False
 
 
 def main():
@@ -24,26 +51,11 @@ def main():
     while True:
         with open(fifo) as f:
             for line in f:
-                cmd = line.rstrip("\n").split(" ", 1)
-                if cmd[0] == "write":
-                    os.pwrite(fd, cmd[1].encode(), 0)
-                    print("written", flush=True)
-                elif cmd[0] == "read":
-                    size = os.fstat(fd).st_size
-                    print("read %s" % os.pread(fd, max(size, 4096), 0).decode(errors="replace"),
-                          flush=True)
-                elif cmd[0] == "lock":
-                    kind, start, length = cmd[1].split()
-                    try:
-                        fcntl.lockf(fd, (fcntl.LOCK_SH if kind == "r" else fcntl.LOCK_EX) |
-                                    fcntl.LOCK_NB, int(length), int(start))
-                        print("granted", flush=True)
-                    except OSError as e:
-                        print("denied %s" % errno.errorcode.get(e.errno, e.errno), flush=True)
-                elif cmd[0] == "close":
-                    os.close(fd)
-                    print("closed", flush=True)
-                    return 0
+                try:
+                    if run(fd, line.rstrip("\n").split(" ", 1)):
+                        return 0
+                except OSError as e:
+                    print("error %s" % errno.errorcode.get(e.errno, e.errno), flush=True)
 
 
 if __name__ == "__main__":
