@@ -383,7 +383,8 @@ static int put_owner(struct sk_buff *skb, const struct xlock_entry *e)
 		return -EMSGSIZE;
 	if (e->r.proto == XLOCK_PROTO_NLM)
 		return nla_put_u32(skb, XLOCK_A_NLM_SVID, e->owner.nlm.svid) ||
-		       nla_put_u64_64bit(skb, XLOCK_A_NLM_OH, e->owner.nlm.oh_hash, XLOCK_A_PAD);
+		       (e->owner.nlm.oh_hash &&
+			nla_put_u64_64bit(skb, XLOCK_A_NLM_OH, e->owner.nlm.oh_hash, XLOCK_A_PAD));
 	if (nla_put(skb, XLOCK_A_SMB_GUID, sizeof(c->guid), c->guid))
 		return -EMSGSIZE;
 	if (e->r.kind == XLOCK_KIND_LEASE)
