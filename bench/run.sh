@@ -15,9 +15,11 @@ gcc -O2 -Wall -Wextra -Werror -o build/bench/rules_bench bench/rules_bench.c kmo
 rules=$(./build/bench/rules_bench 1)
 
 dir=build/bench/guest
-rm -rf "$dir"
-./e2e/run.sh -q -O "$dir" bench-table
+[ -n "${BENCH_REUSE:-}" ] || rm -rf "$dir"
+[ -n "${BENCH_REUSE:-}" ] || ./e2e/run.sh -q -O "$dir" bench-table bench-proto
 table=$(cat "$dir"/boot1/bench-table.txt)
+proto=$(/usr/bin/python3 bench/summarize.py "$dir"/boot1/bench-proto.txt)
+pval() { echo "$proto" | sed -n "s/^$1 //p"; }
 val() { echo "$table" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
 {
@@ -58,5 +60,25 @@ val() { echo "$table" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 	echo "Method: one guest boot; \`echo N > /sys/module/xlock/parameters/bench_table\`"
 	echo "(module loaded with test_api=1) runs the measurement in the kernel; slab"
 	echo "memory is the change in the kernel's slab counters across the inserts."
+	echo
+	echo "## Protocol paths with and without xlock (guest, \`e2e/scenarios/bench-proto.sh\`)"
+	echo
+	echo "Same boot, xlock unloaded and loaded in alternating ABBA rounds; the ratio"
+	echo "is the median of the per-round ratios (xlock / stock). Targets: NLM"
+	echo "round trips >= 0.97x and NFS 4 KiB writes >= 0.98x of stock; a"
+	echo "cross-protocol lease break <= 1.2x a native SMB->SMB break."
+	echo
+	echo "| measure | stock (median) | xlock (median) | ratio |"
+	echo "|---|---:|---:|---:|"
+	echo "| NLM lock+unlock round trips/s | $(pval nlm_stock) | $(pval nlm_xlock) | $(pval nlm_ratio) |"
+	echo "| NFS 4 KiB O_DIRECT writes, MB/s | $(pval write_stock) | $(pval write_xlock) | $(pval write_ratio) |"
+	echo
+	echo "| lease break, RWH held by an SMB client that acks at once | median | ratio |"
+	echo "|---|---:|---:|"
+	echo "| NLM lock request -> granted (xlock breaks the lease) | $(pval break_nlm) s | $(pval break_ratio) |"
+	echo "| native: a second SMB client's write open (ksmbd breaks it) | $(pval break_smb) s | 1 |"
+	echo
+	echo "Rounds: $(pval rounds); break trials: $(pval trials). Raw values:"
+	echo "\`$(echo "$proto" | sed -n 's/^raw //p')\`"
 } >"$OUT"
 cat "$OUT"

@@ -69,10 +69,13 @@ static int ops_register(struct ftrace_ops *ops, ftrace_func_t func,
 	ops->func = func;
 	/*
 	 * PERMANENT: ftrace cannot be switched off under us; a call stub
-	 * whose op stopped firing would run its (unreachable) body.
+	 * whose op stopped firing would run its (unreachable) body. With
+	 * DYNAMIC_FTRACE_WITH_ARGS (x86) the instruction pointer can be set
+	 * without saving all registers, as livepatch does there.
 	 */
-	ops->flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY |
-		     FTRACE_OPS_FL_PERMANENT;
+	ops->flags = FTRACE_OPS_FL_IPMODIFY | FTRACE_OPS_FL_PERMANENT;
+	if (!IS_ENABLED(CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS))
+		ops->flags |= FTRACE_OPS_FL_SAVE_REGS;
 	for (i = 0; i < n; i++) {
 		ret = ftrace_set_filter_ip(ops, ips[i], 0, 0);
 		if (ret) {

@@ -162,26 +162,30 @@ static void reconcile(struct xlock_file *f, u8 proto, u64 cookie,
 void xlock_sync_locks(struct xlock_file *f, struct inode *inode, u8 proto,
 		      const struct file *owner, u64 cookie, struct xlock_client *smb_client)
 {
-	unsigned int cap = 16, n;
-	struct held *h;
+	/* Most files hold a lock or two: no allocation for those. */
+	struct held few[2], *h = few;
+	unsigned int cap = ARRAY_SIZE(few), n;
 	int ret;
 
 	mutex_lock(&sync_lock);
 	for (;;) {
-		h = kvmalloc_array(cap, sizeof(*h), GFP_KERNEL);
-		if (!h)
-			goto out;
 		ret = collect(inode, proto, owner, h, cap, &n);
 		if (ret != -E2BIG)
 			break;
-		kvfree(h);
+		if (h != few)
+			kvfree(h);
+		h = NULL;
 		if (cap >= READ_ONCE(xlock_limit_file))
 			goto out;
-		cap *= 4;
+		cap *= 8;
+		h = kvmalloc_array(cap, sizeof(*h), GFP_KERNEL);
+		if (!h)
+			goto out;
 	}
 	reconcile(f, proto, cookie, smb_client, h, n);
-	kvfree(h);
 out:
+	if (h != few)
+		kvfree(h);
 	mutex_unlock(&sync_lock);
 }
 

@@ -10,7 +10,7 @@ OPs run in order (one line of output each, flushed):
   open:STATE[:ACCESS[:SHARE[:DISP]]]  open with a lease (STATE: RWH, RH, R, none);
                                       ACCESS r/w/d letters (default rw), SHARE
                                       r/w/d (default rwd), DISP open|create|overwrite
-                                      -> "open granted=RH"
+                                      -> "open granted=RH", "open took SECONDS"
   write:OFFSET:TEXT                   -> "write ok" / "write STATUS"
   read:OFFSET:LEN                     -> "read TEXT"
   lock:START:LEN:x|s[:wait]           -> "lock granted" / "lock STATUS"
@@ -117,6 +117,7 @@ class Client:
         lease = S.SMB2_CREATE_REQUEST_LEASE()
         lease["LeaseKey"] = self.key
         lease["LeaseState"] = want
+        t0 = time.monotonic()
         self.fid = self.smb.create(self.tid, self.args.file, mask, shmode,
                                    S.FILE_NON_DIRECTORY_FILE, disposition,
                                    S.FILE_ATTRIBUTE_NORMAL,
@@ -124,6 +125,7 @@ class Client:
                                    createContexts=[RawContext(b"RqLs", lease.getData())])
         self.state = self.granted(self.last_create)
         say("open granted=%s" % state_text(self.state))
+        say("open took %.4f" % (time.monotonic() - t0))
 
     @staticmethod
     def granted(packet):
