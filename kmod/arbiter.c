@@ -123,7 +123,8 @@ int xlock_arbitrate(struct xlock_file *f, const struct xlock_rule_req *req,
 			count_conflict(req, h.kind);
 			xlock_stat_inc(XLOCK_STAT_DENIED);
 			xlock_conflict_note(f, "%s (%s) vs SMB %s (%s): denied",
-					    xlock_op_name(req->op), who, kind_name(h.kind), h.client);
+					    xlock_op_name(req->op), who, kind_name(h.kind),
+					    h.client);
 			if (holder)
 				*holder = h;
 			return v.sharing ? XLOCK_ARB_SHARING : XLOCK_ARB_DENY;

@@ -160,7 +160,7 @@ static inline struct list_head *ks_ci_ops(struct ksmbd_inode *ci)
 
 static inline const u8 *ks_conn_guid(struct ksmbd_conn *conn)
 {
-	return (const u8 *)KS_AT(conn, ksmbd_conn, ClientGUID, u8);
+	return (const u8 *)KS_AT(conn, ksmbd_conn, clientguid, u8);
 }
 
 static inline const struct sockaddr *ks_conn_addr(struct ksmbd_conn *conn)

@@ -44,7 +44,7 @@ static LIST_HEAD(breaks);
 static bool breaks_stopped = true;
 
 XLOCK_STUB int xlock_call_oplock_break(struct oplock_info *op, struct ksmbd_inode *ci,
-					int level, struct ksmbd_work *work)
+				       int level, struct ksmbd_work *work)
 {
 	xlock_call_unreachable(__func__);
 	return -EIO;
@@ -65,7 +65,6 @@ XLOCK_STUB void xlock_call_opinfo_put(struct oplock_info *op)
 {
 	xlock_call_unreachable(__func__);
 }
-
 
 /* The opinfo of open @fp on @ci, with a reference, as ksmbd takes them. */
 static struct oplock_info *find_op(struct ksmbd_inode *ci, u64 fp)
@@ -121,7 +120,7 @@ static void revoke_fn(struct work_struct *w)
 	spin_unlock(&b->lock);
 	if (revoked) {
 		xlock_stat_inc(XLOCK_STAT_BREAKS_TIMED_OUT);
-		xlock_conflict_note(b->f, "SMB client did not ack a lease break in %u ms: lease revoked",
+		xlock_conflict_note(b->f, "lease break not acked in %u ms: SMB lease revoked",
 				    b->timeout_ms);
 	}
 }

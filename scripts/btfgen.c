@@ -613,6 +613,9 @@ int btfgen_run(FILE *spec, const struct btfgen_btf *base, const char *moddir,
 					type, want);
 			snprintf(macro, sizeof(macro), "XLOCK_BTF_%s%s%s", sname,
 				 field[0] ? "_" : "_SIZE", field);
+			/* Kernel style has no CamelCase: ClientGUID -> clientguid. */
+			for (char *c = macro + strlen("XLOCK_BTF_") + strlen(sname); field[0] && *c; c++)
+				*c = tolower((unsigned char)*c);
 			out(body, sizeof(body), "#define %s %ld\n", macro, off < 0 ? 0 : off);
 		} else {
 			fprintf(stderr, "btfgen: spec line %d: unknown kind '%s'\n", lineno, kind);
