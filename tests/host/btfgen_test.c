@@ -111,7 +111,7 @@ int main(void)
 	size_t blen, mlen;
 	char buf[256];
 
-	tap_plan(14);
+	tap_plan(16);
 	build(&base, &blen, &mod, &mlen);
 	tap_ok(!btfgen_parse(&bb, base.buf, blen, NULL) && bb.nr_types == 5,
 	       "base BTF parses (5 types)");
@@ -162,6 +162,23 @@ int main(void)
 		       "changed prototype becomes the edge's refusal");
 		tap_ok(strstr(out, "#define XLOCK_BTF_foo_q 0") != NULL,
 		       "a missing member still defines its macro (edge refused anyway)");
+		free(out);
+		fclose(spec);
+		spec = spec_file("m member foo.b u64\nm member foo.a long\n");
+		o = open_memstream(&out, &outlen);
+		btfgen_run(spec, &bb, dir, "test", o);
+		fclose(o);
+		tap_ok(strstr(out, "XLOCK_BTF_m_ERR \"m: foo.a is 'int', xlock expects 'long'\"") &&
+		       strstr(out, "#define XLOCK_BTF_foo_b 8"),
+		       "member types are checked: u64 matches, int is not long");
+		free(out);
+		fclose(spec);
+		spec = spec_file("m enum NOPE\n");
+		o = open_memstream(&out, &outlen);
+		btfgen_run(spec, &bb, dir, "test", o);
+		fclose(o);
+		tap_ok(strstr(out, "XLOCK_BTF_m_ERR \"m: no enumerator NOPE\"") != NULL,
+		       "a missing enumerator refuses the edge");
 		free(out);
 		fclose(spec);
 		unlink(path);
