@@ -62,6 +62,26 @@ void xlock_edge_put(struct xlock_edge *e)
 	module_put(e->mod);
 }
 
+static atomic_t teardown[XLOCK_PROTO_SMB + 1];
+
+void xlock_teardown_begin(u8 proto)
+{
+	atomic_inc(&teardown[proto]);
+}
+
+void xlock_teardown_end(u8 proto)
+{
+	atomic_dec(&teardown[proto]);
+}
+
+bool xlock_tearing_down(u8 proto)
+{
+	if (proto > XLOCK_PROTO_SMB)
+		return false;
+	return atomic_read(&teardown[proto]) ||
+	       (proto == XLOCK_PROTO_SMB && xlock_ksmbd_stopping());
+}
+
 /* Per-edge set-up once hooked, and tear-down before unhooking. */
 static int edge_attached(struct xlock_edge *e)
 {
@@ -72,12 +92,18 @@ static int edge_attached(struct xlock_edge *e)
 	return 0;
 }
 
+/* What goes with the module was not released by its owners: teardown. */
 static void edge_detaching(struct xlock_edge *e)
 {
-	if (e == &xlock_edge_ksmbd)
+	if (e == &xlock_edge_ksmbd) {
+		xlock_teardown_begin(XLOCK_PROTO_SMB);
 		xlock_ksmbd_detaching();
-	else if (e == &xlock_edge_lockd)
+		xlock_teardown_end(XLOCK_PROTO_SMB);
+	} else if (e == &xlock_edge_lockd) {
+		xlock_teardown_begin(XLOCK_PROTO_NLM);
 		xlock_lockd_detaching();
+		xlock_teardown_end(XLOCK_PROTO_NLM);
+	}
 }
 
 /* CRC32 of the live module's BTF, as /sys/kernel/btf/<module> shows it. */

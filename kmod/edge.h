@@ -37,4 +37,9 @@ void xlock_edge_put(struct xlock_edge *e);
 unsigned int xlock_edges_count(void);
 const struct xlock_edge *xlock_edge_at(unsigned int i);
 
+/* Is @proto's server shutting down (its entries go, but may be reclaimed)? */
+void xlock_teardown_begin(u8 proto);
+void xlock_teardown_end(u8 proto);
+bool xlock_tearing_down(u8 proto);
+
 #endif

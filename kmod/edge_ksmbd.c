@@ -10,22 +10,31 @@
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/unaligned.h>
 
 #include "arbiter.h"
 #include "edge.h"
 #include "generated/btf.h"
+#include "grace.h"
 #include "ksmbd_obj.h"
 #include "nlm.h"
 #include "smb.h"
 #include "table.h"
 #include "vfs_sync.h"
 
-enum { H_GRANT, H_LOCK, H_CLOSE, H_BREAK_ACK, H_SHARE };
+enum { H_GRANT, H_LOCK, H_CLOSE, H_BREAK_ACK, H_SHARE, H_TRANSPORT_DOWN };
 
-/* SMB2 header and the file ids of an SMB2 LOCK request (MS-SMB2 2.2.26). */
+/* SMB2 header and the fields of an SMB2 LOCK request (MS-SMB2 2.2.26). */
 #define SMB2_HDR_LEN		64
+#define SMB2_HDR_STATUS		8
+#define SMB2_LOCK_COUNT		(SMB2_HDR_LEN + 2)
 #define SMB2_LOCK_PERSISTENT	(SMB2_HDR_LEN + 8)
 #define SMB2_LOCK_VOLATILE	(SMB2_HDR_LEN + 16)
+#define SMB2_LOCK_ELEMENTS	(SMB2_HDR_LEN + 24)
+#define SMB2_LOCK_ELEMENT_LEN	24
+#define SMB2_LOCKFLAG_SHARED	0x1
+#define SMB2_LOCKFLAG_UNLOCK	0x4
+#define STATUS_FILE_NOT_AVAILABLE	0xC0000467
 #define RFC1002_LEN		4
 
 static XLOCK_STUB int call_smb_grant_oplock(struct ksmbd_work *work, int req_op_level,
@@ -71,6 +80,16 @@ static XLOCK_STUB void call_fd_put(struct ksmbd_work *work, struct ksmbd_file *f
 	xlock_call_unreachable(__func__);
 }
 
+static XLOCK_STUB void call_smb2_set_err_rsp(struct ksmbd_work *work)
+{
+	xlock_call_unreachable(__func__);
+}
+
+static XLOCK_STUB void call_ksmbd_conn_transport_destroy(void)
+{
+	xlock_call_unreachable(__func__);
+}
+
 static struct xlock_hook ksmbd_hooks[];
 #define HS (&xlock_edge_ksmbd.hs)
 
@@ -79,12 +98,17 @@ static bool is_regular(struct file *filp)
 	return filp && S_ISREG(file_inode(filp)->i_mode);
 }
 
+static void guid_hex(struct ksmbd_conn *conn, char *id, size_t len)
+{
+	snprintf(id, len, "%16phN", ks_conn_guid(conn));
+}
+
 /* The client behind a ksmbd connection: its GUID, shown by its address. */
 static struct xlock_client *smb_client(struct ksmbd_conn *conn)
 {
 	char id[XLOCK_NAME_MAX - 1], addr[48];
 
-	snprintf(id, sizeof(id), "%16phN", ks_conn_guid(conn));
+	guid_hex(conn, id, sizeof(id));
 	xlock_addr_str(ks_conn_addr(conn), addr, sizeof(addr));
 	return xlock_client_get(XLOCK_PROTO_SMB, id, addr, ks_conn_guid(conn));
 }
@@ -196,6 +220,77 @@ static bool open_refused(struct file *filp, struct ksmbd_file *fp)
 	return v.kind == XLOCK_V_DENY;
 }
 
+static void file_key(struct file *filp, struct xlock_fkey *key)
+{
+	key->dev = file_inode(filp)->i_sb->s_dev;
+	key->ino = file_inode(filp)->i_ino;
+}
+
+/*
+ * In grace: a lease with the key of a persisted one is its reclaim; any
+ * other lease is granted without what entries not yet reclaimed exclude.
+ */
+static u8 grace_lease(struct file *filp, struct ksmbd_file *fp, struct lease_ctx_info *lctx,
+		      u8 want)
+{
+	struct xlock_rule_req req = { .op = XLOCK_OP_SMB_LEASE, .state = want };
+	struct xlock_reclaim_desc d = { .proto = XLOCK_PROTO_SMB, .kind = XLOCK_KIND_LEASE };
+	struct xlock_verdict v;
+	struct xlock_fkey key;
+
+	file_key(filp, &key);
+	guid_hex(ks_fp_conn(fp), d.client, sizeof(d.client));
+	if (lctx) {
+		memcpy(d.lease_key, KS_AT(lctx, lease_ctx_info, lease_key, u8),
+		       sizeof(d.lease_key));
+		if (!xlock_reclaim_match(&key, &d))
+			return want;
+	}
+	xlock_grace_decide(&key, &req, d.client, &v);
+	return v.kind == XLOCK_V_REDUCED ? v.state : want;
+}
+
+/*
+ * In grace: each lock of an SMB2 LOCK request is a reclaim (same client,
+ * file, range and type as a persisted lock) or must not touch what is not
+ * reclaimed yet. Returns true if the request is refused.
+ */
+static bool grace_refuses_lock(struct ksmbd_work *work, const char *req, struct ksmbd_file *fp)
+{
+	struct xlock_reclaim_desc d = { .proto = XLOCK_PROTO_SMB, .kind = XLOCK_KIND_LOCK };
+	struct file *filp = ks_fp_filp(fp);
+	struct xlock_verdict v;
+	struct xlock_fkey key;
+	u16 count, i;
+
+	if (!is_regular(filp))
+		return false;
+	file_key(filp, &key);
+	guid_hex(ks_fp_conn(fp), d.client, sizeof(d.client));
+	count = get_unaligned_le16(req + SMB2_LOCK_COUNT);
+	for (i = 0; i < min_t(u16, count, 1024); i++) {
+		const char *el = req + SMB2_LOCK_ELEMENTS + i * SMB2_LOCK_ELEMENT_LEN;
+		u64 off = get_unaligned_le64(el), len = get_unaligned_le64(el + 8);
+		u32 flags = get_unaligned_le32(el + 16);
+		struct xlock_rule_req r = { .op = XLOCK_OP_SMB_LOCK };
+
+		if ((flags & SMB2_LOCKFLAG_UNLOCK) || !len)
+			continue;
+		d.mode = flags & SMB2_LOCKFLAG_SHARED ? XLOCK_MODE_SHARED : XLOCK_MODE_EXCL;
+		d.start = off;
+		d.end = off + len - 1 < off ? XLOCK_END_MAX : off + len - 1;
+		if (!xlock_reclaim_match(&key, &d))
+			continue;
+		r.mode = d.mode;
+		r.start = d.start;
+		r.end = d.end;
+		xlock_grace_decide(&key, &r, d.client, &v);
+		if (v.kind == XLOCK_V_DENY)
+			return true;
+	}
+	return false;
+}
+
 /*
  * C1, C3: cut the requested lease (or oplock) down to what the NLM locks
  * on the file allow, by rewriting ksmbd's request before it decides; then
@@ -219,6 +314,16 @@ static int wrap_smb_grant_oplock(struct ksmbd_work *work, int req_op_level, u64 
 	}
 	if (is_regular(filp))
 		f = smb_file(filp, false);
+	if (req_op_level != KS_OPLOCK_NONE && xlock_grace_active() && is_regular(filp)) {
+		want = lctx ? le32_to_cpu(*ks_lctx_req_state(lctx)) & XLOCK_LEASE_ALL :
+			      xlock_rules_oplock_state(req_op_level);
+		got = grace_lease(filp, fp, lctx, want);
+		if (got != want) {
+			if (lctx)
+				*ks_lctx_req_state(lctx) = cpu_to_le32(got);
+			req_op_level = oplock_of_state(got);
+		}
+	}
 	if (f && req_op_level != KS_OPLOCK_NONE) {
 		want = lctx ? le32_to_cpu(*ks_lctx_req_state(lctx)) & XLOCK_LEASE_ALL :
 			      xlock_rules_oplock_state(req_op_level);
@@ -268,6 +373,19 @@ static int wrap_smb2_lock(struct ksmbd_work *work)
 		memcpy(&pid, buf + RFC1002_LEN + off + SMB2_LOCK_PERSISTENT, sizeof(pid));
 		memcpy(&vid, buf + RFC1002_LEN + off + SMB2_LOCK_VOLATILE, sizeof(vid));
 		fp = call_lookup_fd_slow(work, vid, pid);
+	}
+	if (fp && xlock_grace_active() &&
+	    grace_refuses_lock(work, buf + RFC1002_LEN + off, fp)) {
+		char *rsp = *KS_AT(work, ksmbd_work, response_buf, char *);
+		int roff = off ? *KS_AT(work, ksmbd_work, next_smb2_rsp_hdr_off, int) : 0;
+
+		/* MS-SMB2's "try again": what a failover server answers. */
+		put_unaligned_le32(STATUS_FILE_NOT_AVAILABLE,
+				   rsp + RFC1002_LEN + roff + SMB2_HDR_STATUS);
+		call_smb2_set_err_rsp(work);
+		call_fd_put(work, fp);
+		ret = -EAGAIN;
+		goto out;
 	}
 	ret = call_smb2_lock(work);
 	if (!fp)
@@ -323,12 +441,28 @@ static int wrap_smb2_oplock_break(struct ksmbd_work *work)
 	return ret;
 }
 
+/*
+ * ksmbd drops every connection (reset by ksmbd.control or after losing
+ * ksmbd.mountd, or unloading): the opens closed now were not closed by
+ * their clients; what they held is teardown, kept for reclaim.
+ */
+static void wrap_ksmbd_conn_transport_destroy(void)
+{
+	xlock_hook_enter(HS, &ksmbd_hooks[H_TRANSPORT_DOWN]);
+	xlock_teardown_begin(XLOCK_PROTO_SMB);
+	call_ksmbd_conn_transport_destroy();
+	xlock_teardown_end(XLOCK_PROTO_SMB);
+	xlock_hook_exit(HS);
+}
+
 static struct xlock_hook ksmbd_hooks[] = {
 	[H_GRANT] = XLOCK_HOOK("ksmbd:smb_grant_oplock", wrap_smb_grant_oplock),
 	[H_LOCK] = XLOCK_HOOK("ksmbd:smb2_lock", wrap_smb2_lock),
 	[H_CLOSE] = XLOCK_HOOK("ksmbd:close_id_del_oplock", wrap_close_id_del_oplock),
 	[H_BREAK_ACK] = XLOCK_HOOK("ksmbd:smb2_oplock_break", wrap_smb2_oplock_break),
 	[H_SHARE] = XLOCK_HOOK("ksmbd:ksmbd_smb_check_shared_mode", wrap_check_shared_mode),
+	[H_TRANSPORT_DOWN] = XLOCK_HOOK("ksmbd:ksmbd_conn_transport_destroy",
+					wrap_ksmbd_conn_transport_destroy),
 };
 
 static struct xlock_call ksmbd_calls[] = {
@@ -339,15 +473,40 @@ static struct xlock_call ksmbd_calls[] = {
 	XLOCK_CALL(call_check_shared_mode, "ksmbd:ksmbd_smb_check_shared_mode"),
 	XLOCK_CALL(call_lookup_fd_slow, "ksmbd:ksmbd_lookup_fd_slow"),
 	XLOCK_CALL(call_fd_put, "ksmbd:ksmbd_fd_put"),
+	XLOCK_CALL(call_smb2_set_err_rsp, "ksmbd:smb2_set_err_rsp"),
+	XLOCK_CALL(call_ksmbd_conn_transport_destroy, "ksmbd:ksmbd_conn_transport_destroy"),
 	XLOCK_CALL(xlock_call_oplock_break, "ksmbd:oplock_break"),
 	XLOCK_CALL(xlock_call_ksmbd_inode_lookup_lock, "ksmbd:ksmbd_inode_lookup_lock"),
 	XLOCK_CALL(xlock_call_ksmbd_inode_put, "ksmbd:ksmbd_inode_put"),
 	XLOCK_CALL(xlock_call_opinfo_put, "ksmbd:opinfo_put"),
 };
 
+static unsigned int __rcu *ksmbd_state;	/* &server_conf.state, while attached */
+
+/* Is ksmbd resetting (ksmbd.control --shutdown) or unloading? */
+bool xlock_ksmbd_stopping(void)
+{
+	unsigned int *state;
+	bool ret = false;
+
+	rcu_read_lock();
+	state = rcu_dereference(ksmbd_state);
+	if (state)
+		ret = READ_ONCE(*state) >= XLOCK_BTF_SERVER_STATE_RESETTING;
+	rcu_read_unlock();
+	return ret;
+}
+
 /* The edge is live: SMB breaks may go out. */
 void xlock_ksmbd_attached(void)
 {
+	unsigned long conf = xlock_ksym_lookup("ksmbd:server_conf");
+
+	if (conf)
+		rcu_assign_pointer(ksmbd_state,
+				   KS_AT((void *)conf, ksmbd_server_config, state, unsigned int));
+	else
+		pr_warn("ksmbd:server_conf not found: SMB entries dropped by a ksmbd reset will not be kept for reclaim\n");
 	xlock_smb_breaks_start();
 }
 
@@ -358,6 +517,8 @@ void xlock_ksmbd_detaching(void)
 
 	xlock_smb_breaks_stop();
 	xlock_table_del_matching(&m);
+	RCU_INIT_POINTER(ksmbd_state, NULL);
+	synchronize_rcu();
 }
 
 struct xlock_edge xlock_edge_ksmbd = {

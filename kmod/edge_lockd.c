@@ -15,7 +15,9 @@
 #include "arbiter.h"
 #include "edge.h"
 #include "generated/btf.h"
+#include "grace.h"
 #include "nlm.h"
+#include "stats.h"
 #include "table.h"
 #include "vfs_sync.h"
 
@@ -24,7 +26,7 @@ module_param(lockd_wait_ms, uint, 0644);
 MODULE_PARM_DESC(lockd_wait_ms,
 		 "How long lockd's thread waits for an SMB lease ack before NLM4_BLOCKED (ms)");
 
-enum { H_LOCK, H_TEST, H_UNLOCK, H_CANCEL, H_GRANT_REPLY, H_FREE_HOST };
+enum { H_LOCK, H_TEST, H_UNLOCK, H_CANCEL, H_GRANT_REPLY, H_FREE_HOST, H_SHUTDOWN };
 
 static XLOCK_STUB __be32 call_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 					  struct nlm_host *host, struct nlm_lock *lock,
@@ -67,6 +69,11 @@ static XLOCK_STUB void call_nlmsvc_grant_reply(struct nlm_cookie *cookie, __be32
 }
 
 static XLOCK_STUB void call_nlmsvc_free_host_resources(struct nlm_host *host)
+{
+	xlock_call_unreachable(__func__);
+}
+
+static XLOCK_STUB void call_nlm_shutdown_hosts_net(struct net *net)
 {
 	xlock_call_unreachable(__func__);
 }
@@ -118,6 +125,33 @@ static void sync_file(struct nlm_file *file, bool create)
 	xlock_file_put(f);
 }
 
+/*
+ * In xlock's grace: an NLM reclaim is granted only if that lock was
+ * persisted (caller name, svid, file, range and type).
+ */
+static bool reclaim_known(struct file *filp, struct nlm_host *host, struct nlm_lock *lock)
+{
+	struct xlock_reclaim_desc d = { .proto = XLOCK_PROTO_NLM, .kind = XLOCK_KIND_LOCK };
+	struct xlock_rule_req req;
+	struct xlock_fkey key = {
+		.dev = file_inode(filp)->i_sb->s_dev, .ino = file_inode(filp)->i_ino,
+	};
+
+	nlm_req(&req, XLOCK_OP_NLM_LOCK, lock);
+	d.mode = req.mode;
+	d.start = req.start;
+	d.end = req.end;
+	d.svid = lock->svid;
+	strscpy(d.client, host->h_name, sizeof(d.client));
+	if (!xlock_reclaim_match(&key, &d))
+		return true;
+	xlock_stat_inc(XLOCK_STAT_RECLAIM_REFUSED);
+	xlock_conflict_note(NULL,
+			    "NLM reclaim refused: nlm:%s svid %u [%llu-%llu] not held before the restart",
+			    host->h_name, lock->svid, req.start, req.end);
+	return false;
+}
+
 static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 			       struct nlm_host *host, struct nlm_lock *lock, int wait,
 			       struct nlm_cookie *cookie, int reclaim)
@@ -131,6 +165,10 @@ static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 	int arb = XLOCK_ARB_GO;
 
 	xlock_hook_enter(HS, &lockd_hooks[H_LOCK]);
+	if (reclaim && xlock_grace_active() && !reclaim_known(filp, host, lock)) {
+		ret = nlm_lck_denied;
+		goto out_nofile;
+	}
 	f = xlock_file_get(&filp->f_path, false);
 	if (IS_ERR(f))
 		f = NULL;
@@ -163,6 +201,7 @@ static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 out:
 	if (f)
 		xlock_file_put(f);
+out_nofile:
 	xlock_hook_exit(HS);
 	return ret;
 }
@@ -265,6 +304,20 @@ static void wrap_nlmsvc_free_host_resources(struct nlm_host *host)
 	xlock_hook_exit(HS);
 }
 
+/*
+ * lockd stops serving a network namespace (nfsd stopped): the locks it
+ * drops now were not released by their owners, who reclaim them once
+ * the server is back. Mark them as teardown for xlockd.
+ */
+static void wrap_nlm_shutdown_hosts_net(struct net *net)
+{
+	xlock_hook_enter(HS, &lockd_hooks[H_SHUTDOWN]);
+	xlock_teardown_begin(XLOCK_PROTO_NLM);
+	call_nlm_shutdown_hosts_net(net);
+	xlock_teardown_end(XLOCK_PROTO_NLM);
+	xlock_hook_exit(HS);
+}
+
 static struct xlock_hook lockd_hooks[] = {
 	[H_LOCK] = XLOCK_HOOK("lockd:nlmsvc_lock", wrap_nlmsvc_lock),
 	[H_TEST] = XLOCK_HOOK("lockd:nlmsvc_testlock", wrap_nlmsvc_testlock),
@@ -273,6 +326,7 @@ static struct xlock_hook lockd_hooks[] = {
 	[H_GRANT_REPLY] = XLOCK_HOOK("lockd:nlmsvc_grant_reply", wrap_nlmsvc_grant_reply),
 	[H_FREE_HOST] = XLOCK_HOOK("lockd:nlmsvc_free_host_resources",
 				   wrap_nlmsvc_free_host_resources),
+	[H_SHUTDOWN] = XLOCK_HOOK("lockd:nlm_shutdown_hosts_net", wrap_nlm_shutdown_hosts_net),
 };
 
 static struct xlock_call lockd_calls[] = {
@@ -282,6 +336,7 @@ static struct xlock_call lockd_calls[] = {
 	XLOCK_CALL(call_nlmsvc_cancel_blocked, "lockd:nlmsvc_cancel_blocked"),
 	XLOCK_CALL(call_nlmsvc_grant_reply, "lockd:nlmsvc_grant_reply"),
 	XLOCK_CALL(call_nlmsvc_free_host_resources, "lockd:nlmsvc_free_host_resources"),
+	XLOCK_CALL(call_nlm_shutdown_hosts_net, "lockd:nlm_shutdown_hosts_net"),
 	XLOCK_CALL(xlock_call_nlm_alloc_call, "lockd:nlm_alloc_call"),
 	XLOCK_CALL(xlock_call_nlm_async_call, "lockd:nlm_async_call"),
 	XLOCK_CALL(xlock_call_nlm_get_host, "lockd:nlm_get_host"),

@@ -6,6 +6,7 @@
 
 #include "edge.h"
 #include "generated/btf.h"
+#include "grace.h"
 #include "hook.h"
 #include "netlink.h"
 #include "nlm.h"
@@ -16,9 +17,12 @@ static int __init xlock_init(void)
 {
 	int ret;
 
-	ret = xlock_shares_init();
+	ret = xlock_grace_init();
 	if (ret)
 		goto err;
+	ret = xlock_shares_init();
+	if (ret)
+		goto err_grace;
 	ret = xlock_table_init();
 	if (ret)
 		goto err_shares;
@@ -52,6 +56,8 @@ err_table:
 	xlock_table_exit();
 err_shares:
 	xlock_shares_exit();
+err_grace:
+	xlock_grace_exit();
 err:
 	return ret;
 }
@@ -65,6 +71,7 @@ static void __exit xlock_exit(void)
 	xlock_smb_breaks_exit();
 	xlock_table_exit();
 	xlock_shares_exit();
+	xlock_grace_exit();
 	pr_info("unloaded\n");
 }
 

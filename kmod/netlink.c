@@ -9,15 +9,11 @@
 #include <net/genetlink.h>
 
 #include "edge.h"
+#include "grace.h"
 #include "netlink.h"
+#include "nl_priv.h"
 #include "stats.h"
 #include "table.h"
-
-bool xlock_test_api;
-module_param_named(test_api, xlock_test_api, bool, 0444);
-MODULE_PARM_DESC(test_api, "Enable XLOCK_CMD_TEST_ADD/DEL (selftests only)");
-
-static struct genl_family xlock_family;
 
 static const struct netlink_range_validation limit_total_range = { .min = 1, .max = 1 << 26 };
 static const struct netlink_range_validation limit_file_range = { .min = 1, .max = 1 << 20 };
@@ -42,44 +38,6 @@ static const struct nla_policy share_id_policy[XLOCK_A_MAX + 1] = {
 	[XLOCK_A_SHARE_ID] = { .type = NLA_U32 },
 };
 
-static const struct nla_policy locks_policy[XLOCK_A_MAX + 1] = {
-	[XLOCK_A_SHARE_ID] = { .type = NLA_U32 },
-	[XLOCK_A_PATH] = { .type = NLA_NUL_STRING, .len = PATH_MAX - 1 },
-	[XLOCK_A_CLIENT] = { .type = NLA_NUL_STRING, .len = XLOCK_NAME_MAX + 7 },
-};
-
-static const struct nla_policy break_policy[XLOCK_A_MAX + 1] = {
-	[XLOCK_A_ENTRY_ID] = { .type = NLA_U64 },
-	[XLOCK_A_LEASE_STATE] = NLA_POLICY_MASK(NLA_U8, XLOCK_LEASE_ALL),
-};
-
-static const struct nla_policy client_policy[XLOCK_A_MAX + 1] = {
-	[XLOCK_A_CLIENT] = { .type = NLA_NUL_STRING, .len = XLOCK_NAME_MAX + 7 },
-};
-
-static const struct nla_policy test_add_policy[XLOCK_A_MAX + 1] = {
-	[XLOCK_A_PATH] = { .type = NLA_NUL_STRING, .len = PATH_MAX - 1 },
-	[XLOCK_A_PROTO] = NLA_POLICY_RANGE(NLA_U8, XLOCK_PROTO_NLM, XLOCK_PROTO_SMB),
-	[XLOCK_A_KIND] = NLA_POLICY_RANGE(NLA_U8, XLOCK_KIND_LOCK, XLOCK_KIND_SHARE),
-	[XLOCK_A_CLIENT] = { .type = NLA_NUL_STRING, .len = XLOCK_NAME_MAX - 1 },
-	[XLOCK_A_CLIENT_ADDR] = { .type = NLA_NUL_STRING, .len = 47 },
-	[XLOCK_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, XLOCK_ENTRY_F_PENDING),
-	[XLOCK_A_MODE] = NLA_POLICY_RANGE(NLA_U8, XLOCK_MODE_SHARED, XLOCK_MODE_EXCL),
-	[XLOCK_A_START] = { .type = NLA_U64 },
-	[XLOCK_A_END] = { .type = NLA_U64 },
-	[XLOCK_A_LEASE_STATE] = NLA_POLICY_MASK(NLA_U8, XLOCK_LEASE_ALL),
-	[XLOCK_A_SHARE_ACCESS] = NLA_POLICY_MASK(NLA_U8, XLOCK_SHARE_ALL),
-	[XLOCK_A_SHARE_ALLOW] = NLA_POLICY_MASK(NLA_U8, XLOCK_SHARE_ALL),
-	[XLOCK_A_NLM_SVID] = { .type = NLA_U32 },
-	[XLOCK_A_SMB_GUID] = NLA_POLICY_EXACT_LEN(16),
-	[XLOCK_A_SMB_LEASE_KEY] = NLA_POLICY_EXACT_LEN(16),
-	[XLOCK_A_SMB_FID] = { .type = NLA_U64 },
-};
-
-static const struct nla_policy entry_id_policy[XLOCK_A_MAX + 1] = {
-	[XLOCK_A_ENTRY_ID] = { .type = NLA_U64 },
-};
-
 /* --- replies ------------------------------------------------------------ */
 
 static const char *const attr_names[XLOCK_A_MAX + 1] = {
@@ -95,10 +53,19 @@ static const char *const attr_names[XLOCK_A_MAX + 1] = {
 	[XLOCK_A_LEASE_STATE] = "lease state",
 	[XLOCK_A_SHARE_ACCESS] = "share access",
 	[XLOCK_A_SHARE_ALLOW] = "share allow",
+	[XLOCK_A_RECLAIM_RECS] = "reclaim records",
 };
 
+static u8 grace_state(void)
+{
+	struct xlock_grace_info gi;
+
+	xlock_grace_info(&gi);
+	return gi.state;
+}
+
 /* A required attribute is absent: say which, by type and by name. */
-static bool missing(struct genl_info *info, int type)
+bool xlock_nl_missing(struct genl_info *info, int type)
 {
 	if (info->attrs[type])
 		return false;
@@ -109,14 +76,15 @@ static bool missing(struct genl_info *info, int type)
 }
 
 /* An error message made at run time (at most 79 characters), @attr may be NULL. */
-static void set_err(struct netlink_ext_ack *extack, const struct nlattr *attr, const char *msg)
+void xlock_nl_err(struct netlink_ext_ack *extack, const struct nlattr *attr,
+		  const char *msg)
 {
 	NL_SET_ERR_MSG_FMT(extack, "%s", msg);
 	if (attr)
 		NL_SET_BAD_ATTR(extack, attr);
 }
 
-static void *reply_put(struct sk_buff *skb, struct genl_info *info, u8 cmd)
+void *xlock_nl_reply_put(struct sk_buff *skb, struct genl_info *info, u8 cmd)
 {
 	return genlmsg_put(skb, info->snd_portid, info->snd_seq, &xlock_family, 0, cmd);
 }
@@ -176,7 +144,7 @@ static int status_doit(struct sk_buff *skb, struct genl_info *info)
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	hdr = reply_put(msg, info, XLOCK_CMD_GET_STATUS);
+	hdr = xlock_nl_reply_put(msg, info, XLOCK_CMD_GET_STATUS);
 	if (!hdr)
 		goto nospc;
 	xlock_table_stats(&st);
@@ -194,7 +162,8 @@ static int status_doit(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, XLOCK_A_LIMIT_FILE, READ_ONCE(xlock_limit_file)) ||
 	    nla_put_u32(msg, XLOCK_A_LIMIT_CLIENT, READ_ONCE(xlock_limit_client)) ||
 	    nla_put_u64_64bit(msg, XLOCK_A_LIMIT_HITS, st.limit_hits, XLOCK_A_PAD) ||
-	    nla_put_u8(msg, XLOCK_A_PERSIST, 0) ||
+	    nla_put_u8(msg, XLOCK_A_PERSIST, xlock_nl_daemon_attached()) ||
+	    nla_put_u8(msg, XLOCK_A_GRACE_STATE, grace_state()) ||
 	    nla_put_u8(msg, XLOCK_A_TEST_API, xlock_test_api) ||
 	    put_stats(msg))
 		goto nospc;
@@ -217,6 +186,23 @@ static int config_doit(struct sk_buff *skb, struct genl_info *info)
 	if (a[XLOCK_A_LIMIT_CLIENT])
 		WRITE_ONCE(xlock_limit_client, nla_get_u32(a[XLOCK_A_LIMIT_CLIENT]));
 	return 0;
+}
+
+/* A reply carrying one XLOCK_A_NR_ENTRIES. */
+int xlock_nl_reply_count(struct genl_info *info, u8 cmd, u64 n)
+{
+	struct sk_buff *msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	void *hdr;
+
+	if (!msg)
+		return -ENOMEM;
+	hdr = xlock_nl_reply_put(msg, info, cmd);
+	if (!hdr || nla_put_u64_64bit(msg, XLOCK_A_NR_ENTRIES, n, XLOCK_A_PAD)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
 }
 
 /* --- shares ------------------------------------------------------------- */
@@ -293,7 +279,7 @@ static int share_add_doit(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int ret;
 
-	if (missing(info, XLOCK_A_PATH))
+	if (xlock_nl_missing(info, XLOCK_A_PATH))
 		return -EINVAL;
 	if (((char *)nla_data(a[XLOCK_A_PATH]))[0] != '/') {
 		NL_SET_ERR_MSG_ATTR(info->extack, a[XLOCK_A_PATH], "share path must be absolute");
@@ -314,13 +300,13 @@ static int share_add_doit(struct sk_buff *skb, struct genl_info *info)
 			      &id, &why);
 	path_put(&path);
 	if (ret) {
-		set_err(info->extack, NULL, why);
+		xlock_nl_err(info->extack, NULL, why);
 		return ret;
 	}
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	hdr = reply_put(msg, info, XLOCK_CMD_ADD_SHARE);
+	hdr = xlock_nl_reply_put(msg, info, XLOCK_CMD_ADD_SHARE);
 	if (!hdr || nla_put_u32(msg, XLOCK_A_SHARE_ID, id)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
@@ -344,7 +330,7 @@ static int share_set_doit(struct sk_buff *skb, struct genl_info *info)
 	const char *why;
 	int ret;
 
-	if (missing(info, XLOCK_A_SHARE_ID))
+	if (xlock_nl_missing(info, XLOCK_A_SHARE_ID))
 		return -EINVAL;
 	if (a[XLOCK_A_PATH] || a[XLOCK_A_NAME]) {
 		NL_SET_ERR_MSG(info->extack, "a share's path and name cannot change");
@@ -355,7 +341,7 @@ static int share_set_doit(struct sk_buff *skb, struct genl_info *info)
 			      opt_u32(a[XLOCK_A_BREAK_TIMEOUT_MS], &timeout),
 			      opt_u32(a[XLOCK_A_GRACE_S], &grace), &why);
 	if (ret)
-		set_err(info->extack, a[XLOCK_A_SHARE_ID], why);
+		xlock_nl_err(info->extack, a[XLOCK_A_SHARE_ID], why);
 	return ret;
 }
 
@@ -364,426 +350,12 @@ static int share_del_doit(struct sk_buff *skb, struct genl_info *info)
 	const char *why;
 	int ret;
 
-	if (missing(info, XLOCK_A_SHARE_ID))
+	if (xlock_nl_missing(info, XLOCK_A_SHARE_ID))
 		return -EINVAL;
 	ret = xlock_share_del(nla_get_u32(info->attrs[XLOCK_A_SHARE_ID]), &why);
 	if (ret)
-		set_err(info->extack, info->attrs[XLOCK_A_SHARE_ID], why);
+		xlock_nl_err(info->extack, info->attrs[XLOCK_A_SHARE_ID], why);
 	return ret;
-}
-
-/* --- entries ------------------------------------------------------------ */
-
-static int put_owner(struct sk_buff *skb, const struct xlock_entry *e)
-{
-	const struct xlock_client *c = e->client;
-
-	if (nla_put_string(skb, XLOCK_A_CLIENT, c->display) ||
-	    (c->addr[0] && nla_put_string(skb, XLOCK_A_CLIENT_ADDR, c->addr)))
-		return -EMSGSIZE;
-	if (e->r.proto == XLOCK_PROTO_NLM)
-		return nla_put_u32(skb, XLOCK_A_NLM_SVID, e->owner.nlm.svid) ||
-		       (e->owner.nlm.oh_hash &&
-			nla_put_u64_64bit(skb, XLOCK_A_NLM_OH, e->owner.nlm.oh_hash, XLOCK_A_PAD));
-	if (nla_put(skb, XLOCK_A_SMB_GUID, sizeof(c->guid), c->guid))
-		return -EMSGSIZE;
-	if (e->r.kind == XLOCK_KIND_LEASE)
-		return nla_put(skb, XLOCK_A_SMB_LEASE_KEY, sizeof(e->owner.smb.lease_key),
-			       e->owner.smb.lease_key);
-	return 0;
-}
-
-static int put_entry(struct sk_buff *skb, const struct xlock_entry *e, u32 id,
-		     const char *path)
-{
-	const struct xlock_rule_entry *r = &e->r;
-	u64 age = jiffies64_to_msecs(get_jiffies_64() - e->created);
-	u32 flags = e->flags & __XLOCK_ENTRY_F_ALL;
-
-	if (r->brk_to != XLOCK_NO_BREAK)
-		flags |= XLOCK_ENTRY_F_BREAKING;
-	if (nla_put_u64_64bit(skb, XLOCK_A_ENTRY_ID, id, XLOCK_A_PAD) ||
-	    nla_put_u8(skb, XLOCK_A_PROTO, r->proto) ||
-	    nla_put_u8(skb, XLOCK_A_KIND, r->kind) ||
-	    nla_put_u32(skb, XLOCK_A_FLAGS, flags) ||
-	    nla_put_u64_64bit(skb, XLOCK_A_DEV, e->file->key.dev, XLOCK_A_PAD) ||
-	    nla_put_u64_64bit(skb, XLOCK_A_INO, e->file->key.ino, XLOCK_A_PAD) ||
-	    (path && nla_put_string(skb, XLOCK_A_PATH, path)) ||
-	    nla_put_u32(skb, XLOCK_A_SHARE_ID, e->file->share->id) ||
-	    nla_put_u64_64bit(skb, XLOCK_A_AGE_MS, age, XLOCK_A_PAD) ||
-	    put_owner(skb, e))
-		return -EMSGSIZE;
-	switch (r->kind) {
-	case XLOCK_KIND_LOCK:
-		return nla_put_u8(skb, XLOCK_A_MODE, r->mode) ||
-		       nla_put_u64_64bit(skb, XLOCK_A_START, r->start, XLOCK_A_PAD) ||
-		       nla_put_u64_64bit(skb, XLOCK_A_END, r->end, XLOCK_A_PAD);
-	case XLOCK_KIND_LEASE:
-		return nla_put_u8(skb, XLOCK_A_LEASE_STATE, r->state) ||
-		       (r->brk_to != XLOCK_NO_BREAK &&
-			nla_put_u8(skb, XLOCK_A_BREAK_TO, r->brk_to));
-	default:
-		return nla_put_u8(skb, XLOCK_A_SHARE_ACCESS, r->mode) ||
-		       nla_put_u8(skb, XLOCK_A_SHARE_ALLOW, r->state);
-	}
-}
-
-/* The dump's cursor and filters, kept in the callback between batches. */
-struct locks_ctx {
-	u32 next_id;
-	bool done;
-	bool by_file;
-	bool by_share;
-	u32 share_id;
-	struct xlock_fkey key;
-	struct xlock_client *client;
-	char *buf;
-};
-
-static int locks_start(struct netlink_callback *cb)
-{
-	struct nlattr **a = genl_info_dump(cb)->attrs;
-	struct locks_ctx *ctx = (void *)cb->ctx;
-	struct xlock_file *f;
-	struct path path;
-	int ret;
-
-	NL_ASSERT_DUMP_CTX_FITS(struct locks_ctx);
-	if (a[XLOCK_A_SHARE_ID]) {
-		ctx->by_share = true;
-		ctx->share_id = nla_get_u32(a[XLOCK_A_SHARE_ID]);
-	}
-	if (a[XLOCK_A_PATH]) {
-		ret = kern_path(nla_data(a[XLOCK_A_PATH]), LOOKUP_FOLLOW, &path);
-		if (ret) {
-			NL_SET_ERR_MSG_ATTR(cb->extack, a[XLOCK_A_PATH], "no such file");
-			return ret;
-		}
-		ctx->by_file = true;
-		f = xlock_file_get(&path, false);
-		path_put(&path);
-		if (!f)
-			ctx->done = true;	/* nothing held on it */
-		else
-			ctx->key = f->key;
-		if (f)
-			xlock_file_put(f);
-	}
-	if (a[XLOCK_A_CLIENT]) {
-		ctx->client = xlock_client_find(nla_data(a[XLOCK_A_CLIENT]));
-		if (!ctx->client)
-			ctx->done = true;
-	}
-	ctx->buf = kmalloc(PATH_MAX, GFP_KERNEL);
-	if (!ctx->buf) {
-		if (ctx->client)
-			xlock_client_put(ctx->client);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static int locks_done(struct netlink_callback *cb)
-{
-	struct locks_ctx *ctx = (void *)cb->ctx;
-
-	if (ctx->client)
-		xlock_client_put(ctx->client);
-	kfree(ctx->buf);
-	return 0;
-}
-
-static bool locks_match(const struct locks_ctx *ctx, const struct xlock_entry *e)
-{
-	return (!ctx->by_share || e->file->share->id == ctx->share_id) &&
-	       (!ctx->by_file || !memcmp(&e->file->key, &ctx->key, sizeof(ctx->key))) &&
-	       (!ctx->client || e->client == ctx->client);
-}
-
-static int locks_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
-{
-	struct locks_ctx *ctx = (void *)cb->ctx;
-	struct xlock_entry_snap snap;
-	const char *path;
-	void *hdr;
-
-	while (!ctx->done) {
-		if (xlock_entry_snapshot(&ctx->next_id, &snap)) {
-			ctx->done = true;
-			break;
-		}
-		if (locks_match(ctx, &snap.e)) {
-			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-					  &xlock_family, NLM_F_MULTI, XLOCK_CMD_GET_LOCKS);
-			if (!hdr) {
-				xlock_entry_snapshot_put(&snap);
-				break;
-			}
-			cb->seq = xlock_table_generation();
-			genl_dump_check_consistent(cb, hdr);
-			if (nla_put_u64_64bit(skb, XLOCK_A_GENERATION, cb->seq, XLOCK_A_PAD)) {
-				genlmsg_cancel(skb, hdr);
-				xlock_entry_snapshot_put(&snap);
-				break;
-			}
-			path = snap.e.file->path.dentry ?
-			       d_path(&snap.e.file->path, ctx->buf, PATH_MAX) : NULL;
-			if (put_entry(skb, &snap.e, snap.id, IS_ERR(path) ? NULL : path)) {
-				genlmsg_cancel(skb, hdr);
-				xlock_entry_snapshot_put(&snap);
-				break;	/* the skb is full: resume at this entry */
-			}
-			genlmsg_end(skb, hdr);
-		}
-		xlock_entry_snapshot_put(&snap);
-		ctx->next_id = snap.id + 1;
-		if (!ctx->next_id)
-			ctx->done = true;
-	}
-	return skb->len;
-}
-
-static int break_doit(struct sk_buff *skb, struct genl_info *info)
-{
-	struct nlattr **a = info->attrs;
-	u8 to = 0;
-	int ret;
-
-	if (missing(info, XLOCK_A_ENTRY_ID))
-		return -EINVAL;
-	if (a[XLOCK_A_LEASE_STATE])
-		to = nla_get_u8(a[XLOCK_A_LEASE_STATE]);
-	ret = xlock_lease_break_admin(nla_get_u64(a[XLOCK_A_ENTRY_ID]), to);
-	switch (ret) {
-	case 0:
-		break;
-	case -ENOENT:
-		NL_SET_ERR_MSG_ATTR(info->extack, a[XLOCK_A_ENTRY_ID], "no such entry");
-		break;
-	case -EINVAL:
-		NL_SET_ERR_MSG_ATTR(info->extack, a[XLOCK_A_ENTRY_ID], "entry is not a lease");
-		break;
-	case -EDOM:
-		NL_SET_ERR_MSG_ATTR(info->extack, a[XLOCK_A_LEASE_STATE],
-				    "a break only removes bits, and keeps R unless it goes to none");
-		ret = -EINVAL;
-		break;
-	case -EALREADY:
-		NL_SET_ERR_MSG_ATTR(info->extack, a[XLOCK_A_LEASE_STATE],
-				    "the lease already holds no more than that");
-		break;
-	case -ENOTCONN:
-		NL_SET_ERR_MSG(info->extack, "the ksmbd edge is not active");
-		break;
-	default:
-		NL_SET_ERR_MSG(info->extack, "the break could not be started");
-	}
-	return ret;
-}
-
-static int reply_count(struct genl_info *info, u8 cmd, u64 n)
-{
-	struct sk_buff *msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	void *hdr;
-
-	if (!msg)
-		return -ENOMEM;
-	hdr = reply_put(msg, info, cmd);
-	if (!hdr || nla_put_u64_64bit(msg, XLOCK_A_NR_ENTRIES, n, XLOCK_A_PAD)) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
-}
-
-static int clear_client_doit(struct sk_buff *skb, struct genl_info *info)
-{
-	struct xlock_client *c;
-	unsigned int n;
-
-	if (missing(info, XLOCK_A_CLIENT))
-		return -EINVAL;
-	c = xlock_client_find(nla_data(info->attrs[XLOCK_A_CLIENT]));
-	if (!c) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[XLOCK_A_CLIENT],
-				    "no such client holds anything");
-		return -ENOENT;
-	}
-	n = xlock_client_clear(c);
-	xlock_client_put(c);
-	return reply_count(info, XLOCK_CMD_CLEAR_CLIENT, n);
-}
-
-/* --- test entries ------------------------------------------------------- */
-
-static int test_init(struct genl_info *info, struct xlock_entry_init *init)
-{
-	struct nlattr **a = info->attrs;
-
-	init->proto = nla_get_u8(a[XLOCK_A_PROTO]);
-	init->kind = nla_get_u8(a[XLOCK_A_KIND]);
-	init->flags = XLOCK_ENTRY_F_TEST |
-		      (a[XLOCK_A_FLAGS] ? nla_get_u32(a[XLOCK_A_FLAGS]) : 0);
-	if (init->proto == XLOCK_PROTO_NLM && init->kind != XLOCK_KIND_LOCK) {
-		NL_SET_ERR_MSG_ATTR(info->extack, a[XLOCK_A_KIND], "NLM only holds locks");
-		return -EINVAL;
-	}
-	switch (init->kind) {
-	case XLOCK_KIND_LOCK:
-		if (missing(info, XLOCK_A_MODE) ||
-		    missing(info, XLOCK_A_START) ||
-		    missing(info, XLOCK_A_END))
-			return -EINVAL;
-		init->mode = nla_get_u8(a[XLOCK_A_MODE]);
-		init->start = nla_get_u64(a[XLOCK_A_START]);
-		init->end = nla_get_u64(a[XLOCK_A_END]);
-		if (init->end < init->start) {
-			NL_SET_ERR_MSG_ATTR(info->extack, a[XLOCK_A_END],
-					    "range ends before it starts");
-			return -EINVAL;
-		}
-		break;
-	case XLOCK_KIND_LEASE:
-		if (missing(info, XLOCK_A_LEASE_STATE))
-			return -EINVAL;
-		init->state = nla_get_u8(a[XLOCK_A_LEASE_STATE]);
-		if (init->state && !(init->state & XLOCK_LEASE_R)) {
-			NL_SET_ERR_MSG_ATTR(info->extack, a[XLOCK_A_LEASE_STATE],
-					    "a lease is R, RH, RW or RWH");
-			return -EINVAL;
-		}
-		init->start = 0;
-		init->end = XLOCK_END_MAX;
-		break;
-	default:
-		if (missing(info, XLOCK_A_SHARE_ACCESS) ||
-		    missing(info, XLOCK_A_SHARE_ALLOW))
-			return -EINVAL;
-		init->mode = nla_get_u8(a[XLOCK_A_SHARE_ACCESS]);
-		init->state = nla_get_u8(a[XLOCK_A_SHARE_ALLOW]);
-		init->end = XLOCK_END_MAX;
-		break;
-	}
-	if (init->proto == XLOCK_PROTO_NLM && a[XLOCK_A_NLM_SVID])
-		init->owner.nlm.svid = nla_get_u32(a[XLOCK_A_NLM_SVID]);
-	else if (init->kind == XLOCK_KIND_LEASE && a[XLOCK_A_SMB_LEASE_KEY])
-		nla_memcpy(init->owner.smb.lease_key, a[XLOCK_A_SMB_LEASE_KEY],
-			   sizeof(init->owner.smb.lease_key));
-	if (init->proto == XLOCK_PROTO_SMB && a[XLOCK_A_SMB_FID])
-		init->owner.smb.fp = nla_get_u64(a[XLOCK_A_SMB_FID]);
-	return 0;
-}
-
-static int test_add_doit(struct sk_buff *skb, struct genl_info *info)
-{
-	struct nlattr **a = info->attrs;
-	struct xlock_entry_init init = {};
-	struct xlock_client *c;
-	struct xlock_file *f;
-	struct sk_buff *msg;
-	const char *why;
-	struct path path;
-	void *hdr;
-	u32 id;
-	int ret;
-
-	if (!xlock_test_api) {
-		NL_SET_ERR_MSG(info->extack, "test entries need the module parameter test_api=1");
-		return -EOPNOTSUPP;
-	}
-	if (missing(info, XLOCK_A_PATH) ||
-	    missing(info, XLOCK_A_PROTO) ||
-	    missing(info, XLOCK_A_KIND) ||
-	    missing(info, XLOCK_A_CLIENT))
-		return -EINVAL;
-	ret = test_init(info, &init);
-	if (ret)
-		return ret;
-	ret = kern_path(nla_data(a[XLOCK_A_PATH]), LOOKUP_FOLLOW, &path);
-	if (ret) {
-		NL_SET_ERR_MSG_ATTR(info->extack, a[XLOCK_A_PATH], "no such file");
-		return ret;
-	}
-	f = xlock_file_get(&path, true);
-	path_put(&path);
-	if (IS_ERR(f)) {
-		NL_SET_ERR_MSG(info->extack, "out of memory");
-		return PTR_ERR(f);
-	}
-	c = xlock_client_get(init.proto, nla_data(a[XLOCK_A_CLIENT]),
-			     a[XLOCK_A_CLIENT_ADDR] ? nla_data(a[XLOCK_A_CLIENT_ADDR]) : NULL,
-			     a[XLOCK_A_SMB_GUID] ? nla_data(a[XLOCK_A_SMB_GUID]) : NULL);
-	if (IS_ERR(c)) {
-		ret = PTR_ERR(c);
-		NL_SET_ERR_MSG(info->extack, "out of memory");
-		goto out_file;
-	}
-	ret = xlock_entry_add(f, c, &init, &id, &why);
-	xlock_client_put(c);
-	if (ret) {
-		set_err(info->extack, NULL, why);
-		goto out_file;
-	}
-	xlock_file_put(f);
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	hdr = reply_put(msg, info, XLOCK_CMD_TEST_ADD);
-	if (!hdr || nla_put_u64_64bit(msg, XLOCK_A_ENTRY_ID, id, XLOCK_A_PAD)) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
-
-out_file:
-	xlock_file_put(f);
-	return ret;
-}
-
-static int test_del_doit(struct sk_buff *skb, struct genl_info *info)
-{
-	u64 id;
-	int ret;
-
-	if (!xlock_test_api) {
-		NL_SET_ERR_MSG(info->extack, "test entries need the module parameter test_api=1");
-		return -EOPNOTSUPP;
-	}
-	if (missing(info, XLOCK_A_ENTRY_ID))
-		return -EINVAL;
-	id = nla_get_u64(info->attrs[XLOCK_A_ENTRY_ID]);
-	ret = id > U32_MAX ? -ENOENT : xlock_entry_del_id(id, XLOCK_ENTRY_F_TEST);
-	if (ret == -ENOENT) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[XLOCK_A_ENTRY_ID], "no such entry");
-	} else if (ret == -EPERM) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[XLOCK_A_ENTRY_ID],
-				    "not a test entry");
-		ret = -EINVAL;
-	}
-	return ret;
-}
-
-/* --- events ------------------------------------------------------------- */
-
-void xlock_nl_entry_event(u8 event, const struct xlock_entry *e)
-{
-	struct sk_buff *msg;
-	void *hdr;
-
-	if (!genl_has_listeners(&xlock_family, &init_net, 0))
-		return;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return;
-	hdr = genlmsg_put(msg, 0, 0, &xlock_family, 0, XLOCK_CMD_EVENT);
-	if (!hdr || nla_put_u8(msg, XLOCK_A_EVENT, event) || put_entry(msg, e, e->id, NULL)) {
-		nlmsg_free(msg);
-		return;
-	}
-	genlmsg_end(msg, hdr);
-	genlmsg_multicast(&xlock_family, msg, 0, 0, GFP_KERNEL);
 }
 
 /* --- family ------------------------------------------------------------- */
@@ -827,40 +399,68 @@ static const struct genl_ops xlock_ops[] = {
 	},
 	{
 		.cmd = XLOCK_CMD_GET_LOCKS,
-		.start = locks_start,
-		.dumpit = locks_dumpit,
-		.done = locks_done,
-		.policy = locks_policy,
+		.start = xlock_nl_locks_start,
+		.dumpit = xlock_nl_locks_dumpit,
+		.done = xlock_nl_locks_done,
+		.policy = xlock_nl_locks_policy,
 		.maxattr = XLOCK_A_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = XLOCK_CMD_BREAK,
-		.doit = break_doit,
-		.policy = break_policy,
+		.doit = xlock_nl_break_doit,
+		.policy = xlock_nl_break_policy,
 		.maxattr = XLOCK_A_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = XLOCK_CMD_CLEAR_CLIENT,
-		.doit = clear_client_doit,
-		.policy = client_policy,
+		.doit = xlock_nl_clear_client_doit,
+		.policy = xlock_nl_client_policy,
 		.maxattr = XLOCK_A_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = XLOCK_CMD_TEST_ADD,
-		.doit = test_add_doit,
-		.policy = test_add_policy,
+		.doit = xlock_nl_test_add_doit,
+		.policy = xlock_nl_test_add_policy,
 		.maxattr = XLOCK_A_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = XLOCK_CMD_TEST_DEL,
-		.doit = test_del_doit,
-		.policy = entry_id_policy,
+		.doit = xlock_nl_test_del_doit,
+		.policy = xlock_nl_entry_id_policy,
 		.maxattr = XLOCK_A_MAX,
 		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = XLOCK_CMD_DAEMON_REGISTER,
+		.doit = xlock_nl_daemon_register_doit,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = XLOCK_CMD_RECLAIM_ADD,
+		.doit = xlock_nl_reclaim_add_doit,
+		.policy = xlock_nl_reclaim_policy,
+		.maxattr = XLOCK_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = XLOCK_CMD_GRACE_START,
+		.doit = xlock_nl_grace_start_doit,
+		.policy = xlock_nl_grace_policy,
+		.maxattr = XLOCK_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = XLOCK_CMD_GRACE_END,
+		.doit = xlock_nl_grace_end_doit,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = XLOCK_CMD_GET_GRACE,
+		.doit = xlock_nl_get_grace_doit,
 	},
 };
 
@@ -868,7 +468,7 @@ static const struct genl_multicast_group xlock_mcgrps[] = {
 	{ .name = XLOCK_GENL_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
-static struct genl_family xlock_family __ro_after_init = {
+struct genl_family xlock_family __ro_after_init = {
 	.name = XLOCK_GENL_NAME,
 	.version = XLOCK_GENL_VERSION,
 	.module = THIS_MODULE,
@@ -884,12 +484,20 @@ static struct genl_family xlock_family __ro_after_init = {
 
 int __init xlock_genl_init(void)
 {
-	return genl_register_family(&xlock_family);
+	int ret = xlock_nl_daemon_init();
+
+	if (ret)
+		return ret;
+	ret = genl_register_family(&xlock_family);
+	if (ret)
+		xlock_nl_daemon_exit();
+	return ret;
 }
 
 void xlock_genl_exit(void)
 {
 	genl_unregister_family(&xlock_family);
+	xlock_nl_daemon_exit();
 }
 
 MODULE_ALIAS_GENL_FAMILY(XLOCK_GENL_NAME);

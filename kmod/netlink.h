@@ -11,5 +11,6 @@ extern bool xlock_test_api;
 int xlock_genl_init(void);
 void xlock_genl_exit(void);
 void xlock_nl_entry_event(u8 event, const struct xlock_entry *e);
+void xlock_nl_grace_event(u8 event, u64 n);
 
 #endif

@@ -20,6 +20,7 @@ void xlock_call_opinfo_put(struct oplock_info *op);
 
 void xlock_ksmbd_attached(void);
 void xlock_ksmbd_detaching(void);
+bool xlock_ksmbd_stopping(void);
 
 int xlock_smb_break(struct xlock_file *f, u32 id, u64 fp, u8 to, unsigned int timeout_ms);
 void xlock_smb_breaks_start(void);

@@ -45,7 +45,7 @@ u64 xlock_stat_latency_bucket(unsigned int i)
 
 static DEFINE_RATELIMIT_STATE(note_rs, 5 * HZ, 20);
 
-/* One INFO line about a conflict on @f (file name first), rate-limited. */
+/* One INFO line about a conflict on @f (file name first; none if NULL), rate-limited. */
 void xlock_conflict_note(struct xlock_file *f, const char *fmt, ...)
 {
 	struct va_format vaf;
@@ -66,7 +66,10 @@ void xlock_conflict_note(struct xlock_file *f, const char *fmt, ...)
 	va_start(args, fmt);
 	vaf.fmt = fmt;
 	vaf.va = &args;
-	pr_info("conflict on %s: %pV\n", name, &vaf);
+	if (f)
+		pr_info("conflict on %s: %pV\n", name, &vaf);
+	else
+		pr_info("%pV\n", &vaf);
 	va_end(args);
 	kfree(buf);
 }

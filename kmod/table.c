@@ -18,6 +18,7 @@
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
+#include "edge.h"
 #include "netlink.h"
 #include "table.h"
 
@@ -305,6 +306,8 @@ void xlock_entry_release(struct xlock_entry *e)
 	xa_erase(&entries, e->id);
 	count(e, -1);
 	xlock_file_changed(f);
+	if (xlock_tearing_down(e->r.proto))
+		e->flags |= XLOCK_ENTRY_F_TEARDOWN;
 	xlock_nl_entry_event(XLOCK_EVENT_RELEASE, e);
 	kmem_cache_free(entry_cache, e);
 	xlock_client_put(c);

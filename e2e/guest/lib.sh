@@ -49,8 +49,11 @@ guest_base_setup() {
 
 # --- xlock -----------------------------------------------------------------
 
+# xlock.ko uses the kernel's grace manager (grace.ko), as lockd and nfsd do;
+# modprobe resolves that for an installed module, insmod needs it first.
 xlock_load() {
 	mod_loaded xlock && return 0
+	modprobe grace || return 1
 	insmod "$XLOCK_KO" "$@" || return 1
 }
 

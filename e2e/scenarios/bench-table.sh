@@ -4,7 +4,7 @@
 # directory. The module is reloaded with test_api=1 and restored afterwards.
 N=${XLOCK_BENCH_ENTRIES:-1000000}
 xlock_unload
-insmod "$XLOCK_KO" test_api=1 || fail "insmod xlock test_api=1"
+xlock_load test_api=1 || fail "insmod xlock test_api=1"
 echo "$N" >/sys/module/xlock/parameters/bench_table || fail "bench_table write failed"
 dmesg | sed -n 's/.*xlock: bench: //p' | tail -n 1 >/results/bench-table.txt
 cat /results/bench-table.txt

@@ -5,7 +5,7 @@ T="$XLOCK_DIR/build/selftests/xlock_nl_test"
 [ -x "$T" ] || fail "$T not built (make selftests)"
 env_up
 xlock_unload || fail "rmmod xlock"
-insmod "$XLOCK_KO" test_api=1 || fail "insmod xlock test_api=1"
+xlock_load test_api=1 || fail "insmod xlock test_api=1"
 "$T"
 rc=$?
 xlock_unload || fail "rmmod xlock after the selftests"

@@ -44,6 +44,11 @@
  * XLOCK_ENTRY_F_PENDING (a blocked request waiting to be granted, not held),
  * XLOCK_ENTRY_F_BREAKING (a lease break is in flight; XLOCK_A_BREAK_TO is
  * the state it breaks to) and XLOCK_ENTRY_F_TEST (added by XLOCK_CMD_TEST_ADD).
+ * XLOCK_ENTRY_F_TEARDOWN is only set on XLOCK_EVENT_RELEASE: the entry went
+ * because its server is shutting down (lockd stopping in its network
+ * namespace, ksmbd resetting or unloading), not because its owner let it
+ * go; the owner may reclaim it after the server restarts, so a persistence
+ * daemon keeps it.
  *
  * A *share* (one per exported directory; "UnifiedLockView") holds policy.
  * Share 0, "default", covers every file that no registered share contains
@@ -69,6 +74,7 @@
  *    XLOCK_A_LIMIT_HITS: NLA_U64, requests refused because a limit was hit
  *    XLOCK_A_PERSIST: NLA_U8, 0 = no daemon attached (persistence and reclaim
  *                     verification off; coherence is still enforced)
+ *    XLOCK_A_GRACE_STATE: NLA_U8, enum xlock_grace_state (XLOCK_CMD_GET_GRACE)
  *    XLOCK_A_STATS: NLA_NESTED, counters since load: attribute type
  *                   XLOCK_STAT_* (below), each NLA_U64
  *    XLOCK_A_BREAK_LATENCY: NLA_NESTED, histogram of lease break times
@@ -170,12 +176,73 @@
  * protocol edges, and answers with XLOCK_A_ENTRY_ID. TEST_DEL removes the
  * test entry XLOCK_A_ENTRY_ID. Used by the selftests to fill the table.
  *
+ * XLOCK_CMD_DAEMON_REGISTER
+ * -------------------------
+ *
+ * Do, admin. The sending socket becomes the persistence daemon (xlockd):
+ * XLOCK_A_PERSIST turns 1 in the status until that socket closes. A second
+ * registration while the first socket is open gives -EBUSY. The reply has
+ * XLOCK_A_INSTANCE (NLA_U64), a random number fixed for this load of the
+ * module: a daemon that finds the instance it persisted knows the table it
+ * journaled is still in the kernel; a new instance means the module (or the
+ * server) restarted and the persisted state is to be reclaimed. It also
+ * has XLOCK_A_GRACE_STATE (as for XLOCK_CMD_GET_GRACE) and
+ * XLOCK_A_GENERATION.
+ *
+ * XLOCK_CMD_RECLAIM_ADD
+ * ---------------------
+ *
+ * Do, admin. Adds persisted entries of one owner on one file to the reclaim
+ * set, before grace starts (after: -EBUSY). XLOCK_A_PATH is the file (its
+ * current inode is looked up; a file that no longer exists gives -ENOENT:
+ * nothing on it can be reclaimed), XLOCK_A_CLIENT the owner's identity (NLM
+ * caller name, SMB client GUID in 32 hex digits), XLOCK_A_RECLAIM_RECS
+ * (NLA_BINARY) an array of struct xlock_reclaim_rec (below), at most
+ * XLOCK_RECLAIM_RECS_MAX. A record with an unknown value or a non-zero
+ * reserved field rejects the whole message; the extended ack names it.
+ * Share modes are not reclaimed (an open does not survive a restart), so
+ * only XLOCK_KIND_LOCK and XLOCK_KIND_LEASE are taken. Answers with
+ * XLOCK_A_NR_ENTRIES, the size of the set.
+ *
+ * XLOCK_CMD_GRACE_START, XLOCK_CMD_GRACE_END
+ * ------------------------------------------
+ *
+ * Do, admin. GRACE_START starts one grace period for NLM and SMB,
+ * XLOCK_A_GRACE_S seconds long (default: share 0's grace_s), through the
+ * kernel's grace manager, so lockd (and nfsd) hold back every non-reclaim
+ * lock while it runs (they also run their own, shorter or not: the grace
+ * lasts as long as the longest). During grace a reclaim is granted only if
+ * it matches an entry of the reclaim set (NLM: caller name, svid, file,
+ * range and type; SMB: client GUID and lease key for a lease, client GUID,
+ * file, range and type for a lock); other NLM reclaims are refused
+ * (NLM4_DENIED) and logged. SMB requests that conflict with entries not yet
+ * reclaimed are refused: an SMB2 LOCK with STATUS_FILE_NOT_AVAILABLE (MS-SMB2's
+ * "try again later", which a failing-over server answers), a lease is
+ * granted without the caching those entries exclude. Grace ends after its
+ * time, when every entry of the set was reclaimed, or on GRACE_END; what
+ * was not reclaimed is forgotten (XLOCK_EVENT_GRACE_END carries
+ * XLOCK_A_NR_ENTRIES, how many). GRACE_END answers with that count; with
+ * no grace running it drops a reclaim set that was loaded but not started
+ * (a daemon that died half-way through loading), and gives -ENOENT if
+ * there is none.
+ *
+ * XLOCK_CMD_GET_GRACE
+ * -------------------
+ *
+ * Do, any caller. XLOCK_A_GRACE_STATE (NLA_U8, XLOCK_GRACE_NONE: none has
+ * run since the module loaded, XLOCK_GRACE_RUNNING, XLOCK_GRACE_OVER),
+ * XLOCK_A_GRACE_LEFT_MS (NLA_U64), XLOCK_A_NR_ENTRIES (reclaim set size),
+ * XLOCK_A_NR_RECLAIMED (NLA_U64), and XLOCK_A_CLIENTS: NLA_NESTED, one
+ * XLOCK_A_CLIENT_RECLAIM (NLA_NESTED: XLOCK_A_CLIENT, XLOCK_A_NR_ENTRIES,
+ * XLOCK_A_NR_RECLAIMED) per client of the reclaim set (at most 64).
+ *
  * Events
  * ------
  *
  * The multicast group XLOCK_GENL_MCGRP_EVENTS (admin to join) receives
  * XLOCK_CMD_EVENT messages: XLOCK_A_EVENT (NLA_U8, XLOCK_EVENT_*) and the
- * entry's attributes as in GET_LOCKS (for XLOCK_EVENT_CONFLICT, the entry
+ * entry's attributes as in GET_LOCKS, with XLOCK_A_PATH while a daemon is
+ * registered (for XLOCK_EVENT_CONFLICT, the entry
  * that was in the way, plus XLOCK_A_REQ_CLIENT and XLOCK_A_OUTCOME).
  *
  * SMB status codes
@@ -187,6 +254,8 @@
  */
 #ifndef _UAPI_LINUX_XLOCK_H
 #define _UAPI_LINUX_XLOCK_H
+
+#include <linux/types.h>
 
 #define XLOCK_GENL_NAME "xlock"
 #define XLOCK_GENL_VERSION 1
@@ -209,6 +278,11 @@ enum xlock_cmd {
 	XLOCK_CMD_TEST_ADD,
 	XLOCK_CMD_TEST_DEL,
 	XLOCK_CMD_EVENT,
+	XLOCK_CMD_DAEMON_REGISTER,
+	XLOCK_CMD_RECLAIM_ADD,
+	XLOCK_CMD_GRACE_START,
+	XLOCK_CMD_GRACE_END,
+	XLOCK_CMD_GET_GRACE,
 	__XLOCK_CMD_MAX
 };
 
@@ -268,6 +342,13 @@ enum xlock_attr {
 	XLOCK_A_PAD,
 	XLOCK_A_STATS,
 	XLOCK_A_BREAK_LATENCY,
+	XLOCK_A_INSTANCE,
+	XLOCK_A_GRACE_STATE,
+	XLOCK_A_GRACE_LEFT_MS,
+	XLOCK_A_NR_RECLAIMED,
+	XLOCK_A_CLIENTS,
+	XLOCK_A_CLIENT_RECLAIM,
+	XLOCK_A_RECLAIM_RECS,
 	__XLOCK_A_MAX
 };
 
@@ -311,8 +392,9 @@ enum xlock_entry_flags {
 	XLOCK_ENTRY_F_PENDING = 1U << 0,
 	XLOCK_ENTRY_F_BREAKING = 1U << 1,
 	XLOCK_ENTRY_F_TEST = 1U << 2,
+	XLOCK_ENTRY_F_TEARDOWN = 1U << 3,
 	__XLOCK_ENTRY_F_ALL = XLOCK_ENTRY_F_PENDING | XLOCK_ENTRY_F_BREAKING |
-			      XLOCK_ENTRY_F_TEST
+			      XLOCK_ENTRY_F_TEST | XLOCK_ENTRY_F_TEARDOWN
 };
 
 enum xlock_share_flags {
@@ -327,6 +409,10 @@ enum xlock_event {
 	XLOCK_EVENT_BREAK,		/* a lease break was sent */
 	XLOCK_EVENT_BREAK_TIMEOUT,	/* a lease break was not acked in time */
 	XLOCK_EVENT_CONFLICT,		/* a cross-protocol conflict was decided */
+	XLOCK_EVENT_GRACE_START,
+	XLOCK_EVENT_GRACE_END,		/* XLOCK_A_NR_ENTRIES: not reclaimed */
+	XLOCK_EVENT_RECLAIM,		/* an entry was reclaimed */
+	XLOCK_EVENT_RECLAIM_REFUSED,	/* a reclaim matched nothing persisted */
 };
 
 /* Counters in XLOCK_A_STATS. */
@@ -345,6 +431,8 @@ enum xlock_stat {
 	XLOCK_STAT_NFS_JUKEBOX,		/* NFS requests answered NFS3ERR_JUKEBOX */
 	XLOCK_STAT_DENIED,		/* requests refused because of the other side */
 	XLOCK_STAT_REDUCED,		/* SMB leases granted smaller */
+	XLOCK_STAT_RECLAIMED,		/* reclaims matched in grace */
+	XLOCK_STAT_RECLAIM_REFUSED,	/* reclaims that matched nothing persisted */
 	__XLOCK_STAT_MAX
 };
 
@@ -363,5 +451,31 @@ enum xlock_outcome {
 	XLOCK_OUTCOME_BLOCKED,		/* queued, granted later */
 	XLOCK_OUTCOME_RETRY,		/* client told to retry */
 };
+
+/* XLOCK_A_GRACE_STATE */
+enum xlock_grace_state {
+	XLOCK_GRACE_NONE,
+	XLOCK_GRACE_RUNNING,
+	XLOCK_GRACE_OVER,
+};
+
+/*
+ * One persisted entry in XLOCK_A_RECLAIM_RECS, native byte order. LOCK:
+ * mode, start, end (inclusive), svid for NLM; LEASE (SMB only): state and
+ * lease_key, start 0 and end XLOCK_END_MAX. Unused fields are zero.
+ */
+struct xlock_reclaim_rec {
+	__u64 start;
+	__u64 end;
+	__u32 svid;
+	__u8 proto;
+	__u8 kind;
+	__u8 mode;
+	__u8 state;
+	__u8 lease_key[16];
+	__u64 reserved;
+};
+
+#define XLOCK_RECLAIM_RECS_MAX 1024
 
 #endif /* _UAPI_LINUX_XLOCK_H */

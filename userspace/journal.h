@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xlockd's on-disk state, format version 1.
+ *
+ * The state directory (/var/lib/xlockd) holds up to three files:
+ *
+ *   snapshot   every entry of the lock table as of one moment
+ *   journal    what changed since that snapshot, appended as it happens
+ *   reclaim    after a restart: the previous instance's entries, kept
+ *              until the grace period that lets clients reclaim them ends
+ *
+ * Every file starts with a 32-byte header, all integers little-endian:
+ *
+ *   magic[8]   "XLOCKSNP" (snapshot, reclaim) or "XLOCKJNL" (journal)
+ *   version    u32, 1
+ *   flags      u32, 0
+ *   instance   u64, the module instance the entries belong to (see
+ *              XLOCK_A_INSTANCE in include/uapi/linux/xlock.h)
+ *   seq        u64, the snapshot's sequence number; a journal belongs to
+ *              the snapshot with the same seq
+ *
+ * Then records, each: u32 body length, u32 CRC32C of the body, the body:
+ *
+ *   u8 type    1 ENTRY: an entry was granted or changed (replaces any
+ *                       entry with the same id)
+ *              2 RELEASE: an entry went
+ *              3 END: last record of a snapshot
+ *   ENTRY:   u32 id, u8 proto, u8 kind, u8 mode, u8 state, u32 flags,
+ *            u64 start, u64 end, u32 svid, u8 lease_key[16],
+ *            u16 client length, client (the owner's identity: NLM caller
+ *            name, SMB client GUID in hex), u16 path length, path
+ *   RELEASE: u32 id
+ *   END:     u64 number of ENTRY records in the snapshot
+ *
+ * Writing: journal records are appended and made durable with one
+ * fdatasync per batch (group commit). A snapshot is written to a temporary
+ * file, fsynced, renamed over the old one, and the directory fsynced; then
+ * a new, empty journal with the next seq replaces the old one the same way.
+ * A crash between the two leaves a journal older than the snapshot, which
+ * loading recognises and ignores (its records are in the snapshot).
+ *
+ * Loading: a bad magic or version, a header the other file contradicts, a
+ * snapshot without its END record or with a wrong count, or a complete
+ * record whose CRC does not match is an error that names the file and the
+ * offset: nothing is silently dropped. Only the journal's last record may
+ * be incomplete (a write cut by a crash or kill -9, never acknowledged):
+ * it is cut off, and the log says so.
+ */
+#ifndef XLOCKD_JOURNAL_H
+#define XLOCKD_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+#define JOURNAL_VERSION 1
+
+struct journal {
+	int dirfd;
+	int fd;			/* the open journal, appending */
+	char dir[4096];
+	uint64_t instance;
+	uint64_t seq;
+	uint64_t size;		/* journal bytes, for compaction */
+	unsigned char *buf;	/* records waiting for the next commit */
+	size_t len, cap;
+	char err[512];		/* why the last call failed */
+};
+
+/*
+ * Load the state in @dir into @st (and the reclaim file into @old, if one
+ * exists). 0, or -1 with j->err naming file and offset.
+ */
+int journal_load(struct journal *j, const char *dir, struct store *st, struct store *old);
+
+/* Queue records; they are written by journal_commit(). */
+void journal_add_entry(struct journal *j, const struct pentry *e);
+void journal_add_release(struct journal *j, uint32_t id);
+
+/* Write and fdatasync what is queued: 0 (durable), or -1 (j->err). */
+int journal_commit(struct journal *j);
+
+/*
+ * Write @st as the new snapshot for @instance and start an empty journal:
+ * 0 or -1 (j->err). Used for compaction, after a resync and at start.
+ */
+int journal_snapshot(struct journal *j, const struct store *st, uint64_t instance);
+
+/* Keep @st (the previous instance's entries) as the reclaim file; drop it. */
+int journal_save_reclaim(struct journal *j, const struct store *st);
+int journal_drop_reclaim(struct journal *j);
+
+void journal_close(struct journal *j);
+
+uint32_t crc32c(uint32_t crc, const void *buf, size_t len);
+
+#endif
