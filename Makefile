@@ -49,7 +49,7 @@ module: $(GEN)
 userspace:
 	$(MAKE) -C userspace
 
-HOST_TESTS := $(BUILD)/tests/btfgen_test $(BUILD)/tests/rules_test
+HOST_TESTS := $(BUILD)/tests/btfgen_test $(BUILD)/tests/rules_test $(BUILD)/tests/journal_test
 HOST_CFLAGS := -O2 -g -Wall -Wextra -Werror
 
 $(BUILD)/tests/btfgen_test: tests/host/btfgen_test.c scripts/btfgen.c scripts/btfgen.h tests/host/tap.h
@@ -59,6 +59,12 @@ $(BUILD)/tests/btfgen_test: tests/host/btfgen_test.c scripts/btfgen.c scripts/bt
 $(BUILD)/tests/rules_test: tests/host/rules_test.c kmod/rules.c kmod/rules.h tests/host/tap.h
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/host/rules_test.c kmod/rules.c
+
+$(BUILD)/tests/journal_test: tests/host/journal_test.c userspace/journal.c userspace/store.c \
+		userspace/journal.h userspace/store.h userspace/log.h tests/host/tap.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -D_GNU_SOURCE -o $@ tests/host/journal_test.c userspace/journal.c \
+		userspace/store.c
 
 host-tests: $(HOST_TESTS)
 

@@ -244,7 +244,7 @@ int xlock_entry_add(struct xlock_file *f, struct xlock_client *c,
 	e->file = f;
 	e->client = c;
 
-	ret = xa_alloc_cyclic(&entries, &e->id, e, xa_limit_32b, &next_id, GFP_KERNEL);
+	ret = xa_alloc_cyclic(&entries, &e->id, e, xa_limit_31b, &next_id, GFP_KERNEL);
 	if (ret < 0) {
 		*why = "out of entry ids";
 		goto err_free;

@@ -25,7 +25,9 @@
  *                       entry with the same id)
  *              2 RELEASE: an entry went
  *              3 END: last record of a snapshot
- *   ENTRY:   u32 id, u8 proto, u8 kind, u8 mode, u8 state, u32 flags,
+ *   ENTRY:   u32 id, u8 proto, u8 kind, u8 mode, u8 state, u32 flags
+ *            (XLOCK_ENTRY_F_*; XLOCK_ENTRY_F_TEARDOWN: the server dropped
+ *            it while shutting down, kept for its owner to reclaim),
  *            u64 start, u64 end, u32 svid, u8 lease_key[16],
  *            u16 client length, client (the owner's identity: NLM caller
  *            name, SMB client GUID in hex), u16 path length, path
@@ -42,9 +44,10 @@
  * Loading: a bad magic or version, a header the other file contradicts, a
  * snapshot without its END record or with a wrong count, or a complete
  * record whose CRC does not match is an error that names the file and the
- * offset: nothing is silently dropped. Only the journal's last record may
- * be incomplete (a write cut by a crash or kill -9, never acknowledged):
- * it is cut off, and the log says so.
+ * offset: nothing is silently dropped, and xlockd does not start. Only the
+ * journal's end may be incomplete, a record cut short or a zero-filled
+ * tail: what a crash or kill -9 leaves of a write that was never
+ * acknowledged. It is cut off, and the log names the offset and size.
  */
 #ifndef XLOCKD_JOURNAL_H
 #define XLOCKD_JOURNAL_H
@@ -64,16 +67,19 @@ struct journal {
 	uint64_t instance;
 	uint64_t seq;
 	uint64_t size;		/* journal bytes, for compaction */
+	uint64_t snapshot_size;
 	unsigned char *buf;	/* records waiting for the next commit */
 	size_t len, cap;
 	char err[512];		/* why the last call failed */
 };
 
 /*
- * Load the state in @dir into @st (and the reclaim file into @old, if one
- * exists). 0, or -1 with j->err naming file and offset.
+ * Load the state in @dir into @st (and the reclaim file into @old, with the
+ * instance it came from in *@old_instance, 0 if there is none). 0, or -1
+ * with j->err naming file and offset.
  */
-int journal_load(struct journal *j, const char *dir, struct store *st, struct store *old);
+int journal_load(struct journal *j, const char *dir, struct store *st, struct store *old,
+		 uint64_t *old_instance);
 
 /* Queue records; they are written by journal_commit(). */
 void journal_add_entry(struct journal *j, const struct pentry *e);
@@ -83,13 +89,16 @@ void journal_add_release(struct journal *j, uint32_t id);
 int journal_commit(struct journal *j);
 
 /*
- * Write @st as the new snapshot for @instance and start an empty journal:
- * 0 or -1 (j->err). Used for compaction, after a resync and at start.
+ * Write @st and @more (may be NULL) as the new snapshot for @instance and
+ * start an empty journal: 0 or -1 (j->err). Used at start, for compaction
+ * and after a resync or a failed commit. Queued records are dropped: the
+ * stores hold them.
  */
-int journal_snapshot(struct journal *j, const struct store *st, uint64_t instance);
+int journal_snapshot(struct journal *j, const struct store *st, const struct store *more,
+		     uint64_t instance);
 
-/* Keep @st (the previous instance's entries) as the reclaim file; drop it. */
-int journal_save_reclaim(struct journal *j, const struct store *st);
+/* Keep @st (the entries of @instance) as the reclaim file; drop it. */
+int journal_save_reclaim(struct journal *j, const struct store *st, uint64_t instance);
 int journal_drop_reclaim(struct journal *j);
 
 void journal_close(struct journal *j);

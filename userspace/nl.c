@@ -70,6 +70,17 @@ static struct nla_policy reply_policy[XLOCK_A_MAX + 1] = {
 	[XLOCK_A_EVENT] = { .type = NLA_U8 },
 	[XLOCK_A_REQ_CLIENT] = { .type = NLA_STRING },
 	[XLOCK_A_OUTCOME] = { .type = NLA_U8 },
+	[XLOCK_A_NLM_OH] = { .type = NLA_U64 },
+	[XLOCK_A_SMB_GUID] = { .minlen = 16 },
+	[XLOCK_A_SMB_LEASE_KEY] = { .minlen = 16 },
+	[XLOCK_A_STATS] = { .type = NLA_NESTED },
+	[XLOCK_A_BREAK_LATENCY] = { .type = NLA_NESTED },
+	[XLOCK_A_INSTANCE] = { .type = NLA_U64 },
+	[XLOCK_A_GRACE_STATE] = { .type = NLA_U8 },
+	[XLOCK_A_GRACE_LEFT_MS] = { .type = NLA_U64 },
+	[XLOCK_A_NR_RECLAIMED] = { .type = NLA_U64 },
+	[XLOCK_A_CLIENTS] = { .type = NLA_NESTED },
+	[XLOCK_A_CLIENT_RECLAIM] = { .type = NLA_NESTED },
 };
 
 /* One request in flight. */
@@ -121,7 +132,12 @@ void xnl_close(struct xnl *x)
 
 struct nl_msg *xnl_new(struct xnl *x, uint8_t cmd, bool dump)
 {
-	struct nl_msg *m = nlmsg_alloc_size(REQ_SIZE);
+	return xnl_new_size(x, cmd, dump, REQ_SIZE);
+}
+
+struct nl_msg *xnl_new_size(struct xnl *x, uint8_t cmd, bool dump, size_t size)
+{
+	struct nl_msg *m = nlmsg_alloc_size(size);
 
 	if (!m || !genlmsg_put(m, NL_AUTO_PORT, NL_AUTO_SEQ, x->family, 0,
 			       dump ? NLM_F_DUMP : 0, cmd, XLOCK_GENL_VERSION))
@@ -208,6 +224,14 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	struct req *r = arg;
 	int ret;
 
+	if (nlh->nlmsg_type != r->x->family) {
+		/* Another family's message on a shared socket (nlctrl's notices). */
+		if (r->x->other && r->x->other(nlh, r->arg) < 0) {
+			r->done = true;
+			return NL_STOP;
+		}
+		return NL_OK;
+	}
 	if (!r->fn)
 		return NL_OK;
 	if (genlmsg_parse(nlh, 0, tb, XLOCK_A_MAX, reply_policy)) {

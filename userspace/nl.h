@@ -8,6 +8,7 @@
 #define XLOCK_NL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <netlink/attr.h>
@@ -21,6 +22,8 @@ struct xnl {
 	int err;		/* errno of the last failed request, 0 if none */
 	char msg[256];		/* the kernel's extended-ack message, or "" */
 	uint32_t miss_type;	/* attribute the kernel said was missing, or 0 */
+	/* Called for messages of other families (may be NULL); < 0 stops. */
+	int (*other)(const struct nlmsghdr *nlh, void *arg);
 };
 
 /*
@@ -35,6 +38,7 @@ void xnl_close(struct xnl *x);
 
 /* A request for @cmd; exits the program if out of memory. */
 struct nl_msg *xnl_new(struct xnl *x, uint8_t cmd, bool dump);
+struct nl_msg *xnl_new_size(struct xnl *x, uint8_t cmd, bool dump, size_t size);
 
 /*
  * Send @msg (always freed) and feed every reply to @fn (may be NULL) until

@@ -224,6 +224,19 @@ static const char *const stat_names[XLOCK_STAT_MAX + 1] = {
 
 static const uint32_t latency_bounds[] = XLOCK_LATENCY_BOUNDS_MS;
 
+const char *grace_name(uint8_t state)
+{
+	switch (state) {
+	case XLOCK_GRACE_NONE:
+		return "none";
+	case XLOCK_GRACE_RUNNING:
+		return "running";
+	case XLOCK_GRACE_OVER:
+		return "over";
+	}
+	return "?";
+}
+
 void status_parse(struct nlattr **tb, struct status *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -242,6 +255,7 @@ void status_parse(struct nlattr **tb, struct status *st)
 	st->limit_client = xnl_u32(tb[XLOCK_A_LIMIT_CLIENT], 0);
 	st->limit_hits = xnl_u64(tb[XLOCK_A_LIMIT_HITS], 0);
 	st->persist = xnl_u8(tb[XLOCK_A_PERSIST], 0);
+	st->grace_state = xnl_u8(tb[XLOCK_A_GRACE_STATE], 0);
 	st->test_api = xnl_u8(tb[XLOCK_A_TEST_API], 0);
 	counters_parse(tb[XLOCK_A_STATS], st->stats + 1, XLOCK_STAT_MAX);
 	counters_parse(tb[XLOCK_A_BREAK_LATENCY], st->latency, XLOCK_LATENCY_BUCKETS);
@@ -293,6 +307,7 @@ static void status_json(const struct status *st)
 	json_u64(&j, "share_modes", st->share_modes);
 	limits_json(&j, st);
 	json_bool(&j, "persistence", st->persist);
+	json_str(&j, "grace", grace_name(st->grace_state));
 	json_bool(&j, "test_api", st->test_api);
 	json_obj(&j, "stats");
 	for (size_t i = 1; i <= XLOCK_STAT_MAX; i++)
@@ -338,6 +353,7 @@ void status_print(const struct status *st, bool json)
 	printf("limits: %u in total, %u per file, %u per client; %" PRIu64
 	       " requests refused by a limit\n",
 	       st->limit_total, st->limit_file, st->limit_client, st->limit_hits);
+	printf("grace: %s\n", grace_name(st->grace_state));
 	printf("persistence: %s\n",
 	       st->persist ? "on: xlockd attached" : "off: no xlockd attached");
 	printf("test api: %s\n", st->test_api ? "enabled (test_api=1)" : "disabled");
@@ -357,72 +373,81 @@ void status_print(const struct status *st, bool json)
 }
 
 /* Prometheus text exposition (version 0.0.4) of the status counters. */
-void metrics_print(const struct status *st)
+void metrics_print(FILE *f, const struct status *st)
 {
 	uint64_t cum = 0, sum_le = 0;
 
-	printf("# HELP xlock_entries Entries in the lock table, by kind.\n");
-	printf("# TYPE xlock_entries gauge\n");
-	printf("xlock_entries{kind=\"nlm_lock\"} %" PRIu64 "\n", st->nlm_locks);
-	printf("xlock_entries{kind=\"smb_lock\"} %" PRIu64 "\n", st->smb_locks);
-	printf("xlock_entries{kind=\"smb_lease\"} %" PRIu64 "\n", st->leases);
-	printf("xlock_entries{kind=\"smb_share_mode\"} %" PRIu64 "\n", st->share_modes);
-	printf("# HELP xlock_files Files with entries.\n# TYPE xlock_files gauge\n");
-	printf("xlock_files %" PRIu64 "\n", st->files);
-	printf("# HELP xlock_clients Clients with entries.\n# TYPE xlock_clients gauge\n");
-	printf("xlock_clients %" PRIu64 "\n", st->clients);
-	printf("# HELP xlock_conflicts_total Cross-protocol conflicts, by direction and kind.\n");
-	printf("# TYPE xlock_conflicts_total counter\n");
-	printf("xlock_conflicts_total{direction=\"nfs_to_smb\",kind=\"lease\"} %" PRIu64 "\n",
+	fprintf(f, "# HELP xlock_entries Entries in the lock table, by kind.\n");
+	fprintf(f, "# TYPE xlock_entries gauge\n");
+	fprintf(f, "xlock_entries{kind=\"nlm_lock\"} %" PRIu64 "\n", st->nlm_locks);
+	fprintf(f, "xlock_entries{kind=\"smb_lock\"} %" PRIu64 "\n", st->smb_locks);
+	fprintf(f, "xlock_entries{kind=\"smb_lease\"} %" PRIu64 "\n", st->leases);
+	fprintf(f, "xlock_entries{kind=\"smb_share_mode\"} %" PRIu64 "\n", st->share_modes);
+	fprintf(f, "# HELP xlock_files Files with entries.\n# TYPE xlock_files gauge\n");
+	fprintf(f, "xlock_files %" PRIu64 "\n", st->files);
+	fprintf(f, "# HELP xlock_clients Clients with entries.\n# TYPE xlock_clients gauge\n");
+	fprintf(f, "xlock_clients %" PRIu64 "\n", st->clients);
+	fprintf(f, "# HELP xlock_conflicts_total Cross-protocol conflicts, by direction and kind.\n");
+	fprintf(f, "# TYPE xlock_conflicts_total counter\n");
+	fprintf(f, "xlock_conflicts_total{direction=\"nfs_to_smb\",kind=\"lease\"} %" PRIu64 "\n",
 	       st->stats[XLOCK_STAT_NFS_VS_LEASE]);
-	printf("xlock_conflicts_total{direction=\"nfs_to_smb\",kind=\"lock\"} %" PRIu64 "\n",
+	fprintf(f, "xlock_conflicts_total{direction=\"nfs_to_smb\",kind=\"lock\"} %" PRIu64 "\n",
 	       st->stats[XLOCK_STAT_NFS_VS_SMB_LOCK]);
-	printf("xlock_conflicts_total{direction=\"nfs_to_smb\",kind=\"share_mode\"} %" PRIu64
+	fprintf(f, "xlock_conflicts_total{direction=\"nfs_to_smb\",kind=\"share_mode\"} %" PRIu64
 	       "\n", st->stats[XLOCK_STAT_NFS_VS_SHARE]);
-	printf("xlock_conflicts_total{direction=\"smb_to_nfs\",kind=\"lock\"} %" PRIu64 "\n",
+	fprintf(f, "xlock_conflicts_total{direction=\"smb_to_nfs\",kind=\"lock\"} %" PRIu64 "\n",
 	       st->stats[XLOCK_STAT_SMB_VS_NLM]);
-	printf("# HELP xlock_breaks_total SMB lease breaks for the other protocol, by outcome.\n");
-	printf("# TYPE xlock_breaks_total counter\n");
-	printf("xlock_breaks_total{outcome=\"sent\"} %" PRIu64 "\n",
+	fprintf(f, "# HELP xlock_breaks_total SMB lease breaks for the other protocol, by outcome.\n");
+	fprintf(f, "# TYPE xlock_breaks_total counter\n");
+	fprintf(f, "xlock_breaks_total{outcome=\"sent\"} %" PRIu64 "\n",
 	       st->stats[XLOCK_STAT_BREAKS_SENT]);
-	printf("xlock_breaks_total{outcome=\"acked\"} %" PRIu64 "\n",
+	fprintf(f, "xlock_breaks_total{outcome=\"acked\"} %" PRIu64 "\n",
 	       st->stats[XLOCK_STAT_BREAKS_DONE]);
-	printf("xlock_breaks_total{outcome=\"timed_out\"} %" PRIu64 "\n",
+	fprintf(f, "xlock_breaks_total{outcome=\"timed_out\"} %" PRIu64 "\n",
 	       st->stats[XLOCK_STAT_BREAKS_TIMED_OUT]);
-	printf("# HELP xlock_break_duration_seconds Time from sending a lease break to its end.\n");
-	printf("# TYPE xlock_break_duration_seconds histogram\n");
+	fprintf(f, "# HELP xlock_break_duration_seconds Time from sending a lease break to its end.\n");
+	fprintf(f, "# TYPE xlock_break_duration_seconds histogram\n");
 	for (size_t i = 0; i < XLOCK_LATENCY_BUCKETS; i++) {
 		cum += st->latency[i];
 		if (i < XLOCK_LATENCY_BUCKETS - 1) {
-			printf("xlock_break_duration_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
+			fprintf(f, "xlock_break_duration_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
 			       latency_bounds[i] / 1000.0, cum);
 			sum_le += st->latency[i] * latency_bounds[i];
 		} else {
-			printf("xlock_break_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n", cum);
+			fprintf(f, "xlock_break_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n", cum);
 		}
 	}
 	/* The sum is an upper bound: each break counted at its bucket's bound. */
-	printf("xlock_break_duration_seconds_sum %g\n", sum_le / 1000.0);
-	printf("xlock_break_duration_seconds_count %" PRIu64 "\n", cum);
-	printf("# HELP xlock_nlm_answers_total NLM answers xlock gave for SMB state.\n");
-	printf("# TYPE xlock_nlm_answers_total counter\n");
-	printf("xlock_nlm_answers_total{answer=\"blocked\"} %" PRIu64 "\n",
+	fprintf(f, "xlock_break_duration_seconds_sum %g\n", sum_le / 1000.0);
+	fprintf(f, "xlock_break_duration_seconds_count %" PRIu64 "\n", cum);
+	fprintf(f, "# HELP xlock_nlm_answers_total NLM answers xlock gave for SMB state.\n");
+	fprintf(f, "# TYPE xlock_nlm_answers_total counter\n");
+	fprintf(f, "xlock_nlm_answers_total{answer=\"blocked\"} %" PRIu64 "\n",
 	       st->stats[XLOCK_STAT_NLM_BLOCKED]);
-	printf("xlock_nlm_answers_total{answer=\"granted_callback\"} %" PRIu64 "\n",
+	fprintf(f, "xlock_nlm_answers_total{answer=\"granted_callback\"} %" PRIu64 "\n",
 	       st->stats[XLOCK_STAT_NLM_GRANTED_CB]);
-	printf("xlock_nlm_answers_total{answer=\"retry\"} %" PRIu64 "\n",
+	fprintf(f, "xlock_nlm_answers_total{answer=\"retry\"} %" PRIu64 "\n",
 	       st->stats[XLOCK_STAT_NLM_RETRY]);
-	printf("# HELP xlock_nfs_jukebox_total NFS requests answered NFS3ERR_JUKEBOX.\n");
-	printf("# TYPE xlock_nfs_jukebox_total counter\n");
-	printf("xlock_nfs_jukebox_total %" PRIu64 "\n", st->stats[XLOCK_STAT_NFS_JUKEBOX]);
-	printf("# HELP xlock_denied_total Requests refused because of the other protocol.\n");
-	printf("# TYPE xlock_denied_total counter\n");
-	printf("xlock_denied_total %" PRIu64 "\n", st->stats[XLOCK_STAT_DENIED]);
-	printf("# HELP xlock_limit_hits_total Requests refused by a table limit.\n");
-	printf("# TYPE xlock_limit_hits_total counter\n");
-	printf("xlock_limit_hits_total %" PRIu64 "\n", st->limit_hits);
-	printf("# HELP xlock_persistence Whether xlockd is attached (1) or not (0).\n");
-	printf("# TYPE xlock_persistence gauge\nxlock_persistence %d\n", st->persist ? 1 : 0);
+	fprintf(f, "# HELP xlock_nfs_jukebox_total NFS requests answered NFS3ERR_JUKEBOX.\n");
+	fprintf(f, "# TYPE xlock_nfs_jukebox_total counter\n");
+	fprintf(f, "xlock_nfs_jukebox_total %" PRIu64 "\n", st->stats[XLOCK_STAT_NFS_JUKEBOX]);
+	fprintf(f, "# HELP xlock_denied_total Requests refused because of the other protocol.\n");
+	fprintf(f, "# TYPE xlock_denied_total counter\n");
+	fprintf(f, "xlock_denied_total %" PRIu64 "\n", st->stats[XLOCK_STAT_DENIED]);
+	fprintf(f, "# HELP xlock_limit_hits_total Requests refused by a table limit.\n");
+	fprintf(f, "# TYPE xlock_limit_hits_total counter\n");
+	fprintf(f, "xlock_limit_hits_total %" PRIu64 "\n", st->limit_hits);
+	fprintf(f, "# HELP xlock_persistence Whether xlockd is attached (1) or not (0).\n");
+	fprintf(f, "# TYPE xlock_persistence gauge\nxlock_persistence %d\n", st->persist ? 1 : 0);
+	fprintf(f, "# HELP xlock_grace Whether the grace period runs (1) or not (0).\n");
+	fprintf(f, "# TYPE xlock_grace gauge\nxlock_grace %d\n",
+		st->grace_state == XLOCK_GRACE_RUNNING);
+	fprintf(f, "# HELP xlock_reclaims_total Reclaims in grace, by outcome.\n");
+	fprintf(f, "# TYPE xlock_reclaims_total counter\n");
+	fprintf(f, "xlock_reclaims_total{outcome=\"granted\"} %" PRIu64 "\n",
+		st->stats[XLOCK_STAT_RECLAIMED]);
+	fprintf(f, "xlock_reclaims_total{outcome=\"refused\"} %" PRIu64 "\n",
+		st->stats[XLOCK_STAT_RECLAIM_REFUSED]);
 }
 
 void limits_print(const struct status *st, bool json)
@@ -534,11 +559,9 @@ static void owner_parse(struct nlattr **tb, struct entry *e)
 	struct nlattr *oh = tb[XLOCK_A_NLM_OH];
 
 	e->svid = xnl_u32(tb[XLOCK_A_NLM_SVID], 0);
-	/* A 64-bit hash of the owner handle, or (older kernels) the handle's bytes. */
-	if (oh && nla_len(oh) == 8)
+	/* A 64-bit hash of the owner handle. */
+	if (oh)
 		snprintf(e->oh_hash, sizeof(e->oh_hash), "%016" PRIx64, nla_get_u64(oh));
-	else
-		hex_attr(e->oh_hash, oh, 64);
 	hex_attr(e->guid, tb[XLOCK_A_SMB_GUID], 16);
 	hex_attr(e->lease_key, tb[XLOCK_A_SMB_LEASE_KEY], 16);
 	e->fid = xnl_u64(tb[XLOCK_A_SMB_FID], 0);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <netlink/attr.h>
 
@@ -31,6 +32,7 @@ struct status {
 	uint32_t limit_total, limit_file, limit_client;
 	uint64_t limit_hits;
 	bool persist, test_api;
+	uint8_t grace_state;		/* XLOCK_GRACE_* */
 	uint64_t stats[XLOCK_STAT_MAX + 1];		/* by XLOCK_STAT_* */
 	uint64_t latency[XLOCK_LATENCY_BUCKETS];	/* break time histogram */
 };
@@ -58,7 +60,7 @@ struct entry {
 	uint8_t access, allow;		/* share mode */
 	/* by protocol: the owner */
 	uint32_t svid;
-	char oh_hash[2 * 64 + 1];	/* "" if not reported */
+	char oh_hash[17];		/* "" if not reported */
 	char guid[33], lease_key[33];
 	uint64_t fid;
 	bool has_fid;
@@ -67,11 +69,12 @@ struct entry {
 	char *req_client;
 };
 
+const char *grace_name(uint8_t state);
 void status_parse(struct nlattr **tb, struct status *st);
 void status_free(struct status *st);
 void status_print(const struct status *st, bool json);
 void limits_print(const struct status *st, bool json);
-void metrics_print(const struct status *st);
+void metrics_print(FILE *f, const struct status *st);
 
 void share_parse(struct nlattr **tb, struct share *s);
 void share_free(struct share *s);

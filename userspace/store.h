@@ -41,4 +41,7 @@ struct pentry *store_get(const struct store *st, uint32_t id);
 /* Iterate: @i starts at 0; returns the next entry or NULL at the end. */
 const struct pentry *store_next(const struct store *st, size_t *i);
 
+/* The same lock or lease of the same owner on the same file (state aside)? */
+bool pentry_same(const struct pentry *a, const struct pentry *b);
+
 #endif

@@ -58,7 +58,7 @@ static int cmd_metrics(int argc, char **argv)
 	no_options(argc, argv, 0, "");
 	connect_xlock();
 	get_status(&st);
-	metrics_print(&st);
+	metrics_print(stdout, &st);
 	status_free(&st);
 	return EXIT_OK;
 }

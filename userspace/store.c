@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xlockd's in-memory copy of the lock table: an open-addressing hash of
+ * entries by id (linear probing, backward-shift deletion).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+static size_t slot_of(uint32_t id, size_t cap)
+{
+	return (id * 2654435761u) & (cap - 1);
+}
+
+void store_init(struct store *st)
+{
+	memset(st, 0, sizeof(*st));
+}
+
+void store_clear(struct store *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->cap; i++) {
+		if (st->slots[i].used)
+			free(st->slots[i].path);
+		st->slots[i].used = false;
+	}
+	st->count = 0;
+}
+
+void store_free(struct store *st)
+{
+	store_clear(st);
+	free(st->slots);
+	store_init(st);
+}
+
+static struct pentry *find(const struct store *st, uint32_t id)
+{
+	size_t i;
+
+	if (!st->cap)
+		return NULL;
+	for (i = slot_of(id, st->cap); st->slots[i].used; i = (i + 1) & (st->cap - 1))
+		if (st->slots[i].id == id)
+			return &st->slots[i];
+	return NULL;
+}
+
+static int grow(struct store *st)
+{
+	size_t cap = st->cap ? st->cap * 2 : 1024, i, j;
+	struct pentry *slots = calloc(cap, sizeof(*slots));
+
+	if (!slots)
+		return -1;
+	for (i = 0; i < st->cap; i++) {
+		if (!st->slots[i].used)
+			continue;
+		for (j = slot_of(st->slots[i].id, cap); slots[j].used; j = (j + 1) & (cap - 1))
+			;
+		slots[j] = st->slots[i];
+	}
+	free(st->slots);
+	st->slots = slots;
+	st->cap = cap;
+	return 0;
+}
+
+int store_put(struct store *st, const struct pentry *e)
+{
+	struct pentry *p = find(st, e->id);
+	char *path = strdup(e->path ? e->path : "");
+	size_t i;
+
+	if (!path)
+		return -1;
+	if (p) {
+		free(p->path);
+		*p = *e;
+		p->path = path;
+		p->used = true;
+		return 0;
+	}
+	if ((st->count + 1) * 4 > st->cap * 3 && grow(st)) {
+		free(path);
+		return -1;
+	}
+	for (i = slot_of(e->id, st->cap); st->slots[i].used; i = (i + 1) & (st->cap - 1))
+		;
+	st->slots[i] = *e;
+	st->slots[i].path = path;
+	st->slots[i].used = true;
+	st->count++;
+	return 0;
+}
+
+/* Is @h in the cyclic interval (i, j]? */
+static bool between(size_t i, size_t h, size_t j)
+{
+	return i <= j ? h > i && h <= j : h > i || h <= j;
+}
+
+void store_del(struct store *st, uint32_t id)
+{
+	struct pentry *p = find(st, id);
+	size_t i, j, home;
+
+	if (!p)
+		return;
+	free(p->path);
+	i = p - st->slots;
+	st->slots[i].used = false;
+	st->count--;
+	/* Shift back what probed past the hole so lookups still find it. */
+	for (j = (i + 1) & (st->cap - 1); st->slots[j].used; j = (j + 1) & (st->cap - 1)) {
+		home = slot_of(st->slots[j].id, st->cap);
+		if (!between(i, home, j)) {
+			st->slots[i] = st->slots[j];
+			st->slots[j].used = false;
+			i = j;
+		}
+	}
+}
+
+struct pentry *store_get(const struct store *st, uint32_t id)
+{
+	return find(st, id);
+}
+
+const struct pentry *store_next(const struct store *st, size_t *i)
+{
+	for (; *i < st->cap; (*i)++)
+		if (st->slots[*i].used)
+			return &st->slots[(*i)++];
+	return NULL;
+}
+
+/* The same lock or lease of the same owner on the same file? */
+bool pentry_same(const struct pentry *a, const struct pentry *b)
+{
+	return a->proto == b->proto && a->kind == b->kind && a->mode == b->mode &&
+	       a->start == b->start && a->end == b->end && a->svid == b->svid &&
+	       !memcmp(a->lease_key, b->lease_key, sizeof(a->lease_key)) &&
+	       !strcmp(a->client, b->client) && !strcmp(a->path, b->path);
+}

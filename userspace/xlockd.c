@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xlockd: persists xlock's lock table and runs the grace period after a
+ * restart (see xlockd(8) and journal.h).
+ *
+ * It registers with the module as its one daemon, follows every grant,
+ * change and release through the event group, and journals them with
+ * group commit: the events that arrive while one fdatasync runs are
+ * written by the next. A lock is durable once the batch that holds it is
+ * committed; until then a crash of the whole server can lose it, while a
+ * crash of xlockd alone cannot (the table is still in the kernel and is
+ * read back when xlockd starts again).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/genetlink.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+
+#include "log.h"
+#include "xlockd.h"
+
+#ifndef XLOCK_VERSION
+#define XLOCK_VERSION "unknown"
+#endif
+
+#define EVENT_RCVBUF	(64 << 20)
+#define BATCH_MAX	65536		/* records per commit, at most */
+#define METRICS_EVERY	5.0		/* seconds */
+#define COMPACT_MIN	(16 << 20)	/* journal bytes before compaction is considered */
+
+static volatile sig_atomic_t stop;
+
+double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* --- systemd's readiness protocol, without libsystemd --------------------- */
+
+static void sd_notify(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	socklen_t len;
+	int fd;
+
+	if (!path || !path[0] || strlen(path) >= sizeof(sa.sun_path))
+		return;
+	strcpy(sa.sun_path, path);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';	/* abstract name space */
+	len = offsetof(struct sockaddr_un, sun_path) + strlen(path);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa, len) < 0)
+		log_warn("NOTIFY_SOCKET %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+/* --- the kernel side -------------------------------------------------------- */
+
+static int on_register(struct nlattr **tb, const struct nlmsghdr *nlh, void *arg)
+{
+	struct xlockd *d = arg;
+
+	(void)nlh;
+	d->instance = xnl_u64(tb[XLOCK_A_INSTANCE], 0);
+	d->grace_state = xnl_u8(tb[XLOCK_A_GRACE_STATE], XLOCK_GRACE_NONE);
+	return 0;
+}
+
+/* nlctrl's notices on the event socket: did the xlock family go away? */
+static int on_ctrl(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nlattr *tb[CTRL_ATTR_MAX + 1];
+	struct xlockd *d = arg;
+	const struct genlmsghdr *g;
+
+	if (nlh->nlmsg_type != GENL_ID_CTRL)
+		return 0;
+	g = nlmsg_data(nlh);
+	if (g->cmd != CTRL_CMD_DELFAMILY ||
+	    genlmsg_parse((struct nlmsghdr *)nlh, 0, tb, CTRL_ATTR_MAX, NULL) ||
+	    !tb[CTRL_ATTR_FAMILY_NAME] ||
+	    strcmp(nla_data(tb[CTRL_ATTR_FAMILY_NAME]), XLOCK_GENL_NAME))
+		return 0;
+	d->family_gone = true;
+	return 0;
+}
+
+/* Wait for the family; 0 once it is there, -1 if told to stop. */
+static int wait_family(struct xlockd *d)
+{
+	bool said = false;
+	int ret;
+
+	for (;;) {
+		ret = xnl_open(&d->req);
+		if (!ret)
+			return 0;
+		if (ret != -ENOENT)
+			die("netlink: %s", strerror(-ret));
+		if (!said) {
+			log_info("the xlock module is not loaded: waiting for it");
+			sd_notify("STATUS=waiting for the xlock module");
+			said = true;
+		}
+		if (stop)
+			return -1;
+		sleep(1);
+	}
+}
+
+static void open_events(struct xlockd *d)
+{
+	int fd, size = EVENT_RCVBUF, grp, ret;
+
+	ret = xnl_open(&d->ev);
+	if (ret)
+		die("event socket: %s", strerror(-ret));
+	d->ev.other = on_ctrl;
+	if (xnl_join(&d->ev, XLOCK_GENL_MCGRP_EVENTS))
+		die("joining the event group: %s", d->ev.msg[0] ? d->ev.msg : strerror(d->ev.err));
+	grp = genl_ctrl_resolve_grp(d->ev.sk, "nlctrl", "notify");
+	if (grp < 0 || nl_socket_add_membership(d->ev.sk, grp))
+		die("joining nlctrl's notify group failed");
+	fd = nl_socket_get_fd(d->ev.sk);
+	/* Bursts (a client's thousands of locks cleared at once) must not overrun us. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	nl_socket_set_nonblocking(d->ev.sk);
+}
+
+/* Register, join the events, then read the table: no change falls in between. */
+static int attach(struct xlockd *d)
+{
+	int ret;
+
+	if (wait_family(d))
+		return -1;
+	ret = xnl_request(&d->req, xnl_new(&d->req, XLOCK_CMD_DAEMON_REGISTER, false),
+			  on_register, d, NULL);
+	if (ret == -EBUSY)
+		die("%s", d->req.msg[0] ? d->req.msg : "another xlockd is attached");
+	if (ret)
+		die("registering with the module: %s%s%s", strerror(-ret),
+		    d->req.msg[0] ? ": " : "", d->req.msg);
+	open_events(d);
+	d->family_gone = false;
+	return 0;
+}
+
+static void detach(struct xlockd *d)
+{
+	xnl_close(&d->ev);
+	xnl_close(&d->req);
+}
+
+/* --- persistence ------------------------------------------------------------ */
+
+const double window_bounds[WINDOW_BUCKETS - 1] = {
+	0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1,
+};
+
+static void acked(struct xlockd *d)
+{
+	double dt = now_s() - d->batch_first;
+	size_t i;
+
+	for (i = 0; i < WINDOW_BUCKETS - 1 && dt > window_bounds[i]; i++)
+		;
+	d->window[i]++;
+	d->window_sum += dt;
+	if (dt > d->window_max)
+		d->window_max = dt;
+	if (d->ack) {
+		for (i = 0; i < d->batch_len; i++)
+			fprintf(d->ack, "%c%u\n", d->batch_ids[i] & KEPT_ID_BASE ? '-' : '+',
+				d->batch_ids[i] & ~KEPT_ID_BASE);
+		fflush(d->ack);
+	}
+	d->batch_n = 0;
+	d->batch_len = 0;
+}
+
+static int snapshot(struct xlockd *d)
+{
+	if (journal_snapshot(&d->j, &d->st, &d->kept, d->instance)) {
+		if (d->healthy || !d->journal_errors)
+			log_err("%s: persistence degraded, retrying every second; the module keeps enforcing",
+				d->j.err);
+		d->journal_errors++;
+		d->healthy = false;
+		d->need_snapshot = true;
+		return -1;
+	}
+	if (!d->healthy && d->journal_errors)
+		log_info("persistence restored: snapshot of %zu entries written",
+			 d->st.count + d->kept.count);
+	d->snapshots++;
+	d->healthy = true;
+	d->need_snapshot = false;
+	return 0;
+}
+
+/* Make the batch durable: one write and one fdatasync for all its records. */
+static void commit(struct xlockd *d)
+{
+	if (d->need_snapshot) {
+		if (!snapshot(d) && d->batch_n)
+			acked(d);
+		return;
+	}
+	if (!d->batch_n)
+		return;
+	if (journal_commit(&d->j)) {
+		log_err("%s: persistence degraded, retrying every second; the module keeps enforcing",
+			d->j.err);
+		d->journal_errors++;
+		d->healthy = false;
+		d->need_snapshot = true;
+		return;
+	}
+	d->commits++;
+	acked(d);
+	if (d->j.size > COMPACT_MIN && d->j.size > 2 * d->j.snapshot_size)
+		snapshot(d);
+}
+
+/* Events were lost (the socket overran): read the whole table again. */
+static void resync(struct xlockd *d)
+{
+	d->resyncs++;
+	if (sync_dump(d))
+		return;
+	log_warn("events overran the socket: re-read %zu entries from the kernel", d->st.count);
+	d->need_snapshot = true;
+	d->need_resync = false;
+}
+
+/* Read every event queued; a batch ends when none is left (or it is large). */
+static void drain(struct xlockd *d)
+{
+	int ret;
+
+	while (d->batch_n < BATCH_MAX && !d->family_gone) {
+		ret = xnl_recv(&d->ev, sync_on_event, d);
+		if (ret == -EAGAIN || ret == -EWOULDBLOCK)
+			return;
+		if (ret == -ENOBUFS) {
+			d->need_resync = true;
+			continue;
+		}
+		if (ret)
+			die("reading events: %s", strerror(-ret));
+	}
+}
+
+/* --- start-up --------------------------------------------------------------- */
+
+static void start(struct xlockd *d)
+{
+	uint64_t persisted = d->j.instance;
+
+	if (persisted && persisted == d->instance) {
+		/* xlockd restarted, the module did not: its table is the truth. */
+		log_info("same module instance %016" PRIx64 ": reading its table", d->instance);
+		reclaim_resume(d);
+	} else if (persisted || d->old.count) {
+		reclaim_after_restart(d);
+	}
+	if (sync_dump(d))
+		die("cannot read the lock table");
+	if (snapshot(d))
+		log_err("starting without a snapshot; entries stay in memory until the disk recovers");
+	log_info("attached to xlock (instance %016" PRIx64 "): %zu entries persisted, %zu kept from a shutdown, %zu to reclaim",
+		 d->instance, d->st.count, d->kept.count, d->old.count);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void run(struct xlockd *d)
+{
+	double next_metrics = 0, t;
+	struct pollfd pfd;
+
+	dmetrics_write(d);
+	for (;;) {
+		t = now_s();
+		if (d->metrics_file && t >= next_metrics) {
+			dmetrics_write(d);
+			next_metrics = t + METRICS_EVERY;
+		}
+		pfd.fd = nl_socket_get_fd(d->ev.sk);
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, d->need_snapshot ? 1000 : 1000 * METRICS_EVERY) < 0 &&
+		    errno != EINTR)
+			die("poll: %s", strerror(errno));
+		if (pfd.revents & POLLIN)
+			drain(d);
+		if (d->need_resync)
+			resync(d);
+		commit(d);
+		if (stop)
+			return;
+		if (d->family_gone) {
+			log_warn("the xlock module was unloaded: its entries stay persisted, to be reclaimed when it is back");
+			sd_notify("STATUS=waiting for the xlock module");
+			detach(d);
+			if (attach(d))
+				return;
+			start(d);
+			sd_notify("STATUS=persisting");
+		}
+	}
+}
+
+/* --- offline inspection ----------------------------------------------------- */
+
+static void print_store(const char *what, const struct store *st)
+{
+	const struct pentry *e;
+	size_t i = 0;
+
+	while ((e = store_next(st, &i)))
+		printf("%s id=%u proto=%u kind=%u mode=%u state=%u flags=%#x start=%" PRIu64
+		       " end=%" PRIu64 " svid=%u client=%s path=%s\n",
+		       what, e->id, e->proto, e->kind, e->mode, e->state, e->flags, e->start,
+		       e->end, e->svid, e->client, e->path);
+}
+
+static int print_state(struct xlockd *d)
+{
+	printf("instance %016" PRIx64 " seq %" PRIu64 " entries %zu reclaim %zu\n",
+	       d->j.instance, d->j.seq, d->st.count + d->kept.count, d->old.count);
+	print_store("entry", &d->st);
+	print_store("entry", &d->kept);
+	print_store("reclaim", &d->old);
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: xlockd [options]\n"
+		"  -d, --state-dir DIR       where the state lives (/var/lib/xlockd)\n"
+		"  -g, --grace SECONDS       grace period after a restart (default: the\n"
+		"                            module's, 90 s unless configured)\n"
+		"  -m, --metrics-file PATH   write Prometheus metrics there every 5 s\n"
+		"      --with-test-entries   persist entries added by xlockctl test add too\n"
+		"      --ack-log PATH        append each entry id once it is durable\n"
+		"                            (+id granted, -id released; for tests)\n"
+		"      --print-state         print the persisted state and exit\n"
+		"  -V, --version\n"
+		"  -h, --help\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state-dir", required_argument, NULL, 'd' },
+		{ "grace", required_argument, NULL, 'g' },
+		{ "metrics-file", required_argument, NULL, 'm' },
+		{ "with-test-entries", no_argument, NULL, 'T' },
+		{ "ack-log", required_argument, NULL, 'A' },
+		{ "print-state", no_argument, NULL, 'P' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct xlockd d = { .state_dir = "/var/lib/xlockd", .next_kept_id = KEPT_ID_BASE };
+	struct sigaction sa = { .sa_handler = on_signal };
+	bool print = false;
+	char *end;
+	long v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "d:g:m:Vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			d.state_dir = optarg;
+			break;
+		case 'g':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || v < 1 || v > 3600) {
+				fprintf(stderr, "xlockd: --grace takes 1 to 3600 seconds, not \"%s\"\n",
+					optarg);
+				return 2;
+			}
+			d.grace_s = v;
+			break;
+		case 'm':
+			d.metrics_file = optarg;
+			break;
+		case 'T':
+			d.with_test = true;
+			break;
+		case 'A':
+			d.ack_log = optarg;
+			break;
+		case 'P':
+			print = true;
+			break;
+		case 'V':
+			printf("xlockd %s\n", XLOCK_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	if (journal_load(&d.j, d.state_dir, &d.st, &d.old, &d.old_instance)) {
+		log_err("%s", d.j.err);
+		log_err("not starting: the state is kept as it is for inspection (move it away to start empty)");
+		return 1;
+	}
+	sync_split_kept(&d);
+	if (print)
+		return print_state(&d);
+	if (d.ack_log) {
+		d.ack = fopen(d.ack_log, "a");
+		if (!d.ack)
+			die("%s: %s", d.ack_log, strerror(errno));
+	}
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d.healthy = true;
+	if (attach(&d))
+		return 0;
+	start(&d);
+	sd_notify("READY=1\nSTATUS=persisting");
+	run(&d);
+	sd_notify("STOPPING=1");
+	commit(&d);
+	detach(&d);
+	journal_close(&d.j);
+	log_info("stopped: %zu entries persisted", d.st.count + d.kept.count);
+	return 0;
+}
