@@ -84,7 +84,11 @@ $(BUILD)/selftests/xlock_nl_test: selftests/xlock_nl_test.c selftests/nl.h \
 	$(HOSTCC) -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -isystem $(KSFT_DIR) \
 		-o $@ selftests/xlock_nl_test.c
 
-selftests: $(BUILD)/selftests/xlock_nl_test
+$(BUILD)/selftests/xlock_churn: selftests/xlock_churn.c selftests/nl.h include/uapi/linux/xlock.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -O2 -g -Wall -Wextra -Werror -o $@ selftests/xlock_churn.c
+
+selftests: $(BUILD)/selftests/xlock_nl_test $(BUILD)/selftests/xlock_churn
 
 # The README's test command: installs what is missing, builds, runs all.
 check:

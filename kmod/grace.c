@@ -59,7 +59,10 @@ static u8 grace_state;			/* enum xlock_grace_state */
 static unsigned long grace_ends;	/* jiffies */
 
 static DEFINE_MUTEX(grace_mutex);	/* start/end, and the grace manager */
-static struct lock_manager xlock_lm = { .block_opens = true };
+static struct lock_manager xlock_lm = {
+	.list = LIST_HEAD_INIT(xlock_lm.list),
+	.block_opens = true,
+};
 static void grace_end_fn(struct work_struct *w);
 static DECLARE_DELAYED_WORK(grace_work, grace_end_fn);
 
@@ -280,7 +283,9 @@ int xlock_reclaim_match(const struct xlock_fkey *key, const struct xlock_reclaim
 
 /*
  * What the not yet reclaimed entries of @key (other than @client's) say
- * about @req: the rules run over them as if they were held.
+ * about @req. No server knows them during grace, SMB's own included, so
+ * the rules see them as NLM locks: a lock as itself, a write-caching lease
+ * (for a lease request only) as a shared lock of the whole file.
  */
 void xlock_grace_decide(const struct xlock_fkey *key, const struct xlock_rule_req *req,
 			const char *client, struct xlock_verdict *v)
@@ -297,10 +302,15 @@ void xlock_grace_decide(const struct xlock_fkey *key, const struct xlock_rule_re
 		    n == ARRAY_SIZE(few))
 			continue;
 		few[n] = (struct xlock_rule_entry){
-			.next = head, .proto = r->proto, .kind = r->kind,
-			.mode = r->mode, .state = r->state, .start = r->start,
-			.end = r->end, .brk_to = XLOCK_NO_BREAK,
+			.proto = XLOCK_PROTO_NLM, .kind = XLOCK_KIND_LOCK, .mode = r->mode,
+			.start = r->start, .end = r->end, .brk_to = XLOCK_NO_BREAK,
 		};
+		if (r->kind == XLOCK_KIND_LEASE) {
+			if (req->op != XLOCK_OP_SMB_LEASE || !(r->state & XLOCK_LEASE_W))
+				continue;
+			few[n].mode = XLOCK_MODE_SHARED;
+		}
+		few[n].next = head;
 		head = &few[n++];
 	}
 	xlock_rules_decide(req, head, v);

@@ -54,6 +54,12 @@ static const struct {
 	  "      the module loaded with test_api=1.\n"
 	  "  test del ID\n"
 	  "      Remove test entry ID.\n" },
+	{ "grace",
+	  "  grace [status]\n"
+	  "      The grace period after a restart: running or not, time left, and\n"
+	  "      per client how many persisted entries it has reclaimed.\n"
+	  "  grace end\n"
+	  "      End it now; what was not reclaimed is forgotten.\n" },
 	{ "events",
 	  "  events\n"
 	  "      Print one line per table event (grant, release, change, break,\n"

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "help.h"
+#include "json.h"
 #include "show.h"
 #include "xlockctl.h"
 
@@ -454,6 +455,113 @@ static int cmd_clear_client(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* --- grace ------------------------------------------------------------- */
+
+#define MAX_GRACE_CLIENTS 64
+
+struct grace {
+	uint8_t state;
+	uint64_t left_ms, total, reclaimed;
+	struct {
+		char *client;
+		uint64_t total, reclaimed;
+	} c[MAX_GRACE_CLIENTS];
+	size_t n;
+};
+
+static int on_grace(struct nlattr **tb, const struct nlmsghdr *nlh, void *arg)
+{
+	struct nlattr *one, *ctb[XLOCK_A_MAX + 1];
+	struct grace *g = arg;
+	int rem;
+
+	(void)nlh;
+	g->state = xnl_u8(tb[XLOCK_A_GRACE_STATE], 0);
+	g->left_ms = xnl_u64(tb[XLOCK_A_GRACE_LEFT_MS], 0);
+	g->total = xnl_u64(tb[XLOCK_A_NR_ENTRIES], 0);
+	g->reclaimed = xnl_u64(tb[XLOCK_A_NR_RECLAIMED], 0);
+	if (!tb[XLOCK_A_CLIENTS])
+		return 0;
+	nla_for_each_nested(one, tb[XLOCK_A_CLIENTS], rem) {
+		if (g->n == MAX_GRACE_CLIENTS || xnl_parse_nested(ctb, one))
+			break;
+		g->c[g->n].client = xnl_strdup(ctb[XLOCK_A_CLIENT]);
+		g->c[g->n].total = xnl_u64(ctb[XLOCK_A_NR_ENTRIES], 0);
+		g->c[g->n].reclaimed = xnl_u64(ctb[XLOCK_A_NR_RECLAIMED], 0);
+		if (g->c[g->n].client)
+			g->n++;
+	}
+	return 0;
+}
+
+static void grace_print(const struct grace *g)
+{
+	struct json j;
+	size_t i;
+
+	if (json_out) {
+		json_init(&j, stdout);
+		json_obj(&j, NULL);
+		json_str(&j, "state", grace_name(g->state));
+		json_u64(&j, "left_ms", g->left_ms);
+		json_u64(&j, "entries", g->total);
+		json_u64(&j, "reclaimed", g->reclaimed);
+		json_arr(&j, "clients");
+		for (i = 0; i < g->n; i++) {
+			json_obj(&j, NULL);
+			json_str(&j, "client", g->c[i].client);
+			json_u64(&j, "entries", g->c[i].total);
+			json_u64(&j, "reclaimed", g->c[i].reclaimed);
+			json_obj_end(&j);
+		}
+		json_arr_end(&j);
+		json_obj_end(&j);
+		json_end(&j);
+		return;
+	}
+	printf("grace: %s", grace_name(g->state));
+	if (g->state == XLOCK_GRACE_RUNNING)
+		printf(", %" PRIu64 ".%03" PRIu64 " s left", g->left_ms / 1000, g->left_ms % 1000);
+	printf("\nreclaimed: %" PRIu64 " of %" PRIu64 " persisted entries\n", g->reclaimed,
+	       g->total);
+	if (!g->n)
+		return;
+	printf("%-40s %10s %10s  %s\n", "CLIENT", "ENTRIES", "RECLAIMED", "");
+	for (i = 0; i < g->n; i++)
+		printf("%-40s %10" PRIu64 " %10" PRIu64 "  %s\n", g->c[i].client, g->c[i].total,
+		       g->c[i].reclaimed,
+		       g->c[i].reclaimed == g->c[i].total ? "done" : "missing");
+}
+
+static int cmd_grace_status(int argc, char **argv)
+{
+	struct grace g = { 0 };
+	size_t i;
+
+	no_options(argc, argv, 0, "");
+	connect_xlock();
+	request(xnl_new(&nl, XLOCK_CMD_GET_GRACE, false), on_grace, &g);
+	grace_print(&g);
+	for (i = 0; i < g.n; i++)
+		free(g.c[i].client);
+	return EXIT_OK;
+}
+
+static int cmd_grace_end(int argc, char **argv)
+{
+	uint64_t n = 0;
+
+	no_options(argc, argv, 0, "");
+	connect_xlock();
+	request(xnl_new(&nl, XLOCK_CMD_GRACE_END, false), on_count, &n);
+	if (json_out)
+		printf("{\"unclaimed\":%" PRIu64 "}\n", n);
+	else
+		printf("grace ended: %" PRIu64 " persisted %s not reclaimed, forgotten\n", n,
+		       n == 1 ? "entry" : "entries");
+	return EXIT_OK;
+}
+
 /* --- events ------------------------------------------------------------- */
 
 static volatile sig_atomic_t stop;
@@ -528,6 +636,12 @@ static const struct cmd share_cmds[] = {
 	{ NULL, NULL }
 };
 
+static const struct cmd grace_cmds[] = {
+	{ "status", cmd_grace_status },
+	{ "end", cmd_grace_end },
+	{ NULL, NULL }
+};
+
 static const struct cmd test_cmds[] = {
 	{ "add", cmd_test_add },
 	{ "del", cmd_test_del },
@@ -550,6 +664,7 @@ static const struct {
 	{ "clear-client", cmd_clear_client, NULL },
 	{ "config", cmd_config, NULL },
 	{ "test", NULL, test_cmds },
+	{ "grace", NULL, grace_cmds },
 	{ "events", cmd_events, NULL },
 	{ "metrics", cmd_metrics, NULL },
 	{ "help", cmd_help, NULL },
@@ -579,10 +694,12 @@ static int run_sub(const struct cmd *sub, const char *word, int argc, char **arg
 		help_print(stdout, word);
 		exit_flushed(EXIT_OK);
 	}
-	/* A bare "share" lists; "share --json" too. */
+	/* A bare "share" lists, a bare "grace" shows; with --json too. */
 	if (argc < 2 || argv[1][0] == '-') {
 		if (sub == share_cmds)
 			return cmd_shares(argc, argv);
+		if (sub == grace_cmds)
+			return cmd_grace_status(argc, argv);
 		usage_error("missing subcommand: add or del");
 	}
 	for (; sub->name; sub++) {

@@ -318,6 +318,8 @@ static void run(struct xlockd *d)
 			die("poll: %s", strerror(errno));
 		if (pfd.revents & POLLIN)
 			drain(d);
+		if (stop)
+			drain(d);	/* what the kernel sent before the signal */
 		if (d->need_resync)
 			resync(d);
 		commit(d);
@@ -463,6 +465,7 @@ int main(int argc, char **argv)
 	run(&d);
 	sd_notify("STOPPING=1");
 	commit(&d);
+	dmetrics_write(&d);
 	detach(&d);
 	journal_close(&d.j);
 	log_info("stopped: %zu entries persisted", d.st.count + d.kept.count);

@@ -72,7 +72,34 @@ xlock_hits() {
 	tr ' ' '\n' </sys/module/xlock/parameters/hits | sed -n "s/^$1=//p"
 }
 
+# --- xlockd ----------------------------------------------------------------
+
+XLOCKD_LOG=/tmp/xlockd.log
+
+xlock_persist() { "$XLOCKCTL" --json status 2>/dev/null | grep -q '"persistence":true'; }
+
+# Start xlockd in the background with the given options; wait until attached.
+xlockd_start() {
+	"$XLOCKD" "$@" >>"$XLOCKD_LOG" 2>&1 &
+	XLOCKD_PID=$!
+	wait_for 30 xlock_persist || { cat "$XLOCKD_LOG"; return 1; }
+}
+
+# Stop it (TERM, or the signal given: xlockd_stop KILL) and wait for it to go.
+xlockd_stop() {
+	[ -n "${XLOCKD_PID:-}" ] || return 0
+	kill -"${1:-TERM}" "$XLOCKD_PID" 2>/dev/null
+	wait "$XLOCKD_PID" 2>/dev/null
+	XLOCKD_PID=
+	wait_for 10 sh -c "! '$XLOCKCTL' --json status | grep -q '\"persistence\":true'"
+}
+
 # --- NFS server (knfsd + lockd + statd) -------------------------------------
+
+# This namespace's statd (a client namespace may run its own).
+statd_running() {
+	[ -s /run/rpc.statd.pid ] && kill -0 "$(cat /run/rpc.statd.pid)" 2>/dev/null
+}
 
 nfs_server_up() {
 	[ -e /proc/fs/nfsd/threads ] && [ "$(cat /proc/fs/nfsd/threads)" -gt 0 ] && return 0
@@ -82,7 +109,7 @@ nfs_server_up() {
 	modprobe nfsd || return 1
 	mountpoint -q /proc/fs/nfsd || mount -t nfsd nfsd /proc/fs/nfsd || return 1
 	pgrep -x rpcbind >/dev/null || rpcbind -w || return 1
-	pgrep -x rpc.statd >/dev/null || rpc.statd --no-notify || return 1
+	statd_running || rpc.statd --no-notify || return 1
 	echo "$EXPORT 127.0.0.1(rw,sync,no_root_squash,insecure,no_subtree_check,fsid=1)" \
 		>/etc/exports
 	exportfs -ra || return 1

@@ -1,21 +1,29 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""Send one NLMv4 TEST to the local lockd and print the holder it reports,
-which the Linux NFS client does not show (F_GETLK has no owner handle).
+"""Send one NLMv4 TEST (or LOCK) to the local lockd: TEST prints the holder
+it reports, which the Linux NFS client does not show (F_GETLK has no owner
+handle); LOCK is a client that is not the kernel's (one that never comes
+back after a restart, or reclaims what it never held).
 
-usage: nlmtest.py EXPORT_CLIENT PATH {r|w} START LEN
+usage: nlmtest.py [--lock [--reclaim]] [--caller NAME] [--svid N]
+                  EXPORT_CLIENT PATH {r|w} START LEN
   EXPORT_CLIENT  the export's client name in /etc/exports (for the file
                  handle, from /proc/fs/nfsd/filehandle)
   PATH           the file on the server
-Prints "granted" or "denied excl=0|1 svid=N oh=TEXT offset=N len=N".
+TEST prints "granted" or "denied excl=0|1 svid=N oh=TEXT offset=N len=N";
+LOCK (non-blocking) prints "lock STATUS": granted, denied, denied_nolocks,
+blocked, denied_grace_period.
 """
+import argparse
 import os
 import random
 import socket
 import struct
 import sys
 
-NLM_PROG, NLM_V4, NLM4_TEST = 100021, 4, 1
+NLM_PROG, NLM_V4, NLM4_TEST, NLM4_LOCK = 100021, 4, 1, 2
+NLM4_STATUS = ["granted", "denied", "denied_nolocks", "blocked", "denied_grace_period",
+               "deadlck", "rofs", "stale_fh", "fbig", "failed"]
 PMAP_PROG, PMAP_GETPORT = 100000, 3
 
 
@@ -67,20 +75,37 @@ def filehandle(client, path):
 
 
 def main():
-    client, path, mode, start, length = sys.argv[1:6]
-    fh = filehandle(client, path)
+    p = argparse.ArgumentParser()
+    p.add_argument("--lock", action="store_true")
+    p.add_argument("--reclaim", action="store_true")
+    p.add_argument("--caller", default="nlmtest-host")
+    p.add_argument("--svid", type=int, default=os.getpid())
+    p.add_argument("client")
+    p.add_argument("path")
+    p.add_argument("mode", choices=["r", "w"])
+    p.add_argument("start", type=int)
+    p.add_argument("length", type=int)
+    a = p.parse_args()
+    fh = filehandle(a.client, a.path)
     port = getport(NLM_PROG, NLM_V4)
+    alock = xdr_opaque(a.caller.encode()) + xdr_opaque(fh) + xdr_opaque(b"nlmtest-owner")
+    alock += struct.pack(">iQQ", a.svid, a.start, a.length)
+    excl = struct.pack(">I", 1 if a.mode == "w" else 0)
     args = xdr_opaque(b"xlocktest")                       # cookie
-    args += struct.pack(">I", 1 if mode == "w" else 0)    # exclusive
-    args += xdr_opaque(b"nlmtest-host")                   # caller_name
-    args += xdr_opaque(fh)
-    args += xdr_opaque(b"nlmtest-owner")
-    args += struct.pack(">iQQ", os.getpid(), int(start), int(length))
-    res = rpc_call(port, NLM_PROG, NLM_V4, NLM4_TEST, args)
+    if a.lock:
+        args += struct.pack(">I", 0) + excl + alock       # block: no
+        args += struct.pack(">II", 1 if a.reclaim else 0, 0)  # reclaim, state
+        res = rpc_call(port, NLM_PROG, NLM_V4, NLM4_LOCK, args)
+    else:
+        args += excl + alock
+        res = rpc_call(port, NLM_PROG, NLM_V4, NLM4_TEST, args)
     clen = struct.unpack_from(">I", res, 0)[0]
     off = 4 + ((clen + 3) & ~3)
     stat = struct.unpack_from(">I", res, off)[0]
     off += 4
+    if a.lock:
+        print("lock %s" % (NLM4_STATUS[stat] if stat < len(NLM4_STATUS) else stat))
+        return 0
     if stat == 0:
         print("granted")
         return 0

@@ -4,7 +4,12 @@
 states and decides how to answer lease breaks: the precise probe beside the
 kernel cifs client in the e2e scenarios.
 
-usage: smbop.py [--user U] [--password P] [--share S] [--ack yes|no|MS] FILE OP...
+usage: smbop.py [--user U] [--password P] [--share S] [--ack yes|no|MS]
+                [--server ADDR] [--guid TEXT16] [--key HEX32] FILE OP...
+
+--guid sets the client GUID (16 ASCII characters, the same across
+reconnects), --key the lease key (32 hex digits; default random): what a
+client keeps to reclaim its state after a server restart.
 
 OPs run in order (one line of output each, flushed):
   open:STATE[:ACCESS[:SHARE[:DISP]]]  open with a lease (STATE: RWH, RH, R, none);
@@ -19,15 +24,22 @@ OPs run in order (one line of output each, flushed):
                                       --ack: yes (at once), no (never), or a delay in ms;
                                       each break prints "break OLD->NEW" and "ack NEW"
   close                               -> "closed"
+  waitfile:PATH                       wait until PATH exists (the handle is left
+                                      alone: the server may be down meanwhile)
+  reconnect:SECONDS                   drop the connection without closing, and
+                                      connect again (same GUID) within SECONDS
+                                      -> "reconnected"
 On an error it prints "error MESSAGE" and exits 1.
 """
 import argparse
 import os
+import socket
 import select
 import struct
 import sys
 import time
 
+from impacket import smb3
 from impacket import smb3structs as S
 from impacket.smbconnection import SMBConnection
 from impacket.nt_errors import ERROR_MESSAGES
@@ -69,19 +81,37 @@ class RawContext:
         return self.data
 
 
+GUID = None
+_negotiate = smb3.SMB3.negotiateSession
+
+
+def negotiate(self, *a, **k):
+    """impacket picks a random client GUID in SMB3(); ours must be stable."""
+    if GUID is not None:
+        self.ClientGuid = GUID
+    return _negotiate(self, *a, **k)
+
+
+smb3.SMB3.negotiateSession = negotiate
+
+
 class Client:
     def __init__(self, args):
         self.args = args
-        self.conn = SMBConnection("127.0.0.1", "127.0.0.1", sess_port=445)
+        self.key = bytes.fromhex(args.key) if args.key else os.urandom(16)
+        self.connect()
+        self.fid = None
+        self.state = 0
+
+    def connect(self):
+        args = self.args
+        self.conn = SMBConnection(args.server, args.server, sess_port=445)
         self.conn.login(args.user, args.password)
         self.smb = self.conn.getSMBServer()
         # impacket 0.10's create() trips over directory leasing for files
         # in the share's root; we do not ask for directory leases anyway.
         self.smb._Connection["SupportsDirectoryLeasing"] = False
         self.tid = self.smb.connectTree(args.share)
-        self.fid = None
-        self.key = os.urandom(16)
-        self.state = 0
         self.last_create = None
         orig = self.smb.recvSMB
 
@@ -230,6 +260,28 @@ class Client:
         self.smb.close(self.tid, self.fid)
         say("closed")
 
+    def reconnect(self, seconds):
+        try:
+            self.smb.get_socket().shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        end = time.time() + float(seconds)
+        while True:
+            try:
+                self.connect()
+                break
+            except Exception:
+                if time.time() > end:
+                    raise
+                time.sleep(0.5)
+        self.fid = None
+        say("reconnected")
+
+    @staticmethod
+    def waitfile(path):
+        while not os.path.exists(path):
+            time.sleep(0.2)
+
 
 def main():
     p = argparse.ArgumentParser()
@@ -237,9 +289,18 @@ def main():
     p.add_argument("--password", default="xlock-e2e")
     p.add_argument("--share", default="share")
     p.add_argument("--ack", default="yes")
+    p.add_argument("--server", default="127.0.0.1")
+    p.add_argument("--guid")
+    p.add_argument("--key")
     p.add_argument("file")
     p.add_argument("ops", nargs="+")
     a = p.parse_args()
+    global GUID
+    if a.guid is not None:
+        if len(a.guid) != 16 or not a.guid.isascii():
+            say("error --guid takes 16 ASCII characters")
+            return 2
+        GUID = a.guid
     try:
         c = Client(a)
         for op in a.ops:
@@ -258,6 +319,10 @@ def main():
                 c.hold(rest, a.ack)
             elif verb == "close":
                 c.close()
+            elif verb == "waitfile":
+                c.waitfile(rest)
+            elif verb == "reconnect":
+                c.reconnect(rest)
             else:
                 say("error unknown op %s" % op)
                 return 2

@@ -33,7 +33,7 @@
  *                      the opener does: XLOCK_SHARE_READ|WRITE|DELETE) and
  *                      XLOCK_A_SHARE_ALLOW (what it lets others do, same bits).
  *
- * Every entry has a unique XLOCK_A_ENTRY_ID, a protocol XLOCK_A_PROTO
+ * Every entry has a unique XLOCK_A_ENTRY_ID (below 2^31), a protocol XLOCK_A_PROTO
  * (XLOCK_PROTO_NLM or XLOCK_PROTO_SMB), an owner and a share. The owner is
  * a client, shown as XLOCK_A_CLIENT, "nlm:<caller name>" or "smb:<address>",
  * with XLOCK_A_CLIENT_ADDR, plus per protocol: NLM XLOCK_A_NLM_SVID and

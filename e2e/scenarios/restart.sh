@@ -1,0 +1,126 @@
+# SPDX-License-Identifier: GPL-2.0
+# The server side restarts (ksmbd and nfsd stopped, xlock reloaded, xlockd
+# restarted) under clients that keep their state: a kernel NFS client in
+# its own network namespace and SMB clients that reconnect with the same
+# client GUID and lease key. Three restarts:
+#  1. the NLM lock and the SMB lease and lock are reclaimed in the same
+#     grace period, which ends early once both are; a reclaim of a lock
+#     never held is refused; a new NLM lock waits for grace to end;
+#  2. (xlockd killed -9) entries whose owners never come back keep new
+#     conflicting requests out during grace (SMB: STATUS_FILE_NOT_AVAILABLE,
+#     NLM: denied_grace_period), are forgotten when grace times out (kernel
+#     and disk), and the same requests then succeed;
+#  3. "xlockctl grace end" ends a grace period early.
+. "$XLOCK_DIR/e2e/guest/restart.sh"
+LOCKF="python3 $XLOCK_DIR/e2e/tools/lockf.py"
+SMBOP="/usr/bin/python3 $XLOCK_DIR/e2e/tools/smbop.py"
+NLMTEST="/usr/bin/python3 $XLOCK_DIR/e2e/tools/nlmtest.py"
+X=$XLOCKCTL
+FHC=$CLI	# an export client nfsd knows after a restart (nlmtest's file handles)
+GUID_B=XLOCKRECLAIMER01
+KEY_B=b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0
+GUID_D=XLOCKGHOSTCLIENT
+GUID_E=XLOCKNEWCOMER001
+
+xlock_unload || fail "cannot unload xlock"
+xlock_load || fail "cannot load xlock"
+env_up
+mounts_down	# lockd must go down with nfsd: no NFS client in this namespace
+cli_up || fail "client namespace did not come up: $(cat /tmp/cli.log)"
+rm -rf "$STATE"
+xlockd_start --state-dir "$STATE" --grace 60 || fail "xlockd did not start"
+for f in r1 r2 r3 r4; do echo "data $f" >"$EXPORT/$f"; done
+
+# --- 1: NLM and SMB reclaim in one grace period, which ends early -----------
+incli $LOCKF "$CLI_MNT/r1" w --start 0 --len 10 --hold 3600 >/tmp/cli-hold.out 2>&1 &
+wait_for 30 grep -q granted /tmp/cli-hold.out || fail "NLM lock from the client namespace: $(cat /tmp/cli-hold.out)"
+incli $SMBOP --server "$SRV" --guid "$GUID_B" --key "$KEY_B" r2 open:RWH lock:0:10:x \
+	waitfile:/tmp/go1 reconnect:120 open:RWH lock:0:10:x hold:900 >/tmp/smb-b.out 2>&1 &
+wait_for 30 grep -q "lock granted" /tmp/smb-b.out || fail "SMB client B: $(cat /tmp/smb-b.out)"
+sleep 1
+"$X" locks
+"$XLOCKD" --print-state --state-dir "$STATE" >/tmp/st1
+grep -q "client=nfscli path=$EXPORT/r1" /tmp/st1 || fail "NLM lock of nfscli not persisted: $(cat /tmp/st1)"
+[ "$(grep -c '^entry' /tmp/st1)" = 3 ] || fail "expected 3 persisted entries: $(cat /tmp/st1)"
+
+server_down TERM || fail "server down"
+log "server down; persisted for reclaim:
+$("$XLOCKD" --print-state --state-dir "$STATE")"
+t0=$(date +%s)
+server_up 60 || fail "server up: $(tail "$XLOCKD_LOG")"
+log "grace: $("$X" grace | tr '\n' ' ')"
+[ "$(grace_field entries)" = 3 ] || fail "reclaim set is not the 3 persisted entries: $("$X" grace)"
+
+# A reclaim of something never held is refused; a new lock must wait for grace.
+out=$($NLMTEST --lock --reclaim --caller bogus --svid 4242 "$FHC" "$EXPORT/r4" w 0 10)
+[ "$out" = "lock denied" ] || fail "bogus NLM reclaim: $out"
+log "bogus NLM reclaim: $out"
+out=$($NLMTEST --lock --svid 4243 "$FHC" "$EXPORT/r4" w 0 10)
+[ "$out" = "lock denied_grace_period" ] || fail "new NLM lock in grace: $out"
+log "new NLM lock in grace: $out"
+
+touch /tmp/go1
+wait_for 60 sh -c "[ \"\$(grep -c 'lock granted' /tmp/smb-b.out)\" = 2 ]" ||
+	fail "SMB client B did not reclaim: $(cat /tmp/smb-b.out)"
+grep -q "open granted=RWH" /tmp/smb-b.out || fail "B's lease: $(cat /tmp/smb-b.out)"
+log "SMB client B after reconnecting: $(tr '\n' ' ' </tmp/smb-b.out)"
+wait_for 60 sh -c "'$X' grace | grep -q 'grace: over'" ||
+	fail "grace did not end once everything was reclaimed: $("$X" grace)"
+t1=$(date +%s)
+log "grace over after $((t1 - t0)) s of 60: $(grep 'grace period over' "$XLOCKD_LOG" | tail -n 1)"
+"$X" locks --client nlm:nfscli | grep -q "$EXPORT/r1" || fail "the NLM lock was not reclaimed: $("$X" locks)"
+out=$($NLMTEST "$FHC" "$EXPORT/r1" w 0 10)
+case $out in denied*) ;; *) fail "r1 not locked after the reclaim: $out" ;; esac
+out=$($SMBOP --guid "$GUID_E" r2 open:none lock:0:10:x 2>&1 | tail -n 1)
+[ "$out" = "lock STATUS_LOCK_NOT_GRANTED" ] || fail "B's reclaimed SMB lock does not hold: $out"
+[ ! -e "$STATE/reclaim" ] || fail "reclaim file left after grace"
+"$X" status | grep -q "grace: over" || fail "status does not show grace over"
+log "reclaims: $("$X" metrics | grep -E '^xlock_reclaims_total' | tr '\n' ' ')"
+
+# --- 2: owners that never come back, xlockd killed -9 ------------------------
+pkill -f "lockf.py $CLI_MNT/r1"	# the NLM client lets go of r1
+wait_for 20 sh -c "! '$X' locks --client nlm:nfscli | grep -q r1" || fail "the NLM client kept r1"
+out=$($NLMTEST --lock --caller ghost --svid 7 "$FHC" "$EXPORT/r3" w 0 100)
+[ "$out" = "lock granted" ] || fail "ghost NLM lock: $out"
+$SMBOP --guid "$GUID_D" r4 open:RWH lock:0:100:x hold:900 >/tmp/smb-d.out 2>&1 &
+wait_for 30 grep -q "lock granted" /tmp/smb-d.out || fail "ghost SMB client: $(cat /tmp/smb-d.out)"
+sleep 1
+log "before restart 2:
+$("$X" locks)"
+server_down KILL || fail "server down (2)"
+server_up 40 || fail "server up (2): $(tail "$XLOCKD_LOG")"
+t0=$(date +%s)
+log "grace: $("$X" grace | tr '\n' ' ')"
+"$X" grace | grep -q missing || fail "grace shows no missing client: $("$X" grace)"
+out=$($SMBOP --guid "$GUID_E" r4 open:none lock:0:100:x 2>&1 | tail -n 1)
+[ "$out" = "lock STATUS_FILE_NOT_AVAILABLE" ] || fail "SMB lock over an unreclaimed one in grace: $out"
+log "SMB lock over an unreclaimed lock in grace: $out"
+out=$($NLMTEST --lock --svid 8 "$FHC" "$EXPORT/r3" w 0 100)
+[ "$out" = "lock denied_grace_period" ] || fail "NLM lock over an unreclaimed one in grace: $out"
+wait_for 60 sh -c "'$X' grace | grep -q 'grace: over'" || fail "grace did not time out: $("$X" grace)"
+t1=$(date +%s)
+log "grace timed out after $((t1 - t0)) s: $(grep 'grace period over' "$XLOCKD_LOG" | tail -n 1)"
+[ ! -e "$STATE/reclaim" ] || fail "reclaim file left after grace timed out"
+"$XLOCKD" --print-state --state-dir "$STATE" | grep -q "path=$EXPORT/r3" &&
+	fail "the unclaimed ghost lock is still persisted"
+out=$($SMBOP --guid "$GUID_E" r4 open:none lock:0:100:x 2>&1 | tail -n 1)
+[ "$out" = "lock granted" ] || fail "SMB lock after the unclaimed one was forgotten: $out"
+out=$($NLMTEST --lock --svid 9 "$FHC" "$EXPORT/r3" w 0 100)
+[ "$out" = "lock granted" ] || fail "NLM lock after the unclaimed one was forgotten: $out"
+log "after grace both are granted"
+
+# --- 3: the administrator ends grace -----------------------------------------
+server_down TERM || fail "server down (3)"
+server_up 600 || fail "server up (3)"
+"$X" grace | grep -q "grace: running" || fail "no grace period: $("$X" grace)"
+out=$("$X" grace end) || fail "xlockctl grace end: $out"
+log "$out"
+"$X" grace | grep -q "grace: over" || fail "grace still running after grace end"
+out=$("$X" grace end 2>&1) && fail "grace end without grace succeeded: $out"
+log "second grace end: $out"
+out=$($NLMTEST --lock --svid 10 "$FHC" "$EXPORT/r1" w 20 10)
+[ "$out" = "lock granted" ] || fail "NLM lock after grace end: $out"
+
+xlockd_stop
+log "xlockd log:
+$(cat "$XLOCKD_LOG")"
