@@ -63,6 +63,7 @@ static struct lock_manager xlock_lm = {
 	.list = LIST_HEAD_INIT(xlock_lm.list),
 	.block_opens = true,
 };
+
 static void grace_end_fn(struct work_struct *w);
 static DECLARE_DELAYED_WORK(grace_work, grace_end_fn);
 
