@@ -22,7 +22,7 @@ BTF_MODULES := lockd nfsd ksmbd
 HOSTCC ?= gcc
 VERSION := $(shell sed -n 's/^MODULE_VERSION("\(.*\)");/\1/p' kmod/main.c)
 
-.PHONY: all module userspace selftests host-tests bench check check-host check-guest demo \
+.PHONY: all module userspace selftests host-tests bench check check-host check-guest demo install \
 	deps style sparse dkms-install dkms-build dkms-remove clean FORCE
 
 all: module userspace selftests
@@ -142,6 +142,19 @@ DKMS_SOURCES := Makefile Kbuild dkms.conf e2e/kver.sh scripts/btf-inputs.sh \
 	scripts/btfgen.c scripts/btfgen.h $(wildcard include/uapi/linux/*.h) \
 	kmod/btf.spec $(wildcard kmod/*.c kmod/*.h)
 DKMS_DIR := /usr/src/xlock-$(VERSION)
+
+# Userspace, man pages and systemd units (the module goes through DKMS).
+PREFIX ?= /usr
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+install: userspace
+	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	install -D -m 0644 systemd/xlockd.service $(DESTDIR)$(UNITDIR)/xlockd.service
+	for u in nfs-server ksmbd rpc-statd-notify; do \
+		install -D -m 0644 systemd/$$u.service.d/xlock.conf \
+			$(DESTDIR)$(UNITDIR)/$$u.service.d/xlock.conf || exit 1; \
+	done
+	test -e $(DESTDIR)/etc/default/xlockd || \
+		install -D -m 0644 systemd/xlockd.default $(DESTDIR)/etc/default/xlockd
 
 dkms-install:
 	rm -rf $(DKMS_DIR)

@@ -140,6 +140,21 @@ log "recovered: $(grep "persistence restored" "$XLOCKD_LOG")"
 xlockd_stop
 umount /tmp/small
 
+# --- systemd readiness (Type=notify) -----------------------------------------
+python3 -c "import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind('/tmp/notify.sock')
+s.settimeout(60)
+open('/tmp/notify.bound', 'w').close()
+print(s.recv(4096).decode())" >/tmp/notify.out &
+NPID=$!
+wait_for 10 test -e /tmp/notify.bound || fail "notify listener"
+NOTIFY_SOCKET=/tmp/notify.sock xlockd_start --state-dir "$S" || fail "xlockd under NOTIFY_SOCKET"
+wait "$NPID"
+grep -q "READY=1" /tmp/notify.out || fail "no READY=1 on NOTIFY_SOCKET: $(cat /tmp/notify.out)"
+log "sd_notify: $(tr '\n' ' ' </tmp/notify.out)"
+xlockd_stop
+
 # --- metrics ----------------------------------------------------------------
 [ -s "$M" ] || fail "no metrics file"
 for m in xlockd_persist_healthy xlockd_events_total xlockd_commits_total xlockd_durable_seconds_bucket \
