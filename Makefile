@@ -88,7 +88,14 @@ $(BUILD)/selftests/xlock_churn: selftests/xlock_churn.c selftests/nl.h include/u
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -O2 -g -Wall -Wextra -Werror -o $@ selftests/xlock_churn.c
 
-selftests: $(BUILD)/selftests/xlock_nl_test $(BUILD)/selftests/xlock_churn
+selftests: $(BUILD)/selftests/xlock_nl_test $(BUILD)/selftests/xlock_churn $(BUILD)/bench/mkstate
+
+# The recovery benchmark's input: a state directory of a crashed server.
+$(BUILD)/bench/mkstate: bench/mkstate.c userspace/journal.c userspace/store.c userspace/log.c \
+		userspace/journal.h userspace/store.h userspace/log.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ bench/mkstate.c \
+		userspace/journal.c userspace/store.c userspace/log.c
 
 # The README's test command: installs what is missing, builds, runs all.
 check:

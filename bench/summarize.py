@@ -27,6 +27,23 @@ def main():
     out["break_smb"] = "%.3f" % statistics.median(bs) if bs else "n/a"
     out["break_ratio"] = ("%.2f" % (statistics.median(bn) / statistics.median(bs))
                           if bn and bs else "n/a")
+    for key in ("churn", "nlm"):
+        cs, cx = vals.get(key + "_stock", []), vals.get(key + "_xlockd", [])
+        if not cs or not cx:
+            continue
+        # ABBA rounds: stock, xlockd, xlockd, stock; pair each round's means.
+        pairs = [((cs[i] + cs[i + 1]) / 2, (cx[i] + cx[i + 1]) / 2)
+                 for i in range(0, min(len(cs), len(cx)) - 1, 2)]
+        out[key + "_stock"] = "%.1f" % statistics.median(cs)
+        out[key + "_xlockd"] = "%.1f" % statistics.median(cx)
+        out[key + "_ratio"] = "%.3f" % statistics.median([b / a for a, b in pairs])
+    for k in ("persisted_events_per_s", "commits", "durable_window_mean_ms",
+              "durable_window_max_ms", "recovery_entries", "recovery_total_s",
+              "recovery_read_s", "recovery_build_s", "recovery_module_s",
+              "recovery_save_s"):
+        if k in vals:
+            v = vals[k][-1]
+            out[k] = "%d" % v if v == int(v) else "%g" % v
     out["rounds"] = str(len(vals.get("nlm_rate_stock", [])))
     out["trials"] = str(len(bn))
     out["raw"] = "; ".join("%s=%s" % (k, ",".join("%g" % v for v in vs))

@@ -437,6 +437,9 @@ int xlock_nl_test_del_doit(struct sk_buff *skb, struct genl_info *info)
 
 /* --- events ------------------------------------------------------------- */
 
+/* Every attribute put_entry() may add, strings at their longest, but the path. */
+#define EVENT_SIZE 768
+
 void xlock_nl_entry_event(u8 event, const struct xlock_entry *e)
 {
 	const char *path = NULL;
@@ -454,16 +457,21 @@ void xlock_nl_entry_event(u8 event, const struct xlock_entry *e)
 		if (IS_ERR_OR_NULL(path))
 			path = NULL;
 	}
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	/* Small skbs: a burst of events must fit the daemon's receive buffer. */
+	msg = genlmsg_new(EVENT_SIZE + (path ? strlen(path) + 1 : 0), GFP_KERNEL);
 	if (!msg)
-		goto out;
+		goto lost;
 	hdr = genlmsg_put(msg, 0, 0, &xlock_family, 0, XLOCK_CMD_EVENT);
 	if (!hdr || nla_put_u8(msg, XLOCK_A_EVENT, event) || put_entry(msg, e, e->id, path)) {
 		nlmsg_free(msg);
-		goto out;
+		goto lost;
 	}
 	genlmsg_end(msg, hdr);
 	genlmsg_multicast(&xlock_family, msg, 0, 0, GFP_KERNEL);
-out:
+	kfree(buf);
+	return;
+lost:
+	/* Listeners see ENOBUFS, as for an overrun: xlockd reads the table again. */
+	genl_set_err(&xlock_family, &init_net, 0, 0, ENOBUFS);
 	kfree(buf);
 }

@@ -104,5 +104,7 @@ int journal_drop_reclaim(struct journal *j);
 void journal_close(struct journal *j);
 
 uint32_t crc32c(uint32_t crc, const void *buf, size_t len);
+/* The same without the CPU's help (what crc32c() uses when it has none). */
+uint32_t crc32c_sw(uint32_t crc, const void *buf, size_t len);
 
 #endif

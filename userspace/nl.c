@@ -125,6 +125,11 @@ int xnl_open(struct xnl *x)
 
 void xnl_close(struct xnl *x)
 {
+	if (x->recv_cb)
+		nl_cb_put(x->recv_cb);
+	free(x->recv_req);
+	x->recv_cb = NULL;
+	x->recv_req = NULL;
 	if (x->sk)
 		nl_socket_free(x->sk);
 	x->sk = NULL;
@@ -322,6 +327,9 @@ int xnl_join(struct xnl *x, const char *group)
 		return local_error(x, ret);
 	/* Room for bursts (a client cleared with thousands of entries); capped by rmem_max. */
 	nl_socket_set_buffer_size(x->sk, 1 << 20, 0);
+	/* One recvmsg() per event, not a peek for its size first. */
+	nl_socket_disable_msg_peek(x->sk);
+	nl_socket_set_msg_buf_size(x->sk, 65536);
 	/* Events are not answers: they carry sequence number 0. */
 	nl_socket_disable_seq_check(x->sk);
 	return 0;
@@ -330,14 +338,20 @@ int xnl_join(struct xnl *x, const char *group)
 int xnl_recv(struct xnl *x, xnl_fn fn, void *arg)
 {
 	struct req r = { .x = x, .fn = fn, .arg = arg };
-	struct nl_cb *cb = req_cb(x, &r);
 	int ret;
 
+	/* One callback set for the socket's life: this runs once per event. */
+	if (!x->recv_cb) {
+		x->recv_req = malloc(sizeof(r));
+		if (!x->recv_req)
+			oom();
+		x->recv_cb = req_cb(x, x->recv_req);
+	}
+	*(struct req *)x->recv_req = r;
 	x->err = 0;
 	x->msg[0] = '\0';
 	errno = 0;
-	ret = nl_recvmsgs(x->sk, cb);
-	nl_cb_put(cb);
+	ret = nl_recvmsgs(x->sk, x->recv_cb);
 	if (ret < 0 && !x->err)
 		local_error(x, ret);
 	return -x->err;

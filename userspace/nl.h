@@ -24,6 +24,8 @@ struct xnl {
 	uint32_t miss_type;	/* attribute the kernel said was missing, or 0 */
 	/* Called for messages of other families (may be NULL); < 0 stops. */
 	int (*other)(const struct nlmsghdr *nlh, void *arg);
+	struct nl_cb *recv_cb;	/* xnl_recv()'s, made on first use */
+	void *recv_req;
 };
 
 /*

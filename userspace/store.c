@@ -69,14 +69,12 @@ static int grow(struct store *st)
 	return 0;
 }
 
-int store_put(struct store *st, const struct pentry *e)
+/* Insert or replace @e, with @path (allocated) as its path. */
+static int put(struct store *st, const struct pentry *e, char *path)
 {
 	struct pentry *p = find(st, e->id);
-	char *path = strdup(e->path ? e->path : "");
 	size_t i;
 
-	if (!path)
-		return -1;
 	if (p) {
 		free(p->path);
 		*p = *e;
@@ -123,6 +121,20 @@ void store_del(struct store *st, uint32_t id)
 			i = j;
 		}
 	}
+}
+
+int store_put(struct store *st, const struct pentry *e)
+{
+	char *path = strdup(e->path ? e->path : "");
+
+	if (!path)
+		return -1;
+	return put(st, e, path);
+}
+
+int store_put_take(struct store *st, struct pentry *e)
+{
+	return put(st, e, e->path);
 }
 
 struct pentry *store_get(const struct store *st, uint32_t id)

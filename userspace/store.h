@@ -35,6 +35,8 @@ void store_free(struct store *st);
 void store_clear(struct store *st);
 /* Insert or replace (by id); copies @e and its path. Returns -1 if out of memory. */
 int store_put(struct store *st, const struct pentry *e);
+/* The same, but @e->path (from malloc) becomes the store's, even on failure. */
+int store_put_take(struct store *st, struct pentry *e);
 void store_del(struct store *st, uint32_t id);
 struct pentry *store_get(const struct store *st, uint32_t id);
 

@@ -440,12 +440,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	d.load_s = now_s();
 	if (journal_load(&d.j, d.state_dir, &d.st, &d.old, &d.old_instance)) {
 		log_err("%s", d.j.err);
 		log_err("not starting: the state is kept as it is for inspection (move it away to start empty)");
 		return 1;
 	}
 	sync_split_kept(&d);
+	d.load_s = now_s() - d.load_s;
 	if (print)
 		return print_state(&d);
 	if (d.ack_log) {

@@ -63,6 +63,7 @@ struct xlockd {
 	uint64_t window[WINDOW_BUCKETS];
 	double window_sum, window_max;
 	bool healthy;
+	double load_s;			/* reading the state files at start */
 };
 
 extern const double window_bounds[WINDOW_BUCKETS - 1];

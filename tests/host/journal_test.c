@@ -352,15 +352,25 @@ static void test_reclaim_file(void)
 
 static void test_crc(void)
 {
+	unsigned char buf[1000];
+	bool same = true;
+	size_t i;
+
 	/* RFC 3720's check value for CRC32C. */
-	tap_ok(crc32c(0, "123456789", 9) == 0xe3069283, "crc32c check value");
+	tap_ok(crc32c(0, "123456789", 9) == 0xe3069283 &&
+	       crc32c_sw(0, "123456789", 9) == 0xe3069283, "crc32c check value");
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = i * 7 + (i >> 3);
+	for (i = 0; i < sizeof(buf); i++)
+		same &= crc32c(5, buf + i, sizeof(buf) - i) == crc32c_sw(5, buf + i, sizeof(buf) - i);
+	tap_ok(same, "crc32c: the CPU's and the table's agree at every length and alignment");
 }
 
 int main(void)
 {
 	if (!mkdtemp(dir))
 		return 1;
-	tap_plan(20);
+	tap_plan(21);
 	test_crc();
 	test_store();
 	test_round_trip();

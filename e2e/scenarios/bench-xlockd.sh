@@ -1,0 +1,91 @@
+# SPDX-License-Identifier: GPL-2.0
+# Benchmark (bench/run.sh, not part of make check): xlockd. Results in
+# bench-xlockd.txt ("name value" lines) in the run's boot directory.
+#  - lock events/s through the module without and with xlockd attached
+#    (ABBA rounds): what persistence costs the lock path; the same for real
+#    NLM lock+unlock round trips through the NFS mount;
+#  - persisted events/s: a burst queued while xlockd is stopped (SIGSTOP),
+#    then drained and committed with group commit, timed to the last ack;
+#  - the durable window (event arrival to fdatasync done) under that load;
+#  - recovery: 1M persisted locks (bench/mkstate) loaded into the module as
+#    the reclaim set, from xlockd's start to the grace period running.
+CHURN="$XLOCK_DIR/build/selftests/xlock_churn"
+MKSTATE="$XLOCK_DIR/build/bench/mkstate"
+X=$XLOCKCTL
+OUT=/results/bench-xlockd.txt
+N=${XLOCK_BENCH_RECOVERY:-1000000}
+: >"$OUT"
+rec() { echo "$1 $2" | tee -a "$OUT"; }
+
+xlock_unload
+xlock_load test_api=1 || fail "insmod xlock test_api=1"
+mkdir -p "$EXPORT/churn" "$EXPORT/bench"
+for i in $(seq 0 15); do : >"$EXPORT/churn/churn-$i"; done
+
+churn_rate() { # client
+	"$CHURN" -n 6000 -r 2 -c "$1" "$EXPORT/churn" | head -n 1 | awk '{ print $8 }'
+	"$X" clear-client "nlm:$1" >/dev/null
+}
+for r in 1 2 3 4; do
+	for mode in stock xlockd xlockd stock; do
+		if [ "$mode" = xlockd ]; then
+			xlockd_start --state-dir "/tmp/bx-$r" --with-test-entries || fail "xlockd"
+		fi
+		rec "churn_$mode" "$(churn_rate "r$r$mode")"
+		[ "$mode" = xlockd ] && xlockd_stop
+	done
+done
+
+# Real NLM lock+unlock round trips through the NFS mount, same ABBA rounds.
+env_up
+: >"$NFS_MNT/bench-nlm"
+for r in 1 2 3 4; do
+	for mode in stock xlockd xlockd stock; do
+		if [ "$mode" = xlockd ]; then
+			xlockd_start --state-dir "/tmp/bxn-$r" || fail "xlockd"
+		fi
+		rec "nlm_$mode" "$(/usr/bin/python3 "$XLOCK_DIR/bench/nlm_rate.py" "$NFS_MNT/bench-nlm" 3)"
+		[ "$mode" = xlockd ] && xlockd_stop
+	done
+done
+mounts_down
+
+# A burst of 30000 events queued while xlockd is stopped.
+rm -f /tmp/ack
+xlockd_start --state-dir /tmp/bx-burst --with-test-entries --ack-log /tmp/ack \
+	--metrics-file /tmp/bx.prom || fail "xlockd"
+kill -STOP "$XLOCKD_PID"
+"$CHURN" -n 20000 -r 2 -c burst "$EXPORT/churn" | head -n 1
+t0=$(date +%s.%N)
+kill -CONT "$XLOCKD_PID"
+wait_for 120 sh -c '[ "$(wc -l </tmp/ack)" -ge 30000 ]' || fail "only $(wc -l </tmp/ack) of 30000 acked"
+t1=$(date +%s.%N)
+rec persisted_events_per_s "$(echo "30000 / ($t1 - $t0)" | bc -l | cut -d. -f1)"
+grep -q overran "$XLOCKD_LOG" && rec burst_overran 1
+xlockd_stop
+rec durable_window_mean_ms "$(awk '/^xlockd_durable_seconds_sum/ { s = $2 } /^xlockd_durable_seconds_count/ { c = $2 } END { printf "%.2f", c ? 1000 * s / c : 0 }' /tmp/bx.prom)"
+rec durable_window_max_ms "$(awk '/^xlockd_durable_seconds_max/ { printf "%.2f", 1000 * $2 }' /tmp/bx.prom)"
+rec commits "$(awk '/^xlockd_commits_total/ { print $2 }' /tmp/bx.prom)"
+"$X" clear-client nlm:burst >/dev/null
+
+# Recovery of N persisted locks.
+for i in $(seq 0 999); do : >"$EXPORT/bench/bench-$i"; done
+rm -rf /tmp/bx-rec
+"$MKSTATE" /tmp/bx-rec "$N" 1000 "$EXPORT/bench" || fail "mkstate"
+xlock_unload
+xlock_load || fail "insmod"
+t0=$(date +%s.%N)
+xlockd_start --state-dir /tmp/bx-rec --grace 3600 || fail "xlockd on $N entries"
+wait_for 300 sh -c "'$X' grace | grep -q 'grace: running'" || fail "no grace after recovery"
+t1=$(date +%s.%N)
+rec recovery_entries "$(grace_entries=$("$X" --json grace | python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"])'); echo "$grace_entries")"
+rec recovery_total_s "$(echo "$t1 - $t0" | bc -l | cut -c1-6)"
+line=$(grep "recovery of" "$XLOCKD_LOG" | tail -n 1)
+log "$line"
+rec recovery_read_s "$(echo "$line" | sed -n 's/.*: \([0-9.]*\) s reading.*/\1/p')"
+rec recovery_build_s "$(echo "$line" | sed -n 's/.*, \([0-9.]*\) s grouping.*/\1/p')"
+rec recovery_save_s "$(echo "$line" | sed -n 's/.*, \([0-9.]*\) s saving.*/\1/p')"
+rec recovery_module_s "$(echo "$line" | sed -n 's/.*, \([0-9.]*\) s into the module.*/\1/p')"
+"$X" grace end >/dev/null
+xlockd_stop
+xlock_unload
