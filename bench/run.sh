@@ -21,7 +21,7 @@ make -s selftests
 
 dir=build/bench/guest
 [ -n "${BENCH_REUSE:-}" ] || rm -rf "$dir"
-[ -n "${BENCH_REUSE:-}" ] || ./e2e/run.sh -q -t 2400 -O "$dir" bench-table bench-proto bench-xlockd
+[ -n "${BENCH_REUSE:-}" ] || ./e2e/run.sh -q -n 0 -t 2400 -O "$dir" bench-table bench-proto bench-xlockd
 table=$(cat "$dir"/boot1/bench-table.txt)
 xd=$(/usr/bin/python3 bench/summarize.py "$dir"/boot1/bench-xlockd.txt)
 xval() { echo "$xd" | sed -n "s/^$1 //p"; }

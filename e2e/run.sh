@@ -7,8 +7,10 @@
 # problem (Oops, BUG, WARNING, lockups, KASAN, list corruption, hung task)
 # while it ran. If the guest dies, the scenarios not yet run get a new boot.
 #
-# usage: e2e/run.sh [-t SECONDS] [-o OPTS] [-O OUTDIR] [-q] SCENARIO...
-#   -t  hard timeout per boot (default 900)
+# usage: e2e/run.sh [-t SECONDS] [-n N] [-o OPTS] [-O OUTDIR] [-q] SCENARIO...
+#   -t  hard timeout per boot (default $XLOCK_E2E_TIMEOUT, else 1800)
+#   -n  at most N scenarios per boot (default $XLOCK_E2E_PER_BOOT, else 8;
+#       0: all in one boot)
 #   -o  comma-separated guest options (e.g. noxlock)
 #   -O  where results go (default build/e2e/<time>)
 #   -q  print only the summary lines
@@ -17,19 +19,22 @@
 set -eu
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-TIMEOUT=900
+TIMEOUT=${XLOCK_E2E_TIMEOUT:-1800}
+PER_BOOT=${XLOCK_E2E_PER_BOOT:-8}
+ACCEL=${XLOCK_E2E_ACCEL:-tcg,thread=multi}
 OPTS=
 OUT=
 QUIET=
 VERBOSE=
-while getopts t:o:O:qv c; do
+while getopts t:n:o:O:qv c; do
 	case $c in
 	t) TIMEOUT=$OPTARG ;;
+	n) PER_BOOT=$OPTARG ;;
 	o) OPTS=$OPTARG ;;
 	O) OUT=$OPTARG ;;
 	q) QUIET=1 ;;
 	v) VERBOSE=1 ;;
-	*) sed -n '2,18p' "$0" >&2; exit 2 ;;
+	*) sed -n '2,20p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -48,13 +53,13 @@ fi
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 
-BAD='Oops|BUG:|WARNING:|soft lockup|hard LOCKUP|KASAN|UBSAN|list_(add|del) corruption|blocked for more than [0-9]+ seconds|Kernel panic|general protection fault|kernel BUG at|Missing ENDBR|kmemleak|possible recursive locking|circular locking|lock held when returning'
+BAD='Oops|BUG:|WARNING:|soft lockup|hard LOCKUP|KASAN|UBSAN|list_(add|del) corruption|blocked for more than [0-9]+ seconds|Kernel panic|general protection fault|kernel BUG at|Missing ENDBR|kmemleak: [0-9]+ leak\(s\) from xlock|possible recursive locking|circular locking|lock held when returning|inconsistent lock state|possible irq lock inversion|bad unlock balance|held lock freed|suspicious RCU usage|ODEBUG:|possible deadlock'
 
 boot() { # $1 = comma-separated scenarios, $2 = boot directory
 	mkdir -p "$2"
 	: >"$2/results.txt"
 	timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 \
-		-machine q35 -cpu max -smp 2 -m 2G -accel tcg,thread=multi \
+		-machine q35 -cpu max -smp 2 -m 2G -accel "$boot_accel" \
 		-nodefaults -display none -no-reboot \
 		-serial "file:$2/console.log" \
 		-kernel "/boot/vmlinuz-$KVER" -initrd "$INITRD" \
@@ -64,6 +69,18 @@ boot() { # $1 = comma-separated scenarios, $2 = boot directory
 		-device virtio-9p-pci,fsdev=res,mount_tag=results \
 		-append "console=ttyS0 loglevel=5 panic=-1 oops=panic softlockup_panic=1 mitigations=off xlock_dir=$TOP xlock_run=$1 xlock_opts=$OPTS" \
 		>"$2/qemu.log" 2>&1 || echo "qemu exit $?" >>"$2/qemu.log"
+}
+
+# The accelerator a scenario asks for in a "# e2e-accel: ..." line, or the
+# default. Multi-threaded TCG does not keep x86's cross-modifying-code
+# guarantees that the kernel's text_poke_bp() relies on: a vCPU can run the
+# int3 of a live patch after the patching vCPU removed it ("Oops: int3" in
+# the patched function). Scenarios that patch text under load (ftrace hooks
+# attached and detached while other vCPUs run the hooked functions) run
+# single-threaded.
+accel_of() {
+	a=$(sed -n 's/^# e2e-accel: //p' "$TOP/e2e/scenarios/$1.sh" 2>/dev/null | head -n 1)
+	echo "${a:-$ACCEL}"
 }
 
 # Print the first kernel problem logged while scenario $1 ran, from $2.
@@ -82,7 +99,26 @@ skipc=0
 while [ -n "$todo" ]; do
 	n=$((n + 1))
 	dir="$OUT/boot$n"
-	[ -n "$QUIET" ] || echo "e2e: boot $n ($KVER): $todo"
+	# This boot's share of the scenarios; the rest get later boots.
+	rest=
+	if [ "$PER_BOOT" -gt 0 ]; then
+		rest=$(echo "$todo" | tr ',' '\n' | tail -n +$((PER_BOOT + 1)) | paste -sd, -)
+		todo=$(echo "$todo" | tr ',' '\n' | head -n "$PER_BOOT" | paste -sd, -)
+	fi
+	# ... and of those, the run that shares the first one's accelerator.
+	boot_accel=$(accel_of "${todo%%,*}")
+	cur=
+	more=
+	for s in $(echo "$todo" | tr ',' ' '); do
+		if [ -z "$more" ] && [ "$(accel_of "$s")" = "$boot_accel" ]; then
+			cur="${cur:+$cur,}$s"
+		else
+			more="${more:+$more,}$s"
+		fi
+	done
+	todo=$cur
+	rest=$more${rest:+${more:+,}$rest}
+	[ -n "$QUIET" ] || echo "e2e: boot $n ($KVER, $boot_accel): $todo"
 	t0=$(date +%s)
 	boot "$todo" "$dir"
 	[ -n "$QUIET" ] || echo "e2e: boot $n ended after $(($(date +%s) - t0)) s"
@@ -125,13 +161,14 @@ while [ -n "$todo" ]; do
 	# Stop retrying if the guest never got anywhere.
 	if [ -n "$next" ] && ! grep -q '^START ' "$dir/results.txt"; then
 		echo "e2e: guest did not start scenarios; see $dir/console.log" >&2
-		for s in $(echo "$next" | tr ',' ' '); do
+		for s in $(echo "$next,$rest" | tr ',' ' '); do
 			echo "FAIL $s - guest did not boot" | tee -a "$OUT/summary.txt" | sed 's/^/e2e: /'
 			fail=$((fail + 1))
 		done
 		next=
+		rest=
 	fi
-	todo=$next
+	todo=$next${rest:+${next:+,}$rest}
 done
 # Cross-protocol cells (e2e/guest/xproto.sh): one table and one file.
 cat "$OUT"/boot*/matrix.tsv >"$OUT/matrix.tsv" 2>/dev/null

@@ -14,6 +14,7 @@
 #include "smb.h"
 #include "stats.h"
 #include "table.h"
+#include "xlock_trace.h"
 
 #define MAX_BREAKS 8
 
@@ -105,6 +106,7 @@ int xlock_arbitrate(struct xlock_file *f, const struct xlock_rule_req *req,
 
 	if (!(READ_ONCE(f->share->flags) & XLOCK_SHARE_F_ENABLED))
 		return XLOCK_ARB_GO;
+	trace_xlock_request(&f->key, req, who);
 	for (;;) {
 		spin_lock(&f->lock);
 		xlock_rules_decide(req, f->head, &v);
@@ -127,6 +129,8 @@ int xlock_arbitrate(struct xlock_file *f, const struct xlock_rule_req *req,
 					    h.client);
 			if (holder)
 				*holder = h;
+			trace_xlock_verdict(&f->key, req, &v, v.sharing ? XLOCK_ARB_SHARING :
+					    XLOCK_ARB_DENY, h.client);
 			return v.sharing ? XLOCK_ARB_SHARING : XLOCK_ARB_DENY;
 		}
 		n = v.kind == XLOCK_V_BREAK ? collect_breaks(f, &v, pb) : 0;
@@ -143,9 +147,13 @@ int xlock_arbitrate(struct xlock_file *f, const struct xlock_rule_req *req,
 		for (i = 0; i < n; i++)
 			xlock_smb_break(f, pb[i].id, pb[i].fp, pb[i].to,
 					READ_ONCE(f->share->break_timeout_ms));
-		if (v.kind != XLOCK_V_BREAK || !v.wait)
+		if (v.kind != XLOCK_V_BREAK || !v.wait) {
+			trace_xlock_verdict(&f->key, req, &v, XLOCK_ARB_GO, NULL);
 			return XLOCK_ARB_GO;
+		}
 		left = (long)(deadline - jiffies);
+		/* result -1: waiting for the acks, to decide again */
+		trace_xlock_verdict(&f->key, req, &v, left <= 0 ? XLOCK_ARB_WAIT : -1, NULL);
 		if (left <= 0)
 			return XLOCK_ARB_WAIT;
 		wait_var_event_timeout(f, atomic_read(&f->changes) != seen, left);
@@ -160,6 +168,7 @@ u8 xlock_arbitrate_lease(struct xlock_file *f, u8 want, const char *who)
 
 	if (!(READ_ONCE(f->share->flags) & XLOCK_SHARE_F_ENABLED))
 		return want;
+	trace_xlock_request(&f->key, &req, who);
 	xlock_file_decide(f, &req, &v, NULL);
 	if (v.kind != XLOCK_V_REDUCED)
 		return want;

@@ -21,6 +21,7 @@
 #include "smb.h"
 #include "table.h"
 #include "vfs_sync.h"
+#include "xlock_trace.h"
 
 enum { H_GRANT, H_LOCK, H_CLOSE, H_BREAK_ACK, H_SHARE, H_TRANSPORT_DOWN };
 
@@ -215,6 +216,7 @@ static bool open_refused(struct file *filp, struct ksmbd_file *fp)
 	if (!f)
 		return false;
 	open_req(fp, &req);
+	trace_xlock_request(&f->key, &req, "smb");
 	xlock_file_decide(f, &req, &v, NULL);
 	xlock_file_put(f);
 	return v.kind == XLOCK_V_DENY;

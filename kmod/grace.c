@@ -28,6 +28,7 @@
 #include "netlink.h"
 #include "stats.h"
 #include "table.h"
+#include "xlock_trace.h"
 
 #define MAX_RECLAIMS	BIT(22)
 #define MAX_CLIENTS	4096
@@ -194,6 +195,7 @@ int xlock_grace_start(unsigned int secs, const char **why)
 	/* An empty set is reclaimed at once. */
 	mod_delayed_work(system_wq, &grace_work, n ? secs * HZ : 0);
 	mutex_unlock(&grace_mutex);
+	trace_xlock_grace_start(secs, n, n);
 	pr_info("grace period started: %u s, %u entries to reclaim\n", secs, n);
 	xlock_nl_grace_event(XLOCK_EVENT_GRACE_START, n);
 	return 0;
@@ -206,7 +208,7 @@ int xlock_grace_start(unsigned int secs, const char **why)
  */
 int xlock_grace_end(const char *why)
 {
-	unsigned int left;
+	unsigned int left, total;
 	bool was;
 
 	mutex_lock(&grace_mutex);
@@ -219,6 +221,7 @@ int xlock_grace_end(const char *why)
 		WRITE_ONCE(grace_state, XLOCK_GRACE_OVER);
 		locks_end_grace(&xlock_lm);
 	}
+	total = READ_ONCE(nr_reclaims);
 	left = drop_set();
 	mutex_unlock(&grace_mutex);
 	cancel_delayed_work(&grace_work);
@@ -226,6 +229,7 @@ int xlock_grace_end(const char *why)
 		pr_info("reclaim set of %u entries dropped before grace started\n", left);
 		return left;
 	}
+	trace_xlock_grace_end(0, total, left);
 	pr_info("grace period ended (%s): %u entries not reclaimed, forgotten\n", why, left);
 	xlock_nl_grace_event(XLOCK_EVENT_GRACE_END, left);
 	return left;
@@ -276,6 +280,7 @@ int xlock_reclaim_match(const struct xlock_fkey *key, const struct xlock_reclaim
 	spin_unlock(&grace_lock);
 	if (all)
 		mod_delayed_work(system_wq, &grace_work, 0);
+	trace_xlock_reclaim(key, d->proto, d->kind, d->client, found ? 0 : -ENOENT);
 	if (!found)
 		return -ENOENT;
 	xlock_stat_inc(XLOCK_STAT_RECLAIMED);
@@ -317,6 +322,7 @@ void xlock_grace_decide(const struct xlock_fkey *key, const struct xlock_rule_re
 	xlock_rules_decide(req, head, v);
 	v->holder = NULL;
 	spin_unlock(&grace_lock);
+	trace_xlock_grace_verdict(key, req, v, -1, NULL);
 }
 
 /* For GET_GRACE and DAEMON_REGISTER. */

@@ -12,11 +12,13 @@
 #include "nlm.h"
 #include "smb.h"
 #include "table.h"
+#include "trace.h"
 
 static int __init xlock_init(void)
 {
 	int ret;
 
+	xlock_trace_init();
 	ret = xlock_grace_init();
 	if (ret)
 		goto err;

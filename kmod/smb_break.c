@@ -23,6 +23,7 @@
 #include "smb.h"
 #include "stats.h"
 #include "table.h"
+#include "xlock_trace.h"
 
 struct smb_break {
 	struct work_struct work;
@@ -119,6 +120,8 @@ static void revoke_fn(struct work_struct *w)
 	}
 	spin_unlock(&b->lock);
 	if (revoked) {
+		trace_xlock_break_timeout(&b->f->key, b->id, b->to, 0,
+					  ktime_get_ns() - b->started);
 		xlock_stat_inc(XLOCK_STAT_BREAKS_TIMED_OUT);
 		xlock_conflict_note(b->f, "lease break not acked in %u ms: SMB lease revoked",
 				    b->timeout_ms);
@@ -183,6 +186,7 @@ static void break_fn(struct work_struct *w)
 	xlock_stat_latency(ktime_get_ns() - b->started);
 done:
 	/* No opinfo: the open is gone, and with it the lease. */
+	trace_xlock_break_acked(&b->f->key, b->id, b->to, state, ktime_get_ns() - b->started);
 	xlock_lease_set_state(b->f, b->id, state);
 	xlock_nlm_pending_kick(b->f);
 	spin_lock(&breaks_lock);
@@ -223,6 +227,7 @@ int xlock_smb_break(struct xlock_file *f, u32 id, u64 fp, u8 to, unsigned int ti
 	list_add(&b->node, &breaks);
 	queue_work(break_wq, &b->work);
 	spin_unlock(&breaks_lock);
+	trace_xlock_break_sent(&f->key, id, to, 0, 0);
 	xlock_stat_inc(XLOCK_STAT_BREAKS_SENT);
 	return 0;
 

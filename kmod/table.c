@@ -21,6 +21,7 @@
 #include "edge.h"
 #include "netlink.h"
 #include "table.h"
+#include "xlock_trace.h"
 
 unsigned int xlock_limit_total = 1 << 20;
 unsigned int xlock_limit_file = 4096;
@@ -161,7 +162,10 @@ static void holder_copy(const struct xlock_entry *e, struct xlock_holder *h)
 	strscpy(h->client, e->client->display, sizeof(h->client));
 }
 
-/* Run the rules on @f's entries; @holder (if not NULL) gets a DENY's holder. */
+/*
+ * Run the rules on @f's entries; @holder (if not NULL) gets a DENY's holder.
+ * Traced with result -1: the caller acts on the verdict itself.
+ */
 void xlock_file_decide(struct xlock_file *f, const struct xlock_rule_req *req,
 		       struct xlock_verdict *v, struct xlock_holder *holder)
 {
@@ -171,6 +175,8 @@ void xlock_file_decide(struct xlock_file *f, const struct xlock_rule_req *req,
 		holder_copy(container_of(v->holder, struct xlock_entry, r), holder);
 	v->holder = NULL;	/* not valid once the lock is dropped */
 	spin_unlock(&f->lock);
+	trace_xlock_verdict(&f->key, req, v, -1, holder && v->kind == XLOCK_V_DENY ?
+			    holder->client : NULL);
 }
 
 /*

@@ -58,6 +58,9 @@ static const struct {
 	  "  grace [status]\n"
 	  "      The grace period after a restart: running or not, time left, and\n"
 	  "      per client how many persisted entries it has reclaimed.\n"
+	  "  grace start [--seconds S]\n"
+	  "      Start one grace period for NLM and SMB now (default: share 0's\n"
+	  "      grace time); xlockd does this itself after a restart.\n"
 	  "  grace end\n"
 	  "      End it now; what was not reclaimed is forgotten.\n" },
 	{ "events",

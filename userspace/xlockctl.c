@@ -547,6 +547,37 @@ static int cmd_grace_status(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/*
+ * Start one grace period by hand (xlockd starts it after a restart): lockd
+ * and nfsd hold back new locks while it runs, SMB too where it conflicts
+ * with what is left to reclaim.
+ */
+static int cmd_grace_start(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "seconds", required_argument, NULL, 's' },
+		COMMON_OPTS, { 0 }
+	};
+	uint32_t secs = 0;
+	struct nl_msg *msg;
+	int c;
+
+	while ((c = next_opt(argc, argv, opts)) != -1)
+		if (c == 's')
+			secs = parse_u64("--seconds", optarg, 1, 3600);
+	want_args(argc, argv, 0, "");
+	connect_xlock();
+	msg = xnl_new(&nl, XLOCK_CMD_GRACE_START, false);
+	if (secs)
+		xnl_put_u32(msg, XLOCK_A_GRACE_S, secs);
+	request(msg, NULL, NULL);
+	if (json_out)
+		printf("{\"started\":true}\n");
+	else
+		printf("grace started\n");
+	return EXIT_OK;
+}
+
 static int cmd_grace_end(int argc, char **argv)
 {
 	uint64_t n = 0;
@@ -638,6 +669,7 @@ static const struct cmd share_cmds[] = {
 
 static const struct cmd grace_cmds[] = {
 	{ "status", cmd_grace_status },
+	{ "start", cmd_grace_start },
 	{ "end", cmd_grace_end },
 	{ NULL, NULL }
 };

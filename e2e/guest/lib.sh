@@ -10,7 +10,11 @@ NFS_MNT=/mnt/nfs
 SMB_MNT=/mnt/smb
 SMB_USER=xlock
 SMB_PASS=xlock-e2e
+# The module built for the running kernel: the debug lane's
+# (scripts/debug-lane.sh) is under build/ko/<release>.
 XLOCK_KO="$XLOCK_DIR/xlock.ko"
+[ ! -f "$XLOCK_DIR/build/ko/$(uname -r)/xlock.ko" ] ||
+	XLOCK_KO="$XLOCK_DIR/build/ko/$(uname -r)/xlock.ko"
 XLOCKCTL="$XLOCK_DIR/userspace/xlockctl"
 XLOCKD="$XLOCK_DIR/userspace/xlockd"
 

@@ -23,6 +23,12 @@ cli_export() {
 }
 
 cli_up() {
+	# One client namespace per boot: a later scenario reuses it.
+	if [ -s /tmp/cli.pid ] && kill -0 "$(cat /tmp/cli.pid)" 2>/dev/null; then
+		CLI_PID=$(cat /tmp/cli.pid)
+		cli_export
+		return
+	fi
 	ip link add vsrv type veth peer name vcli || return 1
 	ip netns add cli || return 1
 	ip link set vcli netns cli
@@ -46,6 +52,7 @@ cli_up() {
 		exec sleep 100000" >/tmp/cli.log 2>&1 &
 	CLI_PID=$!
 	wait_for 60 test -e /tmp/cli-ready || { cat /tmp/cli.log; return 1; }
+	echo "$CLI_PID" >/tmp/cli.pid
 }
 
 incli() {

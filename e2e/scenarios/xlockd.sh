@@ -155,6 +155,26 @@ grep -q "READY=1" /tmp/notify.out || fail "no READY=1 on NOTIFY_SOCKET: $(cat /t
 log "sd_notify: $(tr '\n' ' ' </tmp/notify.out)"
 xlockd_stop
 
+# --- the module goes and comes back under a running xlockd ------------------
+# (While xlockd dumps the table at attach the module is in use: wait for it.)
+na=$(grep -c "attached to xlock" "$XLOCKD_LOG")
+xlockd_start --state-dir "$S" --with-test-entries || fail "xlockd"
+wait_for 60 sh -c "[ \$(grep -c 'attached to xlock' '$XLOCKD_LOG') -gt $na ]" ||
+	fail "xlockd did not finish attaching: $(tail -n 3 "$XLOCKD_LOG")"
+held=$("$XLOCKD" --print-state --state-dir "$S" | head -n 1 | sed 's/.* entries \([0-9]*\) .*/\1/')
+xlock_unload || fail "rmmod xlock under xlockd"
+wait_for 20 grep -q "the xlock module was unloaded" "$XLOCKD_LOG" || fail "xlockd did not notice"
+kill -0 "$XLOCKD_PID" || fail "xlockd exited when the module went"
+xlock_load test_api=1 || fail "insmod"
+wait_for 60 sh -c "'$X' grace | grep -q 'grace: running'" ||
+	fail "no grace after the module came back: $(tail -n 5 "$XLOCKD_LOG")"
+n=$("$X" --json grace | python3 -c "import json,sys; print(json.load(sys.stdin)['entries'])")
+[ "$n" = "$held" ] || fail "reclaim set of $n entries, $held were persisted"
+log "module reloaded under xlockd: $n persisted entries to reclaim; $(grep 'recovery of' "$XLOCKD_LOG" | tail -n 1)"
+"$X" grace end >/dev/null || fail "grace end"
+xlock_persist || fail "xlockd not attached to the new module"
+xlockd_stop
+
 # --- metrics ----------------------------------------------------------------
 [ -s "$M" ] || fail "no metrics file"
 for m in xlockd_persist_healthy xlockd_events_total xlockd_commits_total xlockd_durable_seconds_bucket \
