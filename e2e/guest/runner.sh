@@ -58,7 +58,9 @@ for name in $(echo "$RUN" | tr ',' ' '); do
 		echo "FAIL $name 0 no such scenario" >>"$RES"
 		continue
 	fi
-	XLOCK_OPTS="$OPTS" XLOCK_SCENARIO="$name" timeout -k 10 "${XLOCK_SCENARIO_TIMEOUT:-600}" \
+	# A scenario may ask for more than 600 s with a "# e2e-timeout: N" line.
+	limit=$(sed -n 's/^# e2e-timeout: \([0-9]*\)$/\1/p' "$script" | head -n 1)
+	XLOCK_OPTS="$OPTS" XLOCK_SCENARIO="$name" timeout -k 10 "${limit:-${XLOCK_SCENARIO_TIMEOUT:-600}}" \
 		/bin/sh -c ". '$XLOCK_DIR/e2e/guest/lib.sh'; . '$script'" \
 		>/results/"$name".log 2>&1
 	rc=$?

@@ -80,6 +80,8 @@ wait_for 300 sh -c "'$X' grace | grep -q 'grace: running'" || fail "no grace aft
 t1=$(date +%s.%N)
 rec recovery_entries "$(grace_entries=$("$X" --json grace | python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"])'); echo "$grace_entries")"
 rec recovery_total_s "$(echo "$t1 - $t0" | bc -l | cut -c1-6)"
+# The timing line comes once the reclaim file is saved, after grace began.
+wait_for 300 grep -q "recovery of" "$XLOCKD_LOG" || fail "no recovery timing in the xlockd log"
 line=$(grep "recovery of" "$XLOCKD_LOG" | tail -n 1)
 log "$line"
 rec recovery_read_s "$(echo "$line" | sed -n 's/.*: \([0-9.]*\) s reading.*/\1/p')"
