@@ -32,6 +32,7 @@ leak_scan() {
 	echo scan >$KML 2>/dev/null
 	cat $KML >/tmp/kmemleak.txt 2>/dev/null
 	echo clear >$KML 2>/dev/null
+	echo "kmemleak scan: $(grep -c '^unreferenced object' /tmp/kmemleak.txt 2>/dev/null || echo 0) suspected leak(s)"
 	[ -s /tmp/kmemleak.txt ] || return 0
 	awk -v ours=/tmp/kmemleak-xlock.txt -v other=/results/kmemleak-other.txt '
 		/^unreferenced object/ { flush(); rec = $0; next }
