@@ -11,6 +11,8 @@
 #   make style           checkpatch.pl on the kernel sources
 #   make sparse          the module through sparse (C=2)
 #   make dkms-build      dkms add + build of this tree for $(KVER)
+#   make check-debug     the guest suite on a lockdep/KASAN/kmemleak kernel
+#                        (scripts/debug-lane.sh; builds that kernel once)
 #
 # KVER (kernel release) and KDIR (its build tree) may be overridden.
 
@@ -22,7 +24,8 @@ BTF_MODULES := lockd nfsd ksmbd
 HOSTCC ?= gcc
 VERSION := $(shell sed -n 's/^MODULE_VERSION("\(.*\)");/\1/p' kmod/main.c)
 
-.PHONY: all module userspace selftests host-tests bench check check-host check-guest demo install \
+.PHONY: all module userspace selftests host-tests bench check check-host check-guest check-debug \
+	demo install \
 	deps style sparse dkms-install dkms-build dkms-remove clean FORCE
 
 all: module userspace selftests
@@ -111,6 +114,10 @@ demo:
 	./scripts/deps.sh
 	$(MAKE) all
 	./e2e/run.sh -v demo
+
+# The debug-kernel lane (not part of make check: hours under TCG).
+check-debug: all
+	./scripts/debug-lane.sh $(SCENARIOS)
 
 # Benchmarks: writes bench/RESULTS.md (not part of make check).
 bench: all

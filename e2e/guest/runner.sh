@@ -32,7 +32,7 @@ leak_scan() {
 	echo scan >$KML 2>/dev/null
 	cat $KML >/tmp/kmemleak.txt 2>/dev/null
 	echo clear >$KML 2>/dev/null
-	echo "kmemleak scan: $(grep -c '^unreferenced object' /tmp/kmemleak.txt 2>/dev/null || echo 0) suspected leak(s)"
+	echo "kmemleak scan: $(grep -c '^unreferenced object' /tmp/kmemleak.txt) suspected leak(s)"
 	[ -s /tmp/kmemleak.txt ] || return 0
 	awk -v ours=/tmp/kmemleak-xlock.txt -v other=/results/kmemleak-other.txt '
 		/^unreferenced object/ { flush(); rec = $0; next }
@@ -60,8 +60,11 @@ for name in $(echo "$RUN" | tr ',' ' '); do
 		continue
 	fi
 	# A scenario may ask for more than 600 s with a "# e2e-timeout: N" line.
+	# The debug lane's kernel (lockdep, KASAN) runs them several times slower.
 	limit=$(sed -n 's/^# e2e-timeout: \([0-9]*\)$/\1/p' "$script" | head -n 1)
-	XLOCK_OPTS="$OPTS" XLOCK_SCENARIO="$name" timeout -k 10 "${limit:-${XLOCK_SCENARIO_TIMEOUT:-600}}" \
+	limit=${limit:-${XLOCK_SCENARIO_TIMEOUT:-600}}
+	case $(uname -r) in *-xlockdbg) limit=$((limit * 6)) ;; esac
+	XLOCK_OPTS="$OPTS" XLOCK_SCENARIO="$name" timeout -k 10 "$limit" \
 		/bin/sh -c ". '$XLOCK_DIR/e2e/guest/lib.sh'; . '$script'" \
 		>/results/"$name".log 2>&1
 	rc=$?
