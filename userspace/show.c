@@ -372,10 +372,39 @@ void status_print(const struct status *st, bool json)
 	       st->stats[XLOCK_STAT_DENIED], st->stats[XLOCK_STAT_REDUCED]);
 }
 
+/* A Prometheus metric of one unlabelled value, with its HELP and TYPE. */
+void metric_u64(FILE *f, const char *name, const char *type, const char *help, uint64_t v)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %" PRIu64 "\n", name, help, name, type,
+		name, v);
+}
+
+/*
+ * The _bucket lines of histogram @name: @n bucket counts, bucket i bounded
+ * by bounds[i] and the last by +Inf. Returns the total count.
+ */
+uint64_t metric_buckets(FILE *f, const char *name, const double *bounds,
+			const uint64_t *counts, size_t n)
+{
+	uint64_t cum = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		cum += counts[i];
+		if (i < n - 1)
+			fprintf(f, "%s_bucket{le=\"%g\"} %" PRIu64 "\n", name, bounds[i], cum);
+		else
+			fprintf(f, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name, cum);
+	}
+	return cum;
+}
+
 /* Prometheus text exposition (version 0.0.4) of the status counters. */
 void metrics_print(FILE *f, const struct status *st)
 {
-	uint64_t cum = 0, sum_le = 0;
+	double bounds_s[XLOCK_LATENCY_BUCKETS - 1];
+	uint64_t cum, sum_le = 0;
+	size_t i;
 
 	fprintf(f, "# HELP xlock_entries Entries in the lock table, by kind.\n");
 	fprintf(f, "# TYPE xlock_entries gauge\n");
@@ -383,10 +412,8 @@ void metrics_print(FILE *f, const struct status *st)
 	fprintf(f, "xlock_entries{kind=\"smb_lock\"} %" PRIu64 "\n", st->smb_locks);
 	fprintf(f, "xlock_entries{kind=\"smb_lease\"} %" PRIu64 "\n", st->leases);
 	fprintf(f, "xlock_entries{kind=\"smb_share_mode\"} %" PRIu64 "\n", st->share_modes);
-	fprintf(f, "# HELP xlock_files Files with entries.\n# TYPE xlock_files gauge\n");
-	fprintf(f, "xlock_files %" PRIu64 "\n", st->files);
-	fprintf(f, "# HELP xlock_clients Clients with entries.\n# TYPE xlock_clients gauge\n");
-	fprintf(f, "xlock_clients %" PRIu64 "\n", st->clients);
+	metric_u64(f, "xlock_files", "gauge", "Files with entries.", st->files);
+	metric_u64(f, "xlock_clients", "gauge", "Clients with entries.", st->clients);
 	fprintf(f, "# HELP xlock_conflicts_total Cross-protocol conflicts, by direction and kind.\n");
 	fprintf(f, "# TYPE xlock_conflicts_total counter\n");
 	fprintf(f, "xlock_conflicts_total{direction=\"nfs_to_smb\",kind=\"lease\"} %" PRIu64 "\n",
@@ -407,16 +434,12 @@ void metrics_print(FILE *f, const struct status *st)
 	       st->stats[XLOCK_STAT_BREAKS_TIMED_OUT]);
 	fprintf(f, "# HELP xlock_break_duration_seconds Time from sending a lease break to its end.\n");
 	fprintf(f, "# TYPE xlock_break_duration_seconds histogram\n");
-	for (size_t i = 0; i < XLOCK_LATENCY_BUCKETS; i++) {
-		cum += st->latency[i];
-		if (i < XLOCK_LATENCY_BUCKETS - 1) {
-			fprintf(f, "xlock_break_duration_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
-			       latency_bounds[i] / 1000.0, cum);
-			sum_le += st->latency[i] * latency_bounds[i];
-		} else {
-			fprintf(f, "xlock_break_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n", cum);
-		}
+	for (i = 0; i < XLOCK_LATENCY_BUCKETS - 1; i++) {
+		bounds_s[i] = latency_bounds[i] / 1000.0;
+		sum_le += st->latency[i] * latency_bounds[i];
 	}
+	cum = metric_buckets(f, "xlock_break_duration_seconds", bounds_s, st->latency,
+			     XLOCK_LATENCY_BUCKETS);
 	/* The sum is an upper bound: each break counted at its bucket's bound. */
 	fprintf(f, "xlock_break_duration_seconds_sum %g\n", sum_le / 1000.0);
 	fprintf(f, "xlock_break_duration_seconds_count %" PRIu64 "\n", cum);
@@ -428,20 +451,16 @@ void metrics_print(FILE *f, const struct status *st)
 	       st->stats[XLOCK_STAT_NLM_GRANTED_CB]);
 	fprintf(f, "xlock_nlm_answers_total{answer=\"retry\"} %" PRIu64 "\n",
 	       st->stats[XLOCK_STAT_NLM_RETRY]);
-	fprintf(f, "# HELP xlock_nfs_jukebox_total NFS requests answered NFS3ERR_JUKEBOX.\n");
-	fprintf(f, "# TYPE xlock_nfs_jukebox_total counter\n");
-	fprintf(f, "xlock_nfs_jukebox_total %" PRIu64 "\n", st->stats[XLOCK_STAT_NFS_JUKEBOX]);
-	fprintf(f, "# HELP xlock_denied_total Requests refused because of the other protocol.\n");
-	fprintf(f, "# TYPE xlock_denied_total counter\n");
-	fprintf(f, "xlock_denied_total %" PRIu64 "\n", st->stats[XLOCK_STAT_DENIED]);
-	fprintf(f, "# HELP xlock_limit_hits_total Requests refused by a table limit.\n");
-	fprintf(f, "# TYPE xlock_limit_hits_total counter\n");
-	fprintf(f, "xlock_limit_hits_total %" PRIu64 "\n", st->limit_hits);
-	fprintf(f, "# HELP xlock_persistence Whether xlockd is attached (1) or not (0).\n");
-	fprintf(f, "# TYPE xlock_persistence gauge\nxlock_persistence %d\n", st->persist ? 1 : 0);
-	fprintf(f, "# HELP xlock_grace Whether the grace period runs (1) or not (0).\n");
-	fprintf(f, "# TYPE xlock_grace gauge\nxlock_grace %d\n",
-		st->grace_state == XLOCK_GRACE_RUNNING);
+	metric_u64(f, "xlock_nfs_jukebox_total", "counter", "NFS requests answered NFS3ERR_JUKEBOX.",
+		   st->stats[XLOCK_STAT_NFS_JUKEBOX]);
+	metric_u64(f, "xlock_denied_total", "counter",
+		   "Requests refused because of the other protocol.", st->stats[XLOCK_STAT_DENIED]);
+	metric_u64(f, "xlock_limit_hits_total", "counter", "Requests refused by a table limit.",
+		   st->limit_hits);
+	metric_u64(f, "xlock_persistence", "gauge", "Whether xlockd is attached (1) or not (0).",
+		   st->persist ? 1 : 0);
+	metric_u64(f, "xlock_grace", "gauge", "Whether the grace period runs (1) or not (0).",
+		   st->grace_state == XLOCK_GRACE_RUNNING);
 	fprintf(f, "# HELP xlock_reclaims_total Reclaims in grace, by outcome.\n");
 	fprintf(f, "# TYPE xlock_reclaims_total counter\n");
 	fprintf(f, "xlock_reclaims_total{outcome=\"granted\"} %" PRIu64 "\n",

@@ -75,6 +75,9 @@ void status_free(struct status *st);
 void status_print(const struct status *st, bool json);
 void limits_print(const struct status *st, bool json);
 void metrics_print(FILE *f, const struct status *st);
+void metric_u64(FILE *f, const char *name, const char *type, const char *help, uint64_t v);
+uint64_t metric_buckets(FILE *f, const char *name, const double *bounds,
+			const uint64_t *counts, size_t n);
 
 void share_parse(struct nlattr **tb, struct share *s);
 void share_free(struct share *s);
