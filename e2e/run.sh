@@ -155,7 +155,12 @@ while [ -n "$todo" ]; do
 		*) fail=$((fail + 1)) ;;
 		esac
 		echo "$line" >>"$OUT/summary.txt"
-		[ -z "$VERBOSE" ] || [ ! -f "$dir/$s.log" ] || cat "$dir/$s.log"
+		if [ -n "$VERBOSE" ] && [ -f "$dir/$s.log" ]; then
+			cat "$dir/$s.log"
+		elif [ "$verdict" = FAIL ] && [ -f "$dir/$s.log" ]; then
+			# A failure's context, for logs read only from afar (CI).
+			tail -n 25 "$dir/$s.log" | sed "s/^/e2e: | $s: /"
+		fi
 		echo "e2e: $line"
 	done
 	# Stop retrying if the guest never got anywhere.

@@ -22,7 +22,8 @@ fail=0
 skip=0
 
 TMP=$(mktemp)
-trap 'rm -f "$TMP"' EXIT
+FAILS=$(mktemp)
+trap 'rm -f "$TMP" "$FAILS"' EXIT
 
 # Run one TAP program; count its results. A program that exits non-zero
 # without reporting a failure (a crash, a missing plan) counts as one.
@@ -36,9 +37,10 @@ tap() { # name command...
 	p=$(grep '^ok ' "$TMP" | grep -vc '# SKIP')
 	f=$(grep -c '^not ok ' "$TMP")
 	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
-		echo "[$name] not ok - exited with status $rc"
+		echo "[$name] not ok - exited with status $rc" | tee -a "$FAILS"
 		f=1
 	fi
+	grep '^not ok ' "$TMP" | sed "s/^/[$name] /" >>"$FAILS"
 	pass=$((pass + p))
 	fail=$((fail + f))
 	skip=$((skip + s))
@@ -63,20 +65,31 @@ if [ -n "$GUEST" ]; then
 	guest() { # e2e/run.sh arguments
 		out=$(e2e/run.sh "$@" 2>&1)
 		echo "$out"
+		echo "$out" | grep '^e2e: FAIL ' | sed "s/^/[$lane] /" >>"$FAILS"
 		p=$(echo "$out" | grep -c '^e2e: PASS ' || true); pass=$((pass + p))
 		p=$(echo "$out" | grep -c '^e2e: FAIL ' || true); fail=$((fail + p))
 		p=$(echo "$out" | grep -c '^e2e: SKIP ' || true); skip=$((skip + p))
-		echo "$out" | grep -q '^e2e: [0-9]* passed' || fail=$((fail + 1))
+		if ! echo "$out" | grep -q '^e2e: [0-9]* passed'; then
+			fail=$((fail + 1))
+			echo "[$lane] e2e/run.sh ended without a summary" >>"$FAILS"
+		fi
 	}
+	lane=xlock
 	guest "$@"
 	# The cross-protocol scenarios again without xlock: each must show the
 	# stock kernel's gap (its cells say what stock does).
 	inverse=$(for s in "$@"; do case $s in x-*) echo "$s" ;; esac; done)
 	if [ -n "$inverse" ]; then
 		echo "== the same cross-protocol scenarios without xlock (stock gap expected)"
+		lane=noxlock
 		guest -o noxlock $inverse
 	fi
 fi
 
+# The failures again, next to the totals, so a log's tail names them.
+if [ -s "$FAILS" ]; then
+	echo "== failures"
+	cat "$FAILS"
+fi
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
