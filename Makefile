@@ -10,11 +10,15 @@
 #   make deps            install build and test dependencies (apt)
 #   make style           checkpatch.pl on the kernel sources
 #   make sparse          the module through sparse (C=2)
-#   make dkms-build      dkms add + build of this tree for $(KVER)
+#   make deb             Debian packages xlock-dkms and xlock in build/deb
+#   make dkms-install    this tree into DKMS, built and installed for $(KVER)
+#                        (again: replaces it); make dkms-uninstall removes it
 #   make check-debug     the guest suite on a lockdep/KASAN/kmemleak kernel
 #                        (scripts/debug-lane.sh; builds that kernel once)
 #
 # KVER (kernel release) and KDIR (its build tree) may be overridden.
+# WERROR=1 (the default here and in CI) makes warnings errors; DKMS and the
+# Debian packages build with WERROR=0 (users' compilers may warn anew).
 
 KVER ?= $(shell ./e2e/kver.sh 2>/dev/null)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -22,17 +26,19 @@ BUILD := $(CURDIR)/build
 GEN := kmod/generated/btf.h
 BTF_MODULES := lockd nfsd ksmbd
 HOSTCC ?= gcc
-VERSION := $(shell sed -n 's/^MODULE_VERSION("\(.*\)");/\1/p' kmod/main.c)
+VERSION := $(shell ./scripts/version.sh)
+WERROR ?= 1
+WFLAGS := -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
 
 .PHONY: all module userspace selftests host-tests bench check check-host check-guest check-debug \
-	demo install \
-	deps style sparse dkms-install dkms-build dkms-remove clean FORCE
+	demo install deb dkms-sources \
+	deps style sparse dkms-install dkms-build dkms-uninstall dkms-remove clean FORCE
 
 all: module userspace selftests
 
 $(BUILD)/btfgen: scripts/btfgen.c scripts/btfgen.h
 	@mkdir -p $(BUILD)
-	$(HOSTCC) -O2 -Wall -Wextra -Werror -o $@ $<
+	$(HOSTCC) -O2 $(WFLAGS) -o $@ $<
 
 # Regenerated when the spec, the generator or the target kernel changes.
 $(BUILD)/btf-$(KVER)/.stamp:
@@ -46,14 +52,23 @@ $(GEN): kmod/btf.spec $(BUILD)/btfgen $(BUILD)/btf-$(KVER)/.stamp FORCE
 		$(BUILD)/btf-$(KVER) $(KVER) >$@.tmp
 	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; echo "  GEN     $@ ($(KVER))"; fi
 
-module: $(GEN)
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+# The version the module reports (MODULE_VERSION), rewritten when it changes.
+VERSION_H := kmod/generated/version.h
+$(VERSION_H): FORCE
+	@mkdir -p kmod/generated
+	@echo '#define XLOCK_VERSION "$(VERSION)"' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; echo "  GEN     $@ ($(VERSION))"; fi
+
+KBUILD_ARGS = M=$(CURDIR) XLOCK_WERROR=$(if $(filter 1,$(WERROR)),y)
+
+module: $(GEN) $(VERSION_H)
+	$(MAKE) -C $(KDIR) $(KBUILD_ARGS) modules
 
 userspace:
-	$(MAKE) -C userspace
+	$(MAKE) -C userspace VERSION=$(VERSION) WERROR=$(WERROR)
 
 HOST_TESTS := $(BUILD)/tests/btfgen_test $(BUILD)/tests/rules_test $(BUILD)/tests/journal_test
-HOST_CFLAGS := -O2 -g -Wall -Wextra -Werror
+HOST_CFLAGS := -O2 -g $(WFLAGS)
 
 $(BUILD)/tests/btfgen_test: tests/host/btfgen_test.c scripts/btfgen.c scripts/btfgen.h tests/host/tap.h
 	@mkdir -p $(dir $@)
@@ -86,12 +101,12 @@ $(BUILD)/selftests/xlock_nl_test $(BUILD)/selftests/xlock_fuzz: $(BUILD)/selftes
 		selftests/%.c selftests/nl.h include/uapi/linux/xlock.h \
 		$(KSFT_DIR)/kselftest_harness.h
 	@mkdir -p $(dir $@)
-	$(HOSTCC) -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -isystem $(KSFT_DIR) \
+	$(HOSTCC) -O2 -g $(WFLAGS) -Wno-unused-parameter -isystem $(KSFT_DIR) \
 		-o $@ $<
 
 $(BUILD)/selftests/xlock_churn: selftests/xlock_churn.c selftests/nl.h include/uapi/linux/xlock.h
 	@mkdir -p $(dir $@)
-	$(HOSTCC) -O2 -g -Wall -Wextra -Werror -o $@ selftests/xlock_churn.c
+	$(HOSTCC) -O2 -g $(WFLAGS) -o $@ selftests/xlock_churn.c
 
 selftests: $(BUILD)/selftests/xlock_nl_test $(BUILD)/selftests/xlock_fuzz \
 		$(BUILD)/selftests/xlock_churn $(BUILD)/bench/mkstate
@@ -100,7 +115,7 @@ selftests: $(BUILD)/selftests/xlock_nl_test $(BUILD)/selftests/xlock_fuzz \
 $(BUILD)/bench/mkstate: bench/mkstate.c userspace/journal.c userspace/store.c userspace/log.c \
 		userspace/journal.h userspace/store.h userspace/log.h
 	@mkdir -p $(dir $@)
-	$(HOSTCC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ bench/mkstate.c \
+	$(HOSTCC) -O2 -g $(WFLAGS) -D_GNU_SOURCE -o $@ bench/mkstate.c \
 		userspace/journal.c userspace/store.c userspace/log.c
 
 # The README's test command: installs what is missing, builds, runs all.
@@ -157,20 +172,22 @@ style: $(CHECKPATCH)
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG,PARENTHESIS_ALIGNMENT,OPEN_ENDED_LINE \
 		-f $(TRACE_HEADER)
 
-sparse: $(GEN)
-	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 CF="-D__CHECK_ENDIAN__" modules
+sparse: $(GEN) $(VERSION_H)
+	$(MAKE) -C $(KDIR) $(KBUILD_ARGS) C=2 CF="-D__CHECK_ENDIAN__" modules
 
-# What DKMS needs to build the module, and nothing else.
-DKMS_SOURCES := Makefile Kbuild dkms.conf e2e/kver.sh scripts/btf-inputs.sh \
+# What DKMS needs to build the module, and nothing else (plus a VERSION
+# file, since /usr/src has no git history, and dkms.conf with the version).
+DKMS_SOURCES := Makefile Kbuild e2e/kver.sh scripts/version.sh scripts/btf-inputs.sh \
 	scripts/btfgen.c scripts/btfgen.h $(wildcard include/uapi/linux/*.h) \
 	kmod/btf.spec $(wildcard kmod/*.c kmod/*.h)
-DKMS_DIR := /usr/src/xlock-$(VERSION)
+DKMS_DIR := $(DESTDIR)/usr/src/xlock-$(VERSION)
 
 # Userspace, man pages and systemd units (the module goes through DKMS).
 PREFIX ?= /usr
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+DOCDIR ?= $(PREFIX)/share/doc/xlock
 install: userspace
-	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	$(MAKE) -C userspace install VERSION=$(VERSION) WERROR=$(WERROR) PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 	install -D -m 0644 systemd/xlockd.service $(DESTDIR)$(UNITDIR)/xlockd.service
 	for u in nfs-server ksmbd rpc-statd-notify; do \
 		install -D -m 0644 systemd/$$u.service.d/xlock.conf \
@@ -178,20 +195,47 @@ install: userspace
 	done
 	test -e $(DESTDIR)/etc/default/xlockd || \
 		install -D -m 0644 systemd/xlockd.default $(DESTDIR)/etc/default/xlockd
+	install -D -m 0644 include/uapi/linux/xlock.h $(DESTDIR)$(DOCDIR)/xlock.h
+	./scripts/header-doc.sh userspace/journal.h >$(DESTDIR)$(DOCDIR)/state-format.txt
 
-dkms-install:
+# The module's sources as DKMS wants them: /usr/src/xlock-<version>.
+dkms-sources:
 	rm -rf $(DKMS_DIR)
 	mkdir -p $(DKMS_DIR)
 	tar -cf - $(DKMS_SOURCES) | tar -xf - -C $(DKMS_DIR)
+	echo $(VERSION) >$(DKMS_DIR)/VERSION
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >$(DKMS_DIR)/dkms.conf
+
+# Re-runnable: whatever this target installed before (any version) goes
+# first. The xlock-dkms package's version is left alone: use one or the other.
+dkms-install: dkms-uninstall
+	@if dpkg-query -W -f='$${Status}' xlock-dkms 2>/dev/null | grep -q 'ok installed'; then \
+		echo "the xlock-dkms package is installed: remove it first, or use it"; exit 1; fi
+	$(MAKE) dkms-sources DESTDIR=
 	dkms add xlock/$(VERSION)
 	dkms build xlock/$(VERSION) -k $(KVER)
+	dkms install xlock/$(VERSION) -k $(KVER)
 
 dkms-build: dkms-install
 	@ls /var/lib/dkms/xlock/$(VERSION)/$(KVER)/x86_64/module/xlock.ko*
 
-dkms-remove:
-	-dkms remove xlock/$(VERSION) --all
-	rm -rf $(DKMS_DIR)
+# Every xlock version in DKMS whose sources no package owns.
+dkms-uninstall:
+	@for d in /usr/src/xlock-*; do \
+		[ -e "$$d/dkms.conf" ] || continue; \
+		dpkg-query -S "$$d" >/dev/null 2>&1 && continue; \
+		v=$${d#/usr/src/xlock-}; \
+		if [ -d "/var/lib/dkms/xlock/$$v" ]; then \
+			echo "dkms remove xlock/$$v --all"; dkms remove "xlock/$$v" --all || exit 1; fi; \
+		echo "rm -rf $$d"; rm -rf "$$d"; \
+	done
+
+dkms-remove: dkms-uninstall
+
+# Debian packages (debian/), built from a copy of this tree in build/deb
+# with a changelog entry for $(VERSION); then lintian.
+deb:
+	./scripts/mkdeb.sh $(VERSION) $(BUILD)/deb
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null

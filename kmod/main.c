@@ -6,6 +6,7 @@
 
 #include "edge.h"
 #include "generated/btf.h"
+#include "generated/version.h"
 #include "grace.h"
 #include "hook.h"
 #include "netlink.h"
@@ -82,4 +83,4 @@ module_exit(xlock_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Unified NLM/SMB lock table for knfsd and ksmbd");
 MODULE_AUTHOR("The xlock developers");
-MODULE_VERSION("0.1.0");
+MODULE_VERSION(XLOCK_VERSION);
