@@ -500,4 +500,9 @@ void xlock_genl_exit(void)
 	xlock_nl_daemon_exit();
 }
 
-MODULE_ALIAS_GENL_FAMILY(XLOCK_GENL_NAME);
+/*
+ * No MODULE_ALIAS_GENL_FAMILY(): resolving the family would then load xlock
+ * for any local user (xlockctl status, xlockd waiting after an unload),
+ * hooking lockd, nfsd and ksmbd and possibly starting a grace period that
+ * nobody asked for. xlockd.service loads the module.
+ */

@@ -89,7 +89,7 @@ void connect_xlock(void)
 
 	if (ret == -ENOENT)
 		fail(EXIT_NOMODULE,
-		     "the xlock module is not loaded (no generic netlink family \"%s\")",
+		     "the xlock module is not loaded (no generic netlink family \"%s\"; xlockd.service loads it)",
 		     XLOCK_GENL_NAME);
 	if (ret)
 		fail(EXIT_KERNEL, "cannot open a generic netlink socket: %s", strerror(-ret));
