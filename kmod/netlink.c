@@ -132,7 +132,8 @@ static int put_stats(struct sk_buff *skb)
 		if (nla_put_u64_64bit(skb, i + 1, xlock_stat_latency_bucket(i), 0))
 			return -EMSGSIZE;
 	nla_nest_end(skb, nest);
-	return 0;
+	return nla_put_u64_64bit(skb, XLOCK_A_BREAK_TIME_NS, xlock_stat_latency_sum_ns(),
+				 XLOCK_A_PAD);
 }
 
 static int status_doit(struct sk_buff *skb, struct genl_info *info)

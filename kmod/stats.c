@@ -14,6 +14,7 @@
 
 static atomic64_t stats[__XLOCK_STAT_MAX];
 static atomic64_t latency[XLOCK_LATENCY_BUCKETS];
+static atomic64_t latency_sum_ns;	/* every break's own time, not a bucket's bound */
 static const u32 bounds_ms[] = XLOCK_LATENCY_BOUNDS_MS;
 
 void xlock_stat_inc(unsigned int stat)
@@ -36,6 +37,12 @@ void xlock_stat_latency(u64 ns)
 	for (i = 0; i < ARRAY_SIZE(bounds_ms) && ms > bounds_ms[i]; i++)
 		;
 	atomic64_inc(&latency[i]);
+	atomic64_add(ns, &latency_sum_ns);
+}
+
+u64 xlock_stat_latency_sum_ns(void)
+{
+	return atomic64_read(&latency_sum_ns);
 }
 
 u64 xlock_stat_latency_bucket(unsigned int i)

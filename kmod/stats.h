@@ -13,6 +13,7 @@ void xlock_stat_inc(unsigned int stat);
 u64 xlock_stat_read(unsigned int stat);
 void xlock_stat_latency(u64 ns);
 u64 xlock_stat_latency_bucket(unsigned int i);
+u64 xlock_stat_latency_sum_ns(void);
 
 __printf(2, 3)
 void xlock_conflict_note(struct xlock_file *f, const char *fmt, ...);

@@ -81,6 +81,7 @@ static struct nla_policy reply_policy[XLOCK_A_MAX + 1] = {
 	[XLOCK_A_NR_RECLAIMED] = { .type = NLA_U64 },
 	[XLOCK_A_CLIENTS] = { .type = NLA_NESTED },
 	[XLOCK_A_CLIENT_RECLAIM] = { .type = NLA_NESTED },
+	[XLOCK_A_BREAK_TIME_NS] = { .type = NLA_U64 },
 };
 
 /* One request in flight. */

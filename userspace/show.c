@@ -259,6 +259,8 @@ void status_parse(struct nlattr **tb, struct status *st)
 	st->test_api = xnl_u8(tb[XLOCK_A_TEST_API], 0);
 	counters_parse(tb[XLOCK_A_STATS], st->stats + 1, XLOCK_STAT_MAX);
 	counters_parse(tb[XLOCK_A_BREAK_LATENCY], st->latency, XLOCK_LATENCY_BUCKETS);
+	st->has_latency_sum = tb[XLOCK_A_BREAK_TIME_NS] != NULL;
+	st->latency_sum_ns = xnl_u64(tb[XLOCK_A_BREAK_TIME_NS], 0);
 }
 
 void status_free(struct status *st)
@@ -325,6 +327,10 @@ static void status_json(const struct status *st)
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
+	if (st->has_latency_sum)
+		json_u64(&j, "break_time_ns", st->latency_sum_ns);
+	else
+		json_str(&j, "break_time_ns", NULL);
 	json_obj_end(&j);
 	json_end(&j);
 }
@@ -402,9 +408,12 @@ uint64_t metric_buckets(FILE *f, const char *name, const double *bounds,
 /* Prometheus text exposition (version 0.0.4) of the status counters. */
 void metrics_print(FILE *f, const struct status *st)
 {
+	static const uint8_t edge_states[] = {
+		XLOCK_EDGE_ACTIVE, XLOCK_EDGE_REFUSED, XLOCK_EDGE_ABSENT,
+	};
 	double bounds_s[XLOCK_LATENCY_BUCKETS - 1];
-	uint64_t cum, sum_le = 0;
-	size_t i;
+	uint64_t cum;
+	size_t i, k;
 
 	fprintf(f, "# HELP xlock_entries Entries in the lock table, by kind.\n");
 	fprintf(f, "# TYPE xlock_entries gauge\n");
@@ -414,6 +423,18 @@ void metrics_print(FILE *f, const struct status *st)
 	fprintf(f, "xlock_entries{kind=\"smb_share_mode\"} %" PRIu64 "\n", st->share_modes);
 	metric_u64(f, "xlock_files", "gauge", "Files with entries.", st->files);
 	metric_u64(f, "xlock_clients", "gauge", "Clients with entries.", st->clients);
+	/*
+	 * One series per edge and state, 1 for the state it is in: alert on
+	 * xlock_edge_state{state="refused"} == 1 (a kernel update changed a
+	 * hooked function and that protocol is no longer coordinated).
+	 */
+	fprintf(f, "# HELP xlock_edge_state Whether xlock's hooks into lockd, nfsd, ksmbd are in that state.\n");
+	fprintf(f, "# TYPE xlock_edge_state gauge\n");
+	for (i = 0; i < st->nr_edges; i++)
+		for (k = 0; k < sizeof(edge_states); k++)
+			fprintf(f, "xlock_edge_state{edge=\"%s\",state=\"%s\"} %d\n",
+				st->edges[i].name, edge_state_name(edge_states[k]),
+				st->edges[i].state == edge_states[k]);
 	fprintf(f, "# HELP xlock_conflicts_total Cross-protocol conflicts, by direction and kind.\n");
 	fprintf(f, "# TYPE xlock_conflicts_total counter\n");
 	fprintf(f, "xlock_conflicts_total{direction=\"nfs_to_smb\",kind=\"lease\"} %" PRIu64 "\n",
@@ -434,14 +455,15 @@ void metrics_print(FILE *f, const struct status *st)
 	       st->stats[XLOCK_STAT_BREAKS_TIMED_OUT]);
 	fprintf(f, "# HELP xlock_break_duration_seconds Time from sending a lease break to its end.\n");
 	fprintf(f, "# TYPE xlock_break_duration_seconds histogram\n");
-	for (i = 0; i < XLOCK_LATENCY_BUCKETS - 1; i++) {
+	for (i = 0; i < XLOCK_LATENCY_BUCKETS - 1; i++)
 		bounds_s[i] = latency_bounds[i] / 1000.0;
-		sum_le += st->latency[i] * latency_bounds[i];
-	}
 	cum = metric_buckets(f, "xlock_break_duration_seconds", bounds_s, st->latency,
 			     XLOCK_LATENCY_BUCKETS);
-	/* The sum is an upper bound: each break counted at its bucket's bound. */
-	fprintf(f, "xlock_break_duration_seconds_sum %g\n", sum_le / 1000.0);
+	/* The module adds up each break's own time; an older one does not (NaN). */
+	if (st->has_latency_sum)
+		fprintf(f, "xlock_break_duration_seconds_sum %.9f\n", st->latency_sum_ns / 1e9);
+	else
+		fprintf(f, "xlock_break_duration_seconds_sum NaN\n");
 	fprintf(f, "xlock_break_duration_seconds_count %" PRIu64 "\n", cum);
 	fprintf(f, "# HELP xlock_nlm_answers_total NLM answers xlock gave for SMB state.\n");
 	fprintf(f, "# TYPE xlock_nlm_answers_total counter\n");

@@ -35,6 +35,8 @@ struct status {
 	uint8_t grace_state;		/* XLOCK_GRACE_* */
 	uint64_t stats[XLOCK_STAT_MAX + 1];		/* by XLOCK_STAT_* */
 	uint64_t latency[XLOCK_LATENCY_BUCKETS];	/* break time histogram */
+	uint64_t latency_sum_ns;			/* ... the sum of its times */
+	bool has_latency_sum;				/* (an older module sends none) */
 };
 
 struct share {

@@ -46,8 +46,10 @@ has() {
 }
 
 # --- help -----------------------------------------------------------------
+# Tools and module built from one tree carry one version (scripts/version.sh).
+VER=$(cat /sys/module/xlock/version)
 ok --version
-[ "$out" = "xlockctl 0.1.0" ] || fail "--version said '$out'"
+[ "$out" = "xlockctl $VER" ] || fail "--version said '$out', the module is $VER"
 for h in "--help" "help" "help locks" "locks --help" "share --help" "test --help" "help test"; do
 	# shellcheck disable=SC2086 # word splitting wanted
 	ok $h
@@ -58,7 +60,7 @@ done
 ok status
 log "status:
 $out"
-has "xlock 0.1.0"
+has "xlock $VER"
 has "persistence: off: no xlockd attached"
 has "test api: enabled"
 for e in lockd nfsd ksmbd; do
@@ -67,7 +69,7 @@ done
 ok
 has "table generation"
 ok --json status
-check "assert d['version'] == '0.1.0'
+check "assert d['version'] == '$VER'
 assert d['test_api'] is True and d['persistence'] is False
 assert sorted(e['name'] for e in d['edges']) == ['ksmbd', 'lockd', 'nfsd']
 assert all(e['state'] == 'active' and e['reason'] is None for e in d['edges'])
@@ -79,6 +81,15 @@ ok status --json
 check "assert 'edges' in d"
 ok --json
 check "assert 'edges' in d"
+
+# Metrics: one series per edge and state, 1 for the state it is in.
+ok metrics
+for e in lockd nfsd ksmbd; do
+	has "^xlock_edge_state{edge=\"$e\",state=\"active\"} 1$"
+	has "^xlock_edge_state{edge=\"$e\",state=\"refused\"} 0$"
+	has "^xlock_edge_state{edge=\"$e\",state=\"absent\"} 0$"
+done
+has "^xlock_break_duration_seconds_sum [0-9]"
 
 # --- shares ---------------------------------------------------------------
 ok shares

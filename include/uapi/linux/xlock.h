@@ -82,6 +82,7 @@
  *                   (NLA_U64) counts breaks that took at most
  *                   XLOCK_LATENCY_BOUNDS_MS[i] ms; the last bucket has no
  *                   bound
+ *    XLOCK_A_BREAK_TIME_NS: NLA_U64, the sum of those breaks' times (ns)
  *    XLOCK_A_TEST_API: NLA_U8, 1 if XLOCK_CMD_TEST_ADD is enabled
  *
  * XLOCK_CMD_SET_CONFIG
@@ -349,6 +350,7 @@ enum xlock_attr {
 	XLOCK_A_CLIENTS,
 	XLOCK_A_CLIENT_RECLAIM,
 	XLOCK_A_RECLAIM_RECS,
+	XLOCK_A_BREAK_TIME_NS,
 	__XLOCK_A_MAX
 };
 
