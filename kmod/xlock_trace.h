@@ -4,8 +4,8 @@
  *
  *   xlock_request        a request of one protocol, before the rules run
  *   xlock_verdict        what the rules said and what the edge does with it:
- *                        result is enum xlock_arb (0 go, 1 deny, 2 sharing,
- *                        3 retry later), or -1 when the caller decides
+ *                        result is go, deny, sharing or retry (enum
+ *                        xlock_arb), or undecided when the caller decides
  *                        alone or waits for lease acks to decide again
  *   xlock_grace_verdict  a request decided against the reclaim set in grace
  *   xlock_reclaim        a reclaim in grace matched (or not) a persisted entry
@@ -15,8 +15,10 @@
  *   xlock_grace_start    one grace period for NLM and SMB started
  *   xlock_grace_end      it ended; @left entries were never reclaimed
  *
- * Clients appear only as @who, a keyed hash (siphash, key random per
- * module load) of the client name: equal within one load, not reversible.
+ * Files appear as dev=MAJOR:MINOR ino=N (as xlockctl shows them); ops,
+ * protocols, kinds, verdicts and results by name. Clients appear only as
+ * @who, a keyed hash (siphash, key random per module load) of the client
+ * name: equal within one load, not reversible.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM xlock
@@ -24,19 +26,82 @@
 #if !defined(_XLOCK_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
 #define _XLOCK_TRACE_H
 
+#include <linux/kdev_t.h>
 #include <linux/tracepoint.h>
 
+#include "arbiter.h"
 #include "rules.h"
 #include "table.h"
 
 u32 xlock_trace_hash(const char *client);
+
+/* Tools reading an event's format learn these values from here. */
+TRACE_DEFINE_ENUM(XLOCK_OP_NLM_LOCK);
+TRACE_DEFINE_ENUM(XLOCK_OP_NLM_TEST);
+TRACE_DEFINE_ENUM(XLOCK_OP_SMB_LOCK);
+TRACE_DEFINE_ENUM(XLOCK_OP_SMB_LEASE);
+TRACE_DEFINE_ENUM(XLOCK_OP_SMB_OPEN);
+TRACE_DEFINE_ENUM(XLOCK_OP_NFS_READ);
+TRACE_DEFINE_ENUM(XLOCK_OP_NFS_WRITE);
+TRACE_DEFINE_ENUM(XLOCK_OP_NFS_REMOVE);
+TRACE_DEFINE_ENUM(XLOCK_PROTO_NLM);
+TRACE_DEFINE_ENUM(XLOCK_PROTO_SMB);
+TRACE_DEFINE_ENUM(XLOCK_KIND_LOCK);
+TRACE_DEFINE_ENUM(XLOCK_KIND_LEASE);
+TRACE_DEFINE_ENUM(XLOCK_KIND_SHARE);
+TRACE_DEFINE_ENUM(XLOCK_V_GRANT);
+TRACE_DEFINE_ENUM(XLOCK_V_REDUCED);
+TRACE_DEFINE_ENUM(XLOCK_V_DENY);
+TRACE_DEFINE_ENUM(XLOCK_V_BREAK);
+TRACE_DEFINE_ENUM(XLOCK_ARB_GO);
+TRACE_DEFINE_ENUM(XLOCK_ARB_DENY);
+TRACE_DEFINE_ENUM(XLOCK_ARB_SHARING);
+TRACE_DEFINE_ENUM(XLOCK_ARB_WAIT);
+
+#define xlock_show_op(op)					\
+	__print_symbolic(op,					\
+			 { XLOCK_OP_NLM_LOCK, "nlm_lock" },	\
+			 { XLOCK_OP_NLM_TEST, "nlm_test" },	\
+			 { XLOCK_OP_SMB_LOCK, "smb_lock" },	\
+			 { XLOCK_OP_SMB_LEASE, "smb_lease" },	\
+			 { XLOCK_OP_SMB_OPEN, "smb_open" },	\
+			 { XLOCK_OP_NFS_READ, "nfs_read" },	\
+			 { XLOCK_OP_NFS_WRITE, "nfs_write" },	\
+			 { XLOCK_OP_NFS_REMOVE, "nfs_remove" })
+
+#define xlock_show_proto(proto)					\
+	__print_symbolic(proto,					\
+			 { XLOCK_PROTO_NLM, "nlm" },		\
+			 { XLOCK_PROTO_SMB, "smb" })
+
+#define xlock_show_kind(kind)					\
+	__print_symbolic(kind,					\
+			 { XLOCK_KIND_LOCK, "lock" },		\
+			 { XLOCK_KIND_LEASE, "lease" },		\
+			 { XLOCK_KIND_SHARE, "share" })
+
+#define xlock_show_verdict(verdict)				\
+	__print_symbolic(verdict,				\
+			 { XLOCK_V_GRANT, "grant" },		\
+			 { XLOCK_V_REDUCED, "reduced" },	\
+			 { XLOCK_V_DENY, "deny" },		\
+			 { XLOCK_V_BREAK, "break" })
+
+/* -1: the caller decides alone, or waits for lease acks to decide again. */
+#define xlock_show_result(result)				\
+	__print_symbolic(result,				\
+			 { -1, "undecided" },			\
+			 { XLOCK_ARB_GO, "go" },		\
+			 { XLOCK_ARB_DENY, "deny" },		\
+			 { XLOCK_ARB_SHARING, "sharing" },	\
+			 { XLOCK_ARB_WAIT, "retry" })
 
 DECLARE_EVENT_CLASS(xlock_req_class,
 	TP_PROTO(const struct xlock_fkey *key, const struct xlock_rule_req *req,
 		 const char *who),
 	TP_ARGS(key, req, who),
 	TP_STRUCT__entry(
-		__field(u64, dev)
+		__field(dev_t, dev)
 		__field(u64, ino)
 		__field(u64, start)
 		__field(u64, end)
@@ -55,9 +120,10 @@ DECLARE_EVENT_CLASS(xlock_req_class,
 		__entry->mode = req->mode;
 		__entry->state = req->state;
 	),
-	TP_printk("file=%llu:%llu op=%u mode=%u state=%#x range=%llu-%llu who=%08x",
-		  __entry->dev, __entry->ino, __entry->op, __entry->mode, __entry->state,
-		  __entry->start, __entry->end, __entry->who)
+	TP_printk("dev=%u:%u ino=%llu op=%s mode=%u state=%#x range=%llu-%llu who=%08x",
+		  MAJOR(__entry->dev), MINOR(__entry->dev), __entry->ino,
+		  xlock_show_op(__entry->op), __entry->mode,
+		  __entry->state, __entry->start, __entry->end, __entry->who)
 );
 
 DEFINE_EVENT(xlock_req_class, xlock_request,
@@ -70,7 +136,7 @@ DECLARE_EVENT_CLASS(xlock_verdict_class,
 		 const struct xlock_verdict *v, int result, const char *holder),
 	TP_ARGS(key, req, v, result, holder),
 	TP_STRUCT__entry(
-		__field(u64, dev)
+		__field(dev_t, dev)
 		__field(u64, ino)
 		__field(int, result)
 		__field(u32, nbreak)
@@ -91,12 +157,12 @@ DECLARE_EVENT_CLASS(xlock_verdict_class,
 		__entry->state = v->state;
 		__entry->wait = v->wait;
 	),
-	TP_printk("file=%llu:%llu op=%u verdict=%s state=%#x breaks=%u wait=%u result=%d holder=%08x",
-		  __entry->dev, __entry->ino, __entry->op,
-		  __print_symbolic(__entry->verdict, { XLOCK_V_GRANT, "grant" },
-				   { XLOCK_V_REDUCED, "reduced" }, { XLOCK_V_DENY, "deny" },
-				   { XLOCK_V_BREAK, "break" }),
-		  __entry->state, __entry->nbreak, __entry->wait, __entry->result,
+	TP_printk("dev=%u:%u ino=%llu op=%s verdict=%s state=%#x breaks=%u wait=%u result=%s holder=%08x",
+		  MAJOR(__entry->dev), MINOR(__entry->dev), __entry->ino,
+		  xlock_show_op(__entry->op),
+		  xlock_show_verdict(__entry->verdict),
+		  __entry->state, __entry->nbreak, __entry->wait,
+		  xlock_show_result(__entry->result),
 		  __entry->holder)
 );
 
@@ -114,7 +180,7 @@ TRACE_EVENT(xlock_reclaim,
 	TP_PROTO(const struct xlock_fkey *key, u8 proto, u8 kind, const char *who, int result),
 	TP_ARGS(key, proto, kind, who, result),
 	TP_STRUCT__entry(
-		__field(u64, dev)
+		__field(dev_t, dev)
 		__field(u64, ino)
 		__field(int, result)
 		__field(u32, who)
@@ -129,8 +195,10 @@ TRACE_EVENT(xlock_reclaim,
 		__entry->proto = proto;
 		__entry->kind = kind;
 	),
-	TP_printk("file=%llu:%llu proto=%u kind=%u who=%08x result=%d",
-		  __entry->dev, __entry->ino, __entry->proto, __entry->kind, __entry->who,
+	TP_printk("dev=%u:%u ino=%llu proto=%s kind=%s who=%08x result=%d",
+		  MAJOR(__entry->dev), MINOR(__entry->dev), __entry->ino,
+		  xlock_show_proto(__entry->proto),
+		  xlock_show_kind(__entry->kind), __entry->who,
 		  __entry->result)
 );
 
@@ -138,7 +206,7 @@ DECLARE_EVENT_CLASS(xlock_break_class,
 	TP_PROTO(const struct xlock_fkey *key, u32 id, u8 to, u8 state, u64 ns),
 	TP_ARGS(key, id, to, state, ns),
 	TP_STRUCT__entry(
-		__field(u64, dev)
+		__field(dev_t, dev)
 		__field(u64, ino)
 		__field(u64, us)
 		__field(u32, id)
@@ -153,9 +221,9 @@ DECLARE_EVENT_CLASS(xlock_break_class,
 		__entry->to = to;
 		__entry->state = state;
 	),
-	TP_printk("file=%llu:%llu entry=%u to=%#x state=%#x after_us=%llu",
-		  __entry->dev, __entry->ino, __entry->id, __entry->to, __entry->state,
-		  __entry->us)
+	TP_printk("dev=%u:%u ino=%llu entry=%u to=%#x state=%#x after_us=%llu",
+		  MAJOR(__entry->dev), MINOR(__entry->dev), __entry->ino, __entry->id,
+		  __entry->to, __entry->state, __entry->us)
 );
 
 DEFINE_EVENT(xlock_break_class, xlock_break_sent,
