@@ -243,8 +243,14 @@ out:
 	return ret;
 }
 
+/*
+ * Any caller sees the grace period's state and counts; the clients of the
+ * reclaim set (NLM host names, SMB client GUIDs) only CAP_NET_ADMIN, as for
+ * the lock dump.
+ */
 int xlock_nl_get_grace_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	bool admin = netlink_capable(skb, CAP_NET_ADMIN);
 	struct xlock_grace_info gi;
 	struct sk_buff *msg;
 	void *hdr;
@@ -259,7 +265,7 @@ int xlock_nl_get_grace_doit(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u64_64bit(msg, XLOCK_A_GRACE_LEFT_MS, gi.left_ms, XLOCK_A_PAD) ||
 	    nla_put_u64_64bit(msg, XLOCK_A_NR_ENTRIES, gi.total, XLOCK_A_PAD) ||
 	    nla_put_u64_64bit(msg, XLOCK_A_NR_RECLAIMED, gi.reclaimed, XLOCK_A_PAD) ||
-	    put_clients(msg)) {
+	    (admin && put_clients(msg))) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}

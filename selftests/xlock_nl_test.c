@@ -446,6 +446,81 @@ TEST_F(xlock, events)
 
 /* --- unprivileged callers ------------------------------------------------ */
 
+struct grace_seen {
+	int replies, clients;
+	char name[64];
+};
+
+static void grace_reply(const struct attrs *t, void *arg)
+{
+	struct grace_seen *g = arg;
+	const struct nlattr *c;
+	struct attrs one;
+	int rem;
+
+	g->replies++;
+	if (!t->a[XLOCK_A_CLIENTS])
+		return;
+	attr_for_each(c, attr_data(t->a[XLOCK_A_CLIENTS]),
+		      (int)(t->a[XLOCK_A_CLIENTS]->nla_len - NLA_HDRLEN), rem) {
+		attrs_parse(&one, attr_data(c), (int)(c->nla_len - NLA_HDRLEN));
+		g->clients++;
+		snprintf(g->name, sizeof(g->name), "%s", get_str(&one, XLOCK_A_CLIENT) ?: "");
+	}
+}
+
+static int get_grace(struct nl *nl, struct grace_seen *g)
+{
+	struct msg m;
+
+	memset(g, 0, sizeof(*g));
+	msg_init(nl, &m, XLOCK_CMD_GET_GRACE, 0);
+	return nl_xfer(nl, &m, grace_reply, g);
+}
+
+/* The reclaim set's client names are for CAP_NET_ADMIN; the state for all. */
+TEST_F(xlock, grace_clients_admin_only)
+{
+	struct xlock_reclaim_rec rec = {
+		.start = 0, .end = 9, .svid = 7, .proto = XLOCK_PROTO_NLM,
+		.kind = XLOCK_KIND_LOCK, .mode = XLOCK_MODE_EXCL,
+	};
+	struct grace_seen g;
+	struct msg m;
+	pid_t pid;
+	int status;
+
+	msg_init(&self->nl, &m, XLOCK_CMD_RECLAIM_ADD, 0);
+	put_str(&m, XLOCK_A_PATH, self->file);
+	put_str(&m, XLOCK_A_CLIENT, "secret-host");
+	attr_put(&m, XLOCK_A_RECLAIM_RECS, &rec, sizeof(rec));
+	ASSERT_EQ(0, nl_xfer(&self->nl, &m, NULL, NULL)) TH_LOG("%s", self->nl.extack);
+	ASSERT_EQ(0, get_grace(&self->nl, &g));
+	EXPECT_EQ(1, g.clients);
+	EXPECT_STREQ("secret-host", g.name);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct nl nl;
+
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(10);
+		if (nl_open(&nl))
+			_exit(11);
+		if (get_grace(&nl, &g) || g.replies != 1)
+			_exit(12);	/* the state is for everyone */
+		if (g.clients)
+			_exit(13);	/* the names are not */
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("unprivileged grace check %d failed",
+						 WEXITSTATUS(status));
+	/* The set was loaded, never started: grace end drops it. */
+	msg_init(&self->nl, &m, XLOCK_CMD_GRACE_END, 0);
+	EXPECT_EQ(0, nl_xfer(&self->nl, &m, NULL, NULL)) TH_LOG("%s", self->nl.extack);
+}
+
 TEST_F(xlock, unprivileged_refused)
 {
 	struct status before, after;

@@ -467,6 +467,7 @@ struct grace {
 		uint64_t total, reclaimed;
 	} c[MAX_GRACE_CLIENTS];
 	size_t n;
+	bool listed;	/* the kernel sent the client list (CAP_NET_ADMIN) */
 };
 
 static int on_grace(struct nlattr **tb, const struct nlmsghdr *nlh, void *arg)
@@ -482,6 +483,7 @@ static int on_grace(struct nlattr **tb, const struct nlmsghdr *nlh, void *arg)
 	g->reclaimed = xnl_u64(tb[XLOCK_A_NR_RECLAIMED], 0);
 	if (!tb[XLOCK_A_CLIENTS])
 		return 0;
+	g->listed = true;
 	nla_for_each_nested(one, tb[XLOCK_A_CLIENTS], rem) {
 		if (g->n == MAX_GRACE_CLIENTS || xnl_parse_nested(ctb, one))
 			break;
@@ -506,6 +508,12 @@ static void grace_print(const struct grace *g)
 		json_u64(&j, "left_ms", g->left_ms);
 		json_u64(&j, "entries", g->total);
 		json_u64(&j, "reclaimed", g->reclaimed);
+		if (!g->listed) {
+			json_str(&j, "clients", NULL);
+			json_obj_end(&j);
+			json_end(&j);
+			return;
+		}
 		json_arr(&j, "clients");
 		for (i = 0; i < g->n; i++) {
 			json_obj(&j, NULL);
@@ -524,6 +532,8 @@ static void grace_print(const struct grace *g)
 		printf(", %" PRIu64 ".%03" PRIu64 " s left", g->left_ms / 1000, g->left_ms % 1000);
 	printf("\nreclaimed: %" PRIu64 " of %" PRIu64 " persisted entries\n", g->reclaimed,
 	       g->total);
+	if (!g->listed && g->total)
+		printf("clients: not shown (needs CAP_NET_ADMIN)\n");
 	if (!g->n)
 		return;
 	printf("%-40s %10s %10s  %s\n", "CLIENT", "ENTRIES", "RECLAIMED", "");

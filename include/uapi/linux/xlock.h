@@ -95,7 +95,9 @@
  * XLOCK_CMD_GET_SHARES
  * --------------------
  *
- * Dump, any caller. One message per share:
+ * Dump, any caller: a share's directory is exported, which the servers
+ * already make public (showmount -e, a world-readable /etc/exports); no
+ * client is named. One message per share:
  *
  *    XLOCK_A_SHARE_ID: NLA_U32
  *    XLOCK_A_NAME: NLA_STRING, at most XLOCK_NAME_MAX - 1 bytes
@@ -233,7 +235,8 @@
  * Do, any caller. XLOCK_A_GRACE_STATE (NLA_U8, XLOCK_GRACE_NONE: none has
  * run since the module loaded, XLOCK_GRACE_RUNNING, XLOCK_GRACE_OVER),
  * XLOCK_A_GRACE_LEFT_MS (NLA_U64), XLOCK_A_NR_ENTRIES (reclaim set size),
- * XLOCK_A_NR_RECLAIMED (NLA_U64), and XLOCK_A_CLIENTS: NLA_NESTED, one
+ * XLOCK_A_NR_RECLAIMED (NLA_U64), and, to a caller with CAP_NET_ADMIN only
+ * (it names clients, as the lock dump does), XLOCK_A_CLIENTS: NLA_NESTED, one
  * XLOCK_A_CLIENT_RECLAIM (NLA_NESTED: XLOCK_A_CLIENT, XLOCK_A_NR_ENTRIES,
  * XLOCK_A_NR_RECLAIMED) per client of the reclaim set (at most 64).
  *
