@@ -17,6 +17,8 @@ SRC=$OUT/xlock-$VERSION
 
 rm -rf "$OUT"
 mkdir -p "$SRC"
+OUT=$(cd "$OUT" && pwd)
+SRC=$OUT/xlock-$VERSION
 if git -C "$TOP" rev-parse --git-dir >/dev/null 2>&1; then
 	(cd "$TOP" && git ls-files -z --cached --others --exclude-standard |
 		xargs -0 tar -cf - --no-recursion) | tar -xf - -C "$SRC"
