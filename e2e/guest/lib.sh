@@ -2,10 +2,13 @@
 #
 # Helpers for guest scenarios. Sourced by runner.sh and by every scenario.
 # The export is an ext4 file system on a loop device in tmpfs, served by knfsd
-# (NFSv3 + NLM) and ksmbd, and mounted back over loopback at /mnt/nfs (NFSv3,
-# with locking) and /mnt/smb (cifs, SMB 3.0).
+# (NFSv3 + NLM, and NFSv4) and ksmbd, and mounted back over loopback at
+# /mnt/nfs (NFSv3 with locking; NFSv4.2 with the guest option nfs4) and
+# /mnt/smb (cifs, SMB 3.0).
 
 EXPORT=/srv/export
+# fsid=0: the export is also the NFSv4 pseudo-root (see nfs_server_up).
+EXPORT_OPTS=rw,sync,no_root_squash,insecure,no_subtree_check,fsid=0
 NFS_MNT=/mnt/nfs
 SMB_MNT=/mnt/smb
 SMB_USER=xlock
@@ -22,6 +25,10 @@ log() { echo "[$(cut -d' ' -f1 /proc/uptime)] $*"; }
 fail() { log "FAIL: $*"; echo "$*"; exit 1; }
 skip() { log "SKIP: $*"; echo "$*"; exit 4; }
 has_opt() { case ",${XLOCK_OPTS:-}," in *",$1,"*) return 0 ;; esac; return 1; }
+
+# The NFS version /mnt/nfs is mounted with: 4.2 with the guest option nfs4.
+NFS_VERS=3
+has_opt nfs4 && NFS_VERS=4.2
 
 # Wait up to $1 seconds (0.2 s steps) for the command in the other arguments.
 wait_for() {
@@ -114,10 +121,13 @@ nfs_server_up() {
 	mountpoint -q /proc/fs/nfsd || mount -t nfsd nfsd /proc/fs/nfsd || return 1
 	pgrep -x rpcbind >/dev/null || rpcbind -w || return 1
 	statd_running || rpc.statd --no-notify || return 1
-	echo "$EXPORT 127.0.0.1(rw,sync,no_root_squash,insecure,no_subtree_check,fsid=1)" \
-		>/etc/exports
+	# nfsd cannot export the guest's / (overlay over 9p), so the export is
+	# the NFSv4 pseudo-root: NFSv4 mounts 127.0.0.1:/, NFSv3 mounts it by path.
+	echo "$EXPORT 127.0.0.1($EXPORT_OPTS)" >/etc/exports
 	exportfs -ra || return 1
 	pgrep -x rpc.mountd >/dev/null || rpc.mountd || return 1
+	# NFSv4: a 10 s lease (the client renews and expires state on it) and
+	# grace; both server-side, the client learns the lease from nfsd.
 	rpc.nfsd --grace-time 10 --lease-time 10 4 || return 1
 	# No client state to recover in a fresh guest: end both grace periods.
 	echo Y >/proc/fs/nfsd/v4_end_grace 2>/dev/null
@@ -170,10 +180,18 @@ smb_server_down() {
 
 # --- client mounts ----------------------------------------------------------
 
+# nfs_mount_up [VERSION [MOUNTPOINT]]: /mnt/nfs at $NFS_VERS by default.
 nfs_mount_up() {
-	mountpoint -q "$NFS_MNT" && return 0
-	mount -t nfs -o vers=3,proto=tcp,hard,timeo=30,retrans=3 \
-		"127.0.0.1:$EXPORT" "$NFS_MNT"
+	_v=${1:-$NFS_VERS}
+	_m=${2:-$NFS_MNT}
+	mountpoint -q "$_m" && return 0
+	mkdir -p "$_m"
+	case $_v in
+	3) mount -t nfs -o vers=3,proto=tcp,hard,timeo=30,retrans=3 \
+		"127.0.0.1:$EXPORT" "$_m" ;;
+	*) mount -t nfs -o "vers=$_v,proto=tcp,hard,timeo=30,retrans=3" \
+		"127.0.0.1:/" "$_m" ;;
+	esac
 }
 
 smb_mount_up() {

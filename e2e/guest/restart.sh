@@ -17,8 +17,7 @@ STATE=/tmp/xlockd-restart
 # nfs_server_up writes /etc/exports for the loopback client only.
 cli_export() {
 	grep -q "$CLI" /etc/exports ||
-		echo "$EXPORT $CLI(rw,sync,no_root_squash,insecure,no_subtree_check,fsid=1)" \
-			>>/etc/exports
+		echo "$EXPORT $CLI($EXPORT_OPTS)" >>/etc/exports
 	exportfs -ra
 }
 
