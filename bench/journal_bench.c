@@ -44,7 +44,7 @@ int main(int argc, char **argv)
 	for (k = 0; k < sizeof(batches) / sizeof(batches[0]); k++) {
 		store_init(&st);
 		store_init(&old);
-		if (journal_load(&j, argv[1], &st, &old, &oi) || journal_snapshot(&j, &st, NULL, 1)) {
+		if (journal_load(&j, argv[1], false, &st, &old, &oi) || journal_snapshot(&j, &st, NULL, 1)) {
 			fprintf(stderr, "journal_bench: %s\n", j.err);
 			return 1;
 		}

@@ -30,7 +30,7 @@ int main(int argc, char **argv)
 	files = strtoul(argv[3], NULL, 10);
 	store_init(&st);
 	store_init(&old);
-	if (!files || journal_load(&j, argv[1], &st, &old, &oi)) {
+	if (!files || journal_load(&j, argv[1], false, &st, &old, &oi)) {
 		fprintf(stderr, "mkstate: %s\n", files ? j.err : "FILES must be > 0");
 		return 1;
 	}

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -279,6 +280,7 @@ struct file_img {
 	unsigned char *data;
 	size_t size;
 	uint64_t instance, seq;
+	ino_t ino;		/* which file it was, 0 if absent */
 };
 
 /* Read @name in the state directory: 1 if read, 0 if it does not exist, -1. */
@@ -299,6 +301,7 @@ static int read_file(struct journal *j, const char *name, struct file_img *img)
 		return fail(j, "%s/%s: %s", j->dir, name, strerror(errno));
 	}
 	img->size = sb.st_size;
+	img->ino = sb.st_ino;
 	img->data = malloc(img->size + 1);
 	if (!img->data)
 		die("out of memory reading %s/%s", j->dir, name);
@@ -587,30 +590,62 @@ int journal_drop_reclaim(struct journal *j)
 
 /* --- loading ------------------------------------------------------------ */
 
-int journal_load(struct journal *j, const char *dir, struct store *st, struct store *old,
-		 uint64_t *old_instance)
+/*
+ * Make @j->dir ours: flock() its file "lock" (held until journal_close() or
+ * the process ends, however it ends) and note our pid in it for the message
+ * another xlockd gets.
+ */
+static int lock_dir(struct journal *j)
+{
+	char pid[32] = "";
+	ssize_t n;
+
+	j->lockfd = openat(j->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (j->lockfd < 0)
+		return fail(j, "%s/lock: %s", j->dir, strerror(errno));
+	if (flock(j->lockfd, LOCK_EX | LOCK_NB)) {
+		if (errno != EWOULDBLOCK)
+			return fail(j, "%s/lock: %s", j->dir, strerror(errno));
+		n = pread(j->lockfd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		fail(j, "%s is in use by another xlockd (pid %s): one xlockd per state directory",
+		     j->dir, pid[0] ? pid : "unknown");
+		return -EBUSY;
+	}
+	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(j->lockfd, 0) || pwrite(j->lockfd, pid, n, 0) != n)
+		log_warn("%s/lock: writing our pid: %s", j->dir, strerror(errno));
+	return 0;
+}
+
+/* Is @name still the file @ino that was read (0: absent)? */
+static bool unchanged(struct journal *j, const char *name, ino_t ino)
+{
+	struct stat sb;
+
+	if (fstatat(j->dirfd, name, &sb, 0))
+		return !ino && errno == ENOENT;
+	return sb.st_ino == ino;
+}
+
+static int load_files(struct journal *j, struct store *st, struct store *old,
+		      uint64_t *old_instance, ino_t *inos)
 {
 	struct file_img snap, jnl, rec;
 	size_t good = HDR_LEN;
 	int ret;
 
-	memset(j, 0, sizeof(*j));
-	j->fd = -1;
-	snprintf(j->dir, sizeof(j->dir), "%s", dir);
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		return fail(j, "%s: %s", dir, strerror(errno));
-	j->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (j->dirfd < 0)
-		return fail(j, "%s: %s", dir, strerror(errno));
-
 	*old_instance = 0;
 	ret = load_snapshot(j, "reclaim", old, &rec);
+	inos[0] = rec.ino;
 	if (ret < 0)
 		return -1;
 	if (ret)
 		*old_instance = rec.instance;
 
 	ret = load_snapshot(j, "snapshot", st, &snap);
+	inos[1] = snap.ino;
 	if (ret < 0)
 		return -1;
 	j->instance = ret ? snap.instance : 0;
@@ -618,6 +653,7 @@ int journal_load(struct journal *j, const char *dir, struct store *st, struct st
 	j->snapshot_size = ret ? snap.size : 0;
 
 	ret = read_file(j, "journal", &jnl);
+	inos[2] = jnl.ino;
 	if (ret < 0)
 		return -1;
 	if (!ret)
@@ -627,36 +663,83 @@ int journal_load(struct journal *j, const char *dir, struct store *st, struct st
 	if (jnl.seq < j->seq) {
 		/* A crash between writing a snapshot and its new journal. */
 		log_info("%s/journal: seq %llu is older than the snapshot's %llu: its records are in the snapshot",
-			 dir, (unsigned long long)jnl.seq, (unsigned long long)j->seq);
+			 j->dir, (unsigned long long)jnl.seq, (unsigned long long)j->seq);
 		free(jnl.data);
 		return 0;
 	}
 	if (jnl.seq > j->seq || jnl.instance != j->instance) {
 		fail(j, "%s/journal: offset 16: instance %016llx seq %llu does not belong to the snapshot (instance %016llx seq %llu)",
-		     dir, (unsigned long long)jnl.instance, (unsigned long long)jnl.seq,
+		     j->dir, (unsigned long long)jnl.instance, (unsigned long long)jnl.seq,
 		     (unsigned long long)j->instance, (unsigned long long)j->seq);
 		goto err;
 	}
 	if (apply(j, &jnl, st, false, &good))
 		goto err;
-	if (good < jnl.size)
-		log_warn("%s/journal: offset %zu: cut off %zu bytes of an incomplete last record (a write interrupted by a crash; never acknowledged)",
-			 dir, good, jnl.size - good);
 	free(jnl.data);
-	return open_journal(j, good);
+	if (good < jnl.size && j->readonly)
+		log_warn("%s/journal: offset %zu: %zu bytes of an incomplete last record (being written, or what a crash left); not cut, read-only",
+			 j->dir, good, jnl.size - good);
+	else if (good < jnl.size)
+		log_warn("%s/journal: offset %zu: cut off %zu bytes of an incomplete last record (a write interrupted by a crash; never acknowledged)",
+			 j->dir, good, jnl.size - good);
+	return j->readonly ? 0 : open_journal(j, good);
 err:
 	free(jnl.data);
 	return -1;
+}
+
+/* How often a read-only load starts again because a snapshot replaced the files. */
+#define READONLY_TRIES 20
+
+int journal_load(struct journal *j, const char *dir, bool readonly, struct store *st,
+		 struct store *old, uint64_t *old_instance)
+{
+	static const char *const names[] = { "reclaim", "snapshot", "journal" };
+	ino_t inos[3];
+	int try, ret, i;
+
+	memset(j, 0, sizeof(*j));
+	j->fd = -1;
+	j->lockfd = -1;
+	j->readonly = readonly;
+	snprintf(j->dir, sizeof(j->dir), "%s", dir);
+	if (!readonly && mkdir(dir, 0700) && errno != EEXIST)
+		return fail(j, "%s: %s", dir, strerror(errno));
+	j->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (j->dirfd < 0)
+		return fail(j, "%s: %s", dir, strerror(errno));
+	if (!readonly)
+		return lock_dir(j) ?: load_files(j, st, old, old_instance, inos);
+
+	/*
+	 * The owner may replace the snapshot and journal while we read them
+	 * (compaction): read again until all three are the files we read.
+	 */
+	for (try = 0;; try++) {
+		memset(inos, 0, sizeof(inos));
+		ret = load_files(j, st, old, old_instance, inos);
+		for (i = 0; i < 3; i++)
+			if (!unchanged(j, names[i], inos[i]))
+				break;
+		if (i == 3 || try == READONLY_TRIES)
+			return ret;
+		store_clear(st);
+		store_clear(old);
+		j->err[0] = '\0';
+	}
 }
 
 void journal_close(struct journal *j)
 {
 	if (j->fd >= 0)
 		close(j->fd);
+	if (j->lockfd >= 0)
+		close(j->lockfd);	/* the directory is free again */
 	if (j->dirfd > 0)
 		close(j->dirfd);
 	free(j->buf);
 	j->fd = -1;
+	j->lockfd = -1;
 	j->dirfd = -1;
 	j->buf = NULL;
 }

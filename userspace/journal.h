@@ -62,7 +62,9 @@
 
 struct journal {
 	int dirfd;
+	int lockfd;		/* "lock", flock()ed while we own the directory */
 	int fd;			/* the open journal, appending */
+	bool readonly;		/* loaded to look at: never writes */
 	char dir[4096];
 	uint64_t instance;
 	uint64_t seq;
@@ -75,11 +77,22 @@ struct journal {
 
 /*
  * Load the state in @dir into @st (and the reclaim file into @old, with the
- * instance it came from in *@old_instance, 0 if there is none). 0, or -1
- * with j->err naming file and offset.
+ * instance it came from in *@old_instance, 0 if there is none). 0, -EBUSY
+ * if another xlockd owns @dir, or -1; j->err says why (for a damaged file:
+ * which, and at what offset).
+ *
+ * Unless @readonly, the directory becomes ours first: it is created if
+ * missing and its file "lock" is flock()ed for as long as @j is open (the
+ * kernel drops the lock when the process dies), so a second xlockd on the
+ * same directory fails here, before it reads or writes anything. Then an
+ * incomplete journal tail is cut off, and the journal is open for appending.
+ *
+ * @readonly (xlockd --print-state) takes no lock and writes nothing, so it
+ * can look at the state of a running xlockd: an incomplete tail is reported,
+ * not cut, and a snapshot replaced while it reads makes it read again.
  */
-int journal_load(struct journal *j, const char *dir, struct store *st, struct store *old,
-		 uint64_t *old_instance);
+int journal_load(struct journal *j, const char *dir, bool readonly, struct store *st,
+		 struct store *old, uint64_t *old_instance);
 
 /* Queue records; they are written by journal_commit(). */
 void journal_add_entry(struct journal *j, const struct pentry *e);

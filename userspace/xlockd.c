@@ -372,7 +372,8 @@ static void usage(FILE *f)
 		"      --with-test-entries   persist entries added by xlockctl test add too\n"
 		"      --ack-log PATH        append each entry id once it is durable\n"
 		"                            (+id granted, -id released; for tests)\n"
-		"      --print-state         print the persisted state and exit\n"
+		"      --print-state         print the persisted state and exit (read-only:\n"
+		"                            works while xlockd runs)\n"
 		"  -V, --version\n"
 		"  -h, --help\n");
 }
@@ -395,7 +396,7 @@ int main(int argc, char **argv)
 	bool print = false;
 	char *end;
 	long v;
-	int c;
+	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "d:g:m:Vh", opts, NULL)) != -1) {
 		switch (c) {
@@ -441,9 +442,11 @@ int main(int argc, char **argv)
 	}
 
 	d.load_s = now_s();
-	if (journal_load(&d.j, d.state_dir, &d.st, &d.old, &d.old_instance)) {
+	ret = journal_load(&d.j, d.state_dir, print, &d.st, &d.old, &d.old_instance);
+	if (ret) {
 		log_err("%s", d.j.err);
-		log_err("not starting: the state is kept as it is for inspection (move it away to start empty)");
+		if (ret != -EBUSY && !print)
+			log_err("not starting: the state is kept as it is for inspection (move it away to start empty)");
 		return 1;
 	}
 	sync_split_kept(&d);

@@ -10,7 +10,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../userspace/journal.h"
@@ -145,7 +147,7 @@ static int load(struct journal *j, struct store *st, struct store *old)
 
 	store_init(st);
 	store_init(old);
-	return journal_load(j, dir, st, old, &oi);
+	return journal_load(j, dir, false, st, old, &oi);
 }
 
 /* Write a state: snapshot of ids 1..10, then a journal with 11..20 granted, 1..5 released. */
@@ -332,14 +334,14 @@ static void test_reclaim_file(void)
 	write_state(&model);
 	store_init(&st);
 	store_init(&old);
-	journal_load(&j, dir, &st, &old, &oi);
+	journal_load(&j, dir, false, &st, &old, &oi);
 	journal_save_reclaim(&j, &st, 0x1234);
 	journal_close(&j);
 	store_free(&st);
 	store_free(&old);
 	store_init(&st);
 	store_init(&old);
-	ret = journal_load(&j, dir, &st, &old, &oi);
+	ret = journal_load(&j, dir, false, &st, &old, &oi);
 	tap_ok(!ret && same(&old, &model) && oi == 0x1234,
 	       "reclaim file: saved and loaded back with its instance");
 	journal_drop_reclaim(&j);
@@ -347,6 +349,123 @@ static void test_reclaim_file(void)
 	tap_ok(size_of("reclaim") == -1, "reclaim file: dropped at grace end");
 	store_free(&st);
 	store_free(&old);
+	store_free(&model);
+}
+
+/* Read-only, for xlockd --print-state: into fresh stores. */
+static int load_ro(struct journal *j, struct store *st, struct store *old)
+{
+	uint64_t oi;
+
+	store_init(st);
+	store_init(old);
+	return journal_load(j, dir, true, st, old, &oi);
+}
+
+static void load_done(struct journal *j, struct store *st, struct store *old)
+{
+	journal_close(j);
+	store_free(st);
+	store_free(old);
+}
+
+/*
+ * H1: --print-state while xlockd appends. The reader sees a record half
+ * written; it must not cut it, or the writer's rest lands after a hole and
+ * the journal no longer loads.
+ */
+static void test_readonly_while_writing(void)
+{
+	struct store model, st, old, st2, old2;
+	struct journal w, r;
+	unsigned char rec[512];
+	struct pentry e;
+	off_t a, b;
+	size_t half;
+	int fd, ret;
+
+	write_state(&model);
+	load(&w, &st, &old);
+	a = size_of("journal");
+	entry(&e, 50, "/srv/share/d");
+	store_put(&model, &e);
+	journal_add_entry(&w, &e);
+	journal_commit(&w);
+	b = size_of("journal");
+	/* Take the record back off the file: it is "being written" again. */
+	fd = open(path_of("journal"), O_RDWR);
+	if (fd < 0 || b - a > (off_t)sizeof(rec) || pread(fd, rec, b - a, a) != b - a ||
+	    ftruncate(fd, a))
+		abort();
+	half = (b - a) / 2;
+	if (pwrite(fd, rec, half, a) != (ssize_t)half)
+		abort();
+	ret = load_ro(&r, &st2, &old2);
+	tap_ok(!ret && size_of("journal") == a + (off_t)half,
+	       "read-only load: a half-written record is left as it is (%s)", ret ? r.err : "ok");
+	load_done(&r, &st2, &old2);
+	/* The writer's write goes on where it was, then it appends more. */
+	if (pwrite(fd, rec + half, b - a - half, a + half) != (ssize_t)(b - a - half))
+		abort();
+	close(fd);
+	entry(&e, 51, "/srv/share/d");
+	store_put(&model, &e);
+	journal_add_entry(&w, &e);
+	journal_commit(&w);
+	load_done(&w, &st, &old);
+	ret = load(&w, &st, &old);
+	tap_ok(!ret && same(&st, &model),
+	       "the writer's records after it are all there (%s)", ret ? w.err : "ok");
+	load_done(&w, &st, &old);
+	store_free(&model);
+}
+
+/* H1: one owner per state directory; a second is refused; a crash frees it. */
+static void test_one_owner(void)
+{
+	struct store model, st, old, st2, old2;
+	struct journal j1, j2;
+	char want[128];
+	int pfd[2], ret;
+	pid_t pid;
+	char c;
+
+	write_state(&model);
+	ret = load(&j1, &st, &old);
+	tap_ok(!ret, "owner: loads the state (%s)", ret ? j1.err : "ok");
+	ret = load(&j2, &st2, &old2);
+	snprintf(want, sizeof(want), "in use by another xlockd (pid %d)", (int)getpid());
+	tap_ok(ret == -EBUSY && strstr(j2.err, want),
+	       "a second owner is refused before reading anything: \"%s\"", j2.err);
+	load_done(&j2, &st2, &old2);
+	ret = load_ro(&j2, &st2, &old2);
+	tap_ok(!ret && same(&st2, &model), "a read-only load works beside the owner (%s)",
+	       ret ? j2.err : "ok");
+	load_done(&j2, &st2, &old2);
+	load_done(&j1, &st, &old);
+
+	/* An owner that dies (kill -9) leaves the directory free. */
+	if (pipe(pfd))
+		abort();
+	pid = fork();
+	if (!pid) {
+		ret = load(&j1, &st, &old);
+		if (write(pfd[1], ret ? "n" : "y", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	ret = read(pfd[0], &c, 1) == 1 && c == 'y' ? load(&j2, &st2, &old2) : -1;
+	load_done(&j2, &st2, &old2);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	tap_ok(ret == -EBUSY, "owner in another process: refused");
+	ret = load(&j2, &st2, &old2);
+	tap_ok(!ret, "after that process was killed -9 the directory is free (%s)",
+	       ret ? j2.err : "ok");
+	load_done(&j2, &st2, &old2);
+	close(pfd[0]);
+	close(pfd[1]);
 	store_free(&model);
 }
 
@@ -370,7 +489,7 @@ int main(void)
 {
 	if (!mkdtemp(dir))
 		return 1;
-	tap_plan(21);
+	tap_plan(28);
 	test_crc();
 	test_store();
 	test_round_trip();
@@ -378,7 +497,10 @@ int main(void)
 	test_damage();
 	test_compaction_and_stale_journal();
 	test_reclaim_file();
+	test_readonly_while_writing();
+	test_one_owner();
 	clean();
+	unlink(path_of("lock"));
 	rmdir(dir);
 	return tap_done();
 }
