@@ -15,12 +15,15 @@
 #include "journal.h"
 #include "log.h"
 
-#define HDR_LEN		32
+#define HDR_LEN		40	/* version 2 */
+#define HDR1_LEN	32	/* version 1 */
 #define REC_HDR_LEN	8
 #define REC_MAX		(64 + PENTRY_CLIENT_MAX + PENTRY_PATH_MAX)
 #define ENTRY_FIXED	49
+#define BATCH_BODY	13
+#define BATCH_LEN	(REC_HDR_LEN + BATCH_BODY)
 
-enum { REC_ENTRY = 1, REC_RELEASE = 2, REC_END = 3 };
+enum { REC_ENTRY = 1, REC_RELEASE = 2, REC_END = 3, REC_BATCH = 4 };
 
 static const char MAGIC_SNAP[8] = "XLOCKSNP";
 static const char MAGIC_JNL[8] = "XLOCKJNL";
@@ -148,38 +151,50 @@ static int fail(struct journal *j, const char *fmt, ...)
 
 /* --- records -------------------------------------------------------------- */
 
-/* Room for @n more bytes in the commit buffer (exits if out of memory). */
-static unsigned char *room(struct journal *j, size_t n)
+/* Room for @n more bytes in @b (exits if out of memory). */
+static unsigned char *room(struct jbuf *b, size_t n)
 {
-	if (j->len + n > j->cap) {
-		size_t cap = j->cap ? j->cap : 65536;
+	size_t cap;
 
-		while (j->len + n > cap)
+	if (b->len + n > b->cap) {
+		for (cap = b->cap ? b->cap : 65536; b->len + n > cap;)
 			cap *= 2;
-		j->buf = realloc(j->buf, cap);
-		if (!j->buf)
+		b->p = realloc(b->p, cap);
+		if (!b->p)
 			die("out of memory for the journal buffer");
-		j->cap = cap;
+		b->cap = cap;
 	}
-	return j->buf + j->len;
+	return b->p + b->len;
 }
 
-/* Frame the body the caller wrote at @body (@n bytes): length and CRC first. */
-static void seal(struct journal *j, size_t n)
+/* A record's check: its length field @h and its @n-byte body, from @salt. */
+static uint32_t rec_check(uint32_t salt, const unsigned char *h, size_t n)
 {
-	unsigned char *h = j->buf + j->len;
+	return crc32c(crc32c(salt, h, 4), h + REC_HDR_LEN, n);
+}
+
+/* Room for a record with an @n-byte body; returns where the body goes. */
+static unsigned char *rec_begin(struct jbuf *b, size_t n)
+{
+	return room(b, REC_HDR_LEN + n) + REC_HDR_LEN;
+}
+
+/* Frame the @n-byte body written where rec_begin() said: length and check. */
+static void rec_end(struct jbuf *b, uint32_t salt, size_t n)
+{
+	unsigned char *h = b->p + b->len;
 
 	put32(h, n);
-	put32(h + 4, crc32c(0, h + REC_HDR_LEN, n));
-	j->len += REC_HDR_LEN + n;
+	put32(h + 4, rec_check(salt, h, n));
+	b->len += REC_HDR_LEN + n;
 }
 
-void journal_add_entry(struct journal *j, const struct pentry *e)
+static void put_entry(struct jbuf *b, uint32_t salt, const struct pentry *e)
 {
 	size_t cl = strnlen(e->client, PENTRY_CLIENT_MAX);
 	size_t pl = strnlen(e->path, PENTRY_PATH_MAX - 1);
-	unsigned char *p = room(j, REC_HDR_LEN + ENTRY_FIXED + 4 + cl + pl) + REC_HDR_LEN;
-	unsigned char *b = p;
+	unsigned char *p = rec_begin(b, ENTRY_FIXED + 4 + cl + pl);
+	unsigned char *body = p;
 
 	*p++ = REC_ENTRY;
 	put32(p, e->id);
@@ -204,25 +219,46 @@ void journal_add_entry(struct journal *j, const struct pentry *e)
 	put16(p, pl);
 	memcpy(p + 2, e->path, pl);
 	p += 2 + pl;
-	seal(j, p - b);
+	rec_end(b, salt, p - body);
+}
+
+static void put_release(struct jbuf *b, uint32_t salt, uint32_t id)
+{
+	unsigned char *p = rec_begin(b, 5);
+
+	p[0] = REC_RELEASE;
+	put32(p + 1, id);
+	rec_end(b, salt, 5);
+}
+
+static void put_end(struct jbuf *b, uint32_t salt, uint64_t n)
+{
+	unsigned char *p = rec_begin(b, 9);
+
+	p[0] = REC_END;
+	put64(p + 1, n);
+	rec_end(b, salt, 9);
+}
+
+/* The queued batch, its BATCH record's room reserved (filled at commit). */
+static struct jbuf *batch(struct journal *j)
+{
+	if (!j->q.len) {
+		memset(room(&j->q, BATCH_LEN), 0, BATCH_LEN);
+		j->q.len = BATCH_LEN;
+	}
+	j->batch_recs++;
+	return &j->q;
+}
+
+void journal_add_entry(struct journal *j, const struct pentry *e)
+{
+	put_entry(batch(j), j->salt, e);
 }
 
 void journal_add_release(struct journal *j, uint32_t id)
 {
-	unsigned char *p = room(j, REC_HDR_LEN + 5) + REC_HDR_LEN;
-
-	p[0] = REC_RELEASE;
-	put32(p + 1, id);
-	seal(j, 5);
-}
-
-static void add_end(struct journal *j, uint64_t n)
-{
-	unsigned char *p = room(j, REC_HDR_LEN + 9) + REC_HDR_LEN;
-
-	p[0] = REC_END;
-	put64(p + 1, n);
-	seal(j, 9);
+	put_release(batch(j), j->salt, id);
 }
 
 static int parse_entry(const unsigned char *b, size_t n, struct pentry *e)
@@ -279,6 +315,9 @@ struct file_img {
 	const char *name;
 	unsigned char *data;
 	size_t size;
+	uint32_t version;
+	size_t hdr_len;
+	uint32_t salt;		/* version 2: the header's check */
 	uint64_t instance, seq;
 	ino_t ino;		/* which file it was, 0 if absent */
 };
@@ -318,90 +357,259 @@ static int read_file(struct journal *j, const char *name, struct file_img *img)
 	return 1;
 }
 
+/* Fail with "DIR/FILE: offset OFF: ..." */
+#define bad_at(j, img, off, fmt, ...) \
+	fail(j, "%s/%s: offset %zu: " fmt, (j)->dir, (img)->name, (size_t)(off), ##__VA_ARGS__)
+
 static int check_header(struct journal *j, struct file_img *img, const char *magic)
 {
-	if (img->size < HDR_LEN)
-		return fail(j, "%s/%s: offset 0: %zu bytes, shorter than the %d-byte header",
-			    j->dir, img->name, img->size, HDR_LEN);
-	if (memcmp(img->data, magic, 8))
-		return fail(j, "%s/%s: offset 0: not an xlockd %s file (bad magic)", j->dir,
-			    img->name, magic == MAGIC_JNL ? "journal" : "snapshot");
-	if (get32(img->data + 8) != JOURNAL_VERSION)
-		return fail(j, "%s/%s: offset 8: format version %u, this xlockd reads %d",
-			    j->dir, img->name, get32(img->data + 8), JOURNAL_VERSION);
-	if (get32(img->data + 12))
-		return fail(j, "%s/%s: offset 12: unknown flags 0x%x", j->dir, img->name,
-			    get32(img->data + 12));
-	img->instance = get64(img->data + 16);
-	img->seq = get64(img->data + 24);
+	const unsigned char *h = img->data;
+
+	if (img->size < 16 || memcmp(h, magic, 8))
+		return img->size < HDR1_LEN ?
+		       bad_at(j, img, 0, "%zu bytes, shorter than a header", img->size) :
+		       bad_at(j, img, 0, "not an xlockd %s file (bad magic)",
+			      magic == MAGIC_JNL ? "journal" : "snapshot");
+	img->version = get32(h + 8);
+	if (img->version != 1 && img->version != JOURNAL_VERSION)
+		return bad_at(j, img, 8, "format version %u, this xlockd reads 1 and %d",
+			      img->version, JOURNAL_VERSION);
+	img->hdr_len = img->version == 1 ? HDR1_LEN : HDR_LEN;
+	if (img->size < img->hdr_len)
+		return bad_at(j, img, 0, "%zu bytes, shorter than the %zu-byte header", img->size,
+			      img->hdr_len);
+	if (img->version > 1) {
+		img->salt = get32(h + 36);
+		if (crc32c(0, h, 36) != img->salt)
+			return bad_at(j, img, 36, "header checksum mismatch");
+		if (get32(h + 32))
+			return bad_at(j, img, 32, "reserved field is not 0");
+	}
+	if (get32(h + 12))
+		return bad_at(j, img, 12, "unknown flags 0x%x", get32(h + 12));
+	img->instance = get64(h + 16);
+	img->seq = get64(h + 24);
 	return 0;
 }
 
 /*
- * Apply the records of @img to @st. A snapshot must end with a matching END
- * record; a journal may end with one incomplete record (cut at *@good).
+ * The record at @off, which must end by @limit: 0 with its body, or why
+ * not: -1 (it runs past @limit) or -2 (it does not check; *@why says how).
  */
-static int apply(struct journal *j, struct file_img *img, struct store *st, bool snapshot,
-		 size_t *good)
+static int rec_at(const struct file_img *img, size_t off, size_t limit,
+		  const unsigned char **body, size_t *len, const char **why)
 {
-	size_t off = HDR_LEN, len, entries = 0;
-	const unsigned char *b;
+	const unsigned char *h = img->data + off;
+	uint32_t want;
+	size_t n;
+
+	*why = "incomplete record";
+	if (off > limit || limit - off < REC_HDR_LEN)
+		return -1;
+	n = get32(h);
+	*why = "bad record length";
+	if (!n || n > REC_MAX)
+		return -2;
+	*why = "incomplete record";
+	if (n > limit - off - REC_HDR_LEN)
+		return -1;
+	want = img->version == 1 ? crc32c(0, h + REC_HDR_LEN, n) : rec_check(img->salt, h, n);
+	*why = "record checksum mismatch";
+	if (get32(h + 4) != want)
+		return -2;
+	*body = h + REC_HDR_LEN;
+	*len = n;
+	return 0;
+}
+
+static const char *type_name(uint8_t type)
+{
+	switch (type) {
+	case REC_ENTRY:
+		return "an ENTRY";
+	case REC_RELEASE:
+		return "a RELEASE";
+	case REC_END:
+		return "an END";
+	case REC_BATCH:
+		return "a BATCH";
+	}
+	return "an unknown";
+}
+
+/* Apply the ENTRY or RELEASE record @b (@len bytes, at @off) to @st. */
+static int apply_rec(struct journal *j, const struct file_img *img, size_t off,
+		     const unsigned char *b, size_t len, struct store *st)
+{
 	struct pentry e;
-	bool ended = false;
+
+	switch (b[0]) {
+	case REC_ENTRY:
+		if (parse_entry(b, len, &e))
+			return bad_at(j, img, off, "malformed entry record");
+		if (store_put_take(st, &e))
+			die("out of memory loading the state");
+		return 0;
+	case REC_RELEASE:
+		if (len != 5)
+			return bad_at(j, img, off, "malformed release record");
+		store_del(st, get32(b + 1));
+		return 0;
+	}
+	return bad_at(j, img, off, "%s record (type %u) where entries were expected",
+		      type_name(b[0]), b[0]);
+}
+
+/* A snapshot or reclaim file: ENTRY records and their END, nothing torn. */
+static int apply_snapshot(struct journal *j, struct file_img *img, struct store *st)
+{
+	size_t off = img->hdr_len, len, entries = 0;
+	const unsigned char *b;
+	const char *why;
+	int r;
 
 	while (off < img->size) {
-		if (ended)
-			return fail(j, "%s/%s: offset %zu: data after the END record", j->dir,
-				    img->name, off);
-		if (img->size - off < REC_HDR_LEN ||
-		    (len = get32(img->data + off)) > img->size - off - REC_HDR_LEN) {
-			if (snapshot)
-				return fail(j, "%s/%s: offset %zu: incomplete record (file truncated)",
-					    j->dir, img->name, off);
-			break;
+		r = rec_at(img, off, img->size, &b, &len, &why);
+		if (r == -1)
+			return bad_at(j, img, off, "incomplete record (file truncated)");
+		if (r)
+			return bad_at(j, img, off, "%s", why);
+		if (b[0] == REC_END) {
+			if (len != 9 || get64(b + 1) != entries)
+				return bad_at(j, img, off, "END record does not match the %zu entries before it",
+					      entries);
+			off += REC_HDR_LEN + len;
+			if (off < img->size)
+				return bad_at(j, img, off, "data after the END record");
+			return 0;
 		}
-		if (!len || len > REC_MAX) {
-			/* A zero-filled tail is what a crash can leave after the last write. */
-			if (!snapshot && all_zero(img->data + off, img->size - off))
-				break;
-			return fail(j, "%s/%s: offset %zu: bad record length %zu", j->dir,
-				    img->name, off, len);
-		}
-		b = img->data + off + REC_HDR_LEN;
-		if (crc32c(0, b, len) != get32(img->data + off + 4))
-			return fail(j, "%s/%s: offset %zu: record checksum mismatch", j->dir,
-				    img->name, off);
-		switch (b[0]) {
-		case REC_ENTRY:
-			if (parse_entry(b, len, &e))
-				return fail(j, "%s/%s: offset %zu: malformed entry record", j->dir,
-					    img->name, off);
-			if (store_put_take(st, &e))
-				die("out of memory loading the state");
-			entries++;
-			break;
-		case REC_RELEASE:
-			if (len != 5 || snapshot)
-				return fail(j, "%s/%s: offset %zu: malformed release record",
-					    j->dir, img->name, off);
-			store_del(st, get32(b + 1));
-			break;
-		case REC_END:
-			if (len != 9 || !snapshot || get64(b + 1) != entries)
-				return fail(j, "%s/%s: offset %zu: END record does not match the %zu entries before it",
-					    j->dir, img->name, off, entries);
-			ended = true;
-			break;
-		default:
-			return fail(j, "%s/%s: offset %zu: unknown record type %u", j->dir,
-				    img->name, off, b[0]);
-		}
+		if (b[0] != REC_ENTRY)
+			return bad_at(j, img, off, "%s record in a snapshot", type_name(b[0]));
+		if (apply_rec(j, img, off, b, len, st))
+			return -1;
+		entries++;
 		off += REC_HDR_LEN + len;
 	}
-	if (snapshot && !ended)
-		return fail(j, "%s/%s: offset %zu: no END record (file truncated)", j->dir,
-			    img->name, off);
+	return bad_at(j, img, off, "no END record (file truncated)");
+}
+
+/*
+ * A version 1 journal: records; an incomplete last record, or a tail of
+ * zeros (perhaps behind a record header that reached the disk) is cut at
+ * *@good.
+ */
+static int apply_journal_v1(struct journal *j, struct file_img *img, struct store *st,
+			    size_t *good)
+{
+	size_t off = img->hdr_len, len;
+	const unsigned char *b;
+	const char *why;
+	int r;
+
+	for (; off < img->size; off += REC_HDR_LEN + len) {
+		r = rec_at(img, off, img->size, &b, &len, &why);
+		if (r == -1)
+			break;
+		if (r && (all_zero(img->data + off, img->size - off) ||
+			  all_zero(img->data + off + REC_HDR_LEN, img->size - off - REC_HDR_LEN)))
+			break;
+		if (r)
+			return bad_at(j, img, off, "%s", why);
+		if (apply_rec(j, img, off, b, len, st))
+			return -1;
+	}
 	*good = off;
+	return 0;
+}
+
+/* Is there a BATCH record that checks at @off? Its fields if so. */
+static bool batch_at(const struct file_img *img, size_t off, uint32_t *no, uint32_t *recs,
+		     uint32_t *bytes)
+{
+	const unsigned char *b;
+	const char *why;
+	size_t len;
+
+	if (img->size - off < BATCH_LEN || get32(img->data + off) != BATCH_BODY ||
+	    img->data[off + REC_HDR_LEN] != REC_BATCH ||
+	    rec_at(img, off, img->size, &b, &len, &why))
+		return false;
+	*no = get32(b + 1);
+	*recs = get32(b + 5);
+	*bytes = get32(b + 9);
+	return true;
+}
+
+/*
+ * The records of the batch at @off (its BATCH record says @recs, @bytes):
+ * 0 if all are there and check, else -1 with *@bad and *@why for the first
+ * that does not (or the batch's end, if its records do not add up).
+ */
+static int check_batch(const struct file_img *img, size_t off, uint32_t recs, uint64_t end,
+		       size_t *bad, const char **why)
+{
+	size_t p = off + BATCH_LEN, limit = end < img->size ? end : img->size, len;
+	const unsigned char *b;
+	uint32_t k;
+
+	for (k = 0; k < recs; k++, p += REC_HDR_LEN + len) {
+		*bad = p;
+		if (rec_at(img, p, limit, &b, &len, why))
+			return -1;
+		if (b[0] != REC_ENTRY && b[0] != REC_RELEASE) {
+			*why = "a record that belongs in no batch";
+			return -1;
+		}
+	}
+	*bad = p;
+	*why = "its record count and size disagree";
+	return p == end ? 0 : -1;
+}
+
+/*
+ * A version 2 journal: batches. The last batch may be torn (see journal.h):
+ * it is cut at *@good, and *@batch_no is the next batch's number.
+ */
+static int apply_journal(struct journal *j, struct file_img *img, struct store *st,
+			 size_t *good, uint32_t *batch_no)
+{
+	uint32_t n = 1, no, recs, bytes, k;
+	size_t off = img->hdr_len, p, bad, len;
+	const unsigned char *b;
+	const char *why;
+	uint64_t end;
+
+	while (off < img->size) {
+		if (!batch_at(img, off, &no, &recs, &bytes)) {
+			if (!rec_at(img, off, img->size, &b, &len, &why))
+				return bad_at(j, img, off, "%s record where batch %u should start",
+					      type_name(b[0]), n);
+			/* Torn, unless a batch follows: it was written after this one was acked. */
+			for (p = off + 1; p < img->size; p++)
+				if (batch_at(img, p, &no, &recs, &bytes))
+					return bad_at(j, img, off, "batch %u does not check (%s), but batch %u follows at offset %zu: damage, not a torn tail",
+						      n, why, no, p);
+			break;
+		}
+		if (no != n)
+			return bad_at(j, img, off, "batch %u where batch %u should be", no, n);
+		end = (uint64_t)off + BATCH_LEN + bytes;
+		if (check_batch(img, off, recs, end, &bad, &why)) {
+			if (end >= img->size)
+				break;	/* the last batch, torn */
+			return bad_at(j, img, bad, "%s; batch %u (offset %zu) is followed by more data, so it was complete: damage, not a torn tail",
+				      why, n, off);
+		}
+		for (p = off + BATCH_LEN, k = 0; k < recs; k++, p += REC_HDR_LEN + len) {
+			rec_at(img, p, end, &b, &len, &why);
+			if (apply_rec(j, img, p, b, len, st))
+				return -1;
+		}
+		off = end;
+		n++;
+	}
+	*good = off;
+	*batch_no = n;
 	return 0;
 }
 
@@ -409,17 +617,14 @@ static int apply(struct journal *j, struct file_img *img, struct store *st, bool
 static int load_snapshot(struct journal *j, const char *name, struct store *st,
 			 struct file_img *img)
 {
-	size_t good;
 	int ret = read_file(j, name, img);
 
 	if (ret <= 0)
 		return ret;
-	if (check_header(j, img, MAGIC_SNAP) || apply(j, img, st, true, &good)) {
-		free(img->data);
-		return -1;
-	}
+	ret = check_header(j, img, MAGIC_SNAP) || apply_snapshot(j, img, st) ? -1 : 1;
 	free(img->data);
-	return 1;
+	img->data = NULL;
+	return ret;
 }
 
 /* --- writing files ------------------------------------------------------ */
@@ -431,13 +636,21 @@ static int sync_dir(struct journal *j)
 	return 0;
 }
 
-static void put_header(unsigned char *h, const char *magic, uint64_t instance, uint64_t seq)
+/* A version 2 header at @h; returns its check (its records' salt). */
+static uint32_t put_header(unsigned char *h, const char *magic, uint64_t instance,
+			   uint64_t seq)
 {
+	uint32_t c;
+
 	memcpy(h, magic, 8);
 	put32(h + 8, JOURNAL_VERSION);
 	put32(h + 12, 0);
 	put64(h + 16, instance);
 	put64(h + 24, seq);
+	put32(h + 32, 0);
+	c = crc32c(0, h, 36);
+	put32(h + 36, c);
+	return c;
 }
 
 static int write_all(struct journal *j, int fd, const char *name, const void *buf,
@@ -492,31 +705,36 @@ err:
 	return -1;
 }
 
-/* @st and @more (may be NULL) as a snapshot-format image in j->buf. */
-static void build_image(struct journal *j, const struct store *st, const struct store *more,
+/* @st and @more (may be NULL) as a snapshot-format image in @b. */
+static void build_image(struct jbuf *b, const struct store *st, const struct store *more,
 			uint64_t instance, uint64_t seq)
 {
 	const struct pentry *e;
+	uint32_t salt;
 	size_t i = 0;
 
-	j->len = 0;
-	put_header(room(j, HDR_LEN), MAGIC_SNAP, instance, seq);
-	j->len = HDR_LEN;
+	b->len = 0;
+	salt = put_header(room(b, HDR_LEN), MAGIC_SNAP, instance, seq);
+	b->len = HDR_LEN;
 	while ((e = store_next(st, &i)))
-		journal_add_entry(j, e);
+		put_entry(b, salt, e);
 	for (i = 0; more && (e = store_next(more, &i));)
-		journal_add_entry(j, e);
-	add_end(j, st->count + (more ? more->count : 0));
+		put_entry(b, salt, e);
+	put_end(b, salt, st->count + (more ? more->count : 0));
 }
 
-static int open_journal(struct journal *j, uint64_t size)
+/* Open the journal for appending at @size (cut there if longer). */
+static int open_journal(struct journal *j, uint64_t size, uint32_t salt, uint32_t batch_no)
 {
+	struct stat sb;
+
 	if (j->fd >= 0)
 		close(j->fd);
 	j->fd = openat(j->dirfd, "journal", O_WRONLY | O_CLOEXEC);
 	if (j->fd < 0)
 		return fail(j, "%s/journal: %s", j->dir, strerror(errno));
-	if (ftruncate(j->fd, size) || lseek(j->fd, size, SEEK_SET) < 0) {
+	if (fstat(j->fd, &sb) || ((uint64_t)sb.st_size != size && ftruncate(j->fd, size)) ||
+	    lseek(j->fd, size, SEEK_SET) < 0) {
 		fail(j, "%s/journal: cutting it at offset %llu: %s", j->dir,
 		     (unsigned long long)size, strerror(errno));
 		close(j->fd);
@@ -524,60 +742,86 @@ static int open_journal(struct journal *j, uint64_t size)
 		return -1;
 	}
 	j->size = size;
+	j->salt = salt;
+	j->batch_no = batch_no;
 	return 0;
+}
+
+/* Drop the queued batch (its records are in the stores). */
+static void drop_batch(struct journal *j)
+{
+	j->q.len = 0;
+	j->batch_recs = 0;
 }
 
 int journal_snapshot(struct journal *j, const struct store *st, const struct store *more,
 		     uint64_t instance)
 {
+	struct jbuf img = { 0 };
 	unsigned char h[HDR_LEN];
 	uint64_t seq = j->seq + 1;
+	uint32_t salt;
+	int ret;
 
-	build_image(j, st, more, instance, seq);
-	if (replace_file(j, "snapshot", j->buf, j->len))
-		goto err;
-	j->snapshot_size = j->len;
-	put_header(h, MAGIC_JNL, instance, seq);
+	drop_batch(j);
+	build_image(&img, st, more, instance, seq);
+	ret = replace_file(j, "snapshot", img.p, img.len);
+	free(img.p);
+	if (ret)
+		return -1;
+	j->snapshot_size = img.len;
+	salt = put_header(h, MAGIC_JNL, instance, seq);
 	if (replace_file(j, "journal", h, HDR_LEN))
-		goto err;
-	j->len = 0;
+		return -1;
 	j->seq = seq;
 	j->instance = instance;
-	return open_journal(j, HDR_LEN);
-err:
-	/* The records queued before are in @st: nothing is lost by dropping them. */
-	j->len = 0;
-	return -1;
+	return open_journal(j, HDR_LEN, salt, 1);
 }
 
 int journal_commit(struct journal *j)
 {
-	if (!j->len)
+	unsigned char *h = j->q.p, *b;
+
+	if (!j->batch_recs)
 		return 0;
-	if (j->fd < 0)
+	if (j->fd < 0) {
+		drop_batch(j);
 		return fail(j, "%s/journal: not open", j->dir);
-	if (write_all(j, j->fd, "journal", j->buf, j->len, j->size) || fdatasync(j->fd)) {
-		if (!j->err[0] || errno)
-			fail(j, "%s/journal: at offset %llu: %s", j->dir,
-			     (unsigned long long)j->size, strerror(errno));
-		/* Keep the file parseable: cut what may have been half written. */
-		if (ftruncate(j->fd, j->size) == 0)
-			lseek(j->fd, j->size, SEEK_SET);
-		j->len = 0;
-		return -1;
 	}
-	j->size += j->len;
-	j->len = 0;
+	b = h + REC_HDR_LEN;
+	b[0] = REC_BATCH;
+	put32(b + 1, j->batch_no);
+	put32(b + 5, j->batch_recs);
+	put32(b + 9, j->q.len - BATCH_LEN);
+	put32(h, BATCH_BODY);
+	put32(h + 4, rec_check(j->salt, h, BATCH_BODY));
+	if (write_all(j, j->fd, "journal", j->q.p, j->q.len, j->size))
+		goto err;
+	if (fdatasync(j->fd)) {
+		fail(j, "%s/journal: fdatasync after offset %llu: %s", j->dir,
+		     (unsigned long long)j->size, strerror(errno));
+		goto err;
+	}
+	j->size += j->q.len;
+	j->batch_no++;
+	drop_batch(j);
 	return 0;
+err:
+	/* Keep the file parseable: cut what may have been half written. */
+	if (ftruncate(j->fd, j->size) == 0)
+		lseek(j->fd, j->size, SEEK_SET);
+	drop_batch(j);
+	return -1;
 }
 
 int journal_save_reclaim(struct journal *j, const struct store *st, uint64_t instance)
 {
+	struct jbuf img = { 0 };
 	int ret;
 
-	build_image(j, st, NULL, instance, 0);
-	ret = replace_file(j, "reclaim", j->buf, j->len);
-	j->len = 0;
+	build_image(&img, st, NULL, instance, 0);
+	ret = replace_file(j, "reclaim", img.p, img.len);
+	free(img.p);
 	return ret;
 }
 
@@ -629,11 +873,44 @@ static bool unchanged(struct journal *j, const char *name, ino_t ino)
 	return sb.st_ino == ino;
 }
 
+/*
+ * The journal in @jnl (header checked) against the snapshot loaded: apply
+ * it to @st, or ignore it when it is the previous snapshot's (see
+ * journal.h). Then, unless read-only, open it for appending.
+ */
+static int load_journal(struct journal *j, struct file_img *jnl, struct store *st)
+{
+	uint32_t batch_no = 1;
+	size_t good = jnl->size;
+
+	if (j->seq && jnl->seq == j->seq - 1) {
+		/* A crash between writing a snapshot and its new journal. */
+		log_info("%s/journal: seq %llu, the snapshot's is %llu: written before that snapshot, which holds its records",
+			 j->dir, (unsigned long long)jnl->seq, (unsigned long long)j->seq);
+		return 0;
+	}
+	if (jnl->seq != j->seq || jnl->instance != j->instance)
+		return bad_at(j, jnl, 16, "instance %016llx seq %llu does not belong to the snapshot (instance %016llx seq %llu; a journal has its seq, or one less if a crash came between the two)",
+			      (unsigned long long)jnl->instance, (unsigned long long)jnl->seq,
+			      (unsigned long long)j->instance, (unsigned long long)j->seq);
+	if (jnl->version == 1 ? apply_journal_v1(j, jnl, st, &good) :
+	    apply_journal(j, jnl, st, &good, &batch_no))
+		return -1;
+	if (good < jnl->size && j->readonly)
+		log_warn("%s/journal: offset %zu: %zu bytes of an incomplete last batch (being written, or what a crash left); not cut, read-only",
+			 j->dir, good, jnl->size - good);
+	else if (good < jnl->size)
+		log_warn("%s/journal: offset %zu: cut off %zu bytes of an incomplete last batch (a write a crash interrupted; never acknowledged)",
+			 j->dir, good, jnl->size - good);
+	if (j->readonly || jnl->version == 1)
+		return 0;
+	return open_journal(j, good, jnl->salt, batch_no);
+}
+
 static int load_files(struct journal *j, struct store *st, struct store *old,
-		      uint64_t *old_instance, ino_t *inos)
+		      uint64_t *old_instance, ino_t *inos, bool *v1)
 {
 	struct file_img snap, jnl, rec;
-	size_t good = HDR_LEN;
 	int ret;
 
 	*old_instance = 0;
@@ -643,6 +920,7 @@ static int load_files(struct journal *j, struct store *st, struct store *old,
 		return -1;
 	if (ret)
 		*old_instance = rec.instance;
+	*v1 = ret && rec.version == 1;
 
 	ret = load_snapshot(j, "snapshot", st, &snap);
 	inos[1] = snap.ino;
@@ -651,41 +929,35 @@ static int load_files(struct journal *j, struct store *st, struct store *old,
 	j->instance = ret ? snap.instance : 0;
 	j->seq = ret ? snap.seq : 0;
 	j->snapshot_size = ret ? snap.size : 0;
+	*v1 |= ret && snap.version == 1;
 
 	ret = read_file(j, "journal", &jnl);
 	inos[2] = jnl.ino;
 	if (ret < 0)
 		return -1;
-	if (!ret)
-		return 0;	/* no journal: the caller writes a snapshot */
-	if (check_header(j, &jnl, MAGIC_JNL))
-		goto err;
-	if (jnl.seq < j->seq) {
-		/* A crash between writing a snapshot and its new journal. */
-		log_info("%s/journal: seq %llu is older than the snapshot's %llu: its records are in the snapshot",
-			 j->dir, (unsigned long long)jnl.seq, (unsigned long long)j->seq);
-		free(jnl.data);
+	if (!ret) {
+		/* Only the first snapshot can be without its journal (a crash in between). */
+		if (j->seq > 1)
+			return fail(j, "%s/journal: missing beside the snapshot of seq %llu",
+				    j->dir, (unsigned long long)j->seq);
 		return 0;
 	}
-	if (jnl.seq > j->seq || jnl.instance != j->instance) {
-		fail(j, "%s/journal: offset 16: instance %016llx seq %llu does not belong to the snapshot (instance %016llx seq %llu)",
-		     j->dir, (unsigned long long)jnl.instance, (unsigned long long)jnl.seq,
-		     (unsigned long long)j->instance, (unsigned long long)j->seq);
-		goto err;
-	}
-	if (apply(j, &jnl, st, false, &good))
-		goto err;
+	ret = check_header(j, &jnl, MAGIC_JNL) || load_journal(j, &jnl, st) ? -1 : 0;
+	*v1 |= jnl.version == 1;
 	free(jnl.data);
-	if (good < jnl.size && j->readonly)
-		log_warn("%s/journal: offset %zu: %zu bytes of an incomplete last record (being written, or what a crash left); not cut, read-only",
-			 j->dir, good, jnl.size - good);
-	else if (good < jnl.size)
-		log_warn("%s/journal: offset %zu: cut off %zu bytes of an incomplete last record (a write interrupted by a crash; never acknowledged)",
-			 j->dir, good, jnl.size - good);
-	return j->readonly ? 0 : open_journal(j, good);
-err:
-	free(jnl.data);
-	return -1;
+	return ret;
+}
+
+/* Rewrite what was loaded from version 1 files as version 2. */
+static int convert_v1(struct journal *j, const struct store *st, const struct store *old,
+		      uint64_t old_instance)
+{
+	if (old_instance && journal_save_reclaim(j, old, old_instance))
+		return -1;
+	if (j->seq && journal_snapshot(j, st, NULL, j->instance))
+		return -1;
+	log_info("%s: the version 1 state is rewritten as version %d", j->dir, JOURNAL_VERSION);
+	return 0;
 }
 
 /* How often a read-only load starts again because a snapshot replaced the files. */
@@ -697,6 +969,7 @@ int journal_load(struct journal *j, const char *dir, bool readonly, struct store
 	static const char *const names[] = { "reclaim", "snapshot", "journal" };
 	ino_t inos[3];
 	int try, ret, i;
+	bool v1;
 
 	memset(j, 0, sizeof(*j));
 	j->fd = -1;
@@ -708,8 +981,14 @@ int journal_load(struct journal *j, const char *dir, bool readonly, struct store
 	j->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (j->dirfd < 0)
 		return fail(j, "%s: %s", dir, strerror(errno));
-	if (!readonly)
-		return lock_dir(j) ?: load_files(j, st, old, old_instance, inos);
+	if (!readonly) {
+		ret = lock_dir(j);
+		if (!ret)
+			ret = load_files(j, st, old, old_instance, inos, &v1);
+		if (!ret && v1)
+			ret = convert_v1(j, st, old, *old_instance);
+		return ret;
+	}
 
 	/*
 	 * The owner may replace the snapshot and journal while we read them
@@ -717,7 +996,7 @@ int journal_load(struct journal *j, const char *dir, bool readonly, struct store
 	 */
 	for (try = 0;; try++) {
 		memset(inos, 0, sizeof(inos));
-		ret = load_files(j, st, old, old_instance, inos);
+		ret = load_files(j, st, old, old_instance, inos, &v1);
 		for (i = 0; i < 3; i++)
 			if (!unchanged(j, names[i], inos[i]))
 				break;
@@ -737,9 +1016,9 @@ void journal_close(struct journal *j)
 		close(j->lockfd);	/* the directory is free again */
 	if (j->dirfd > 0)
 		close(j->dirfd);
-	free(j->buf);
+	free(j->q.p);
 	j->fd = -1;
 	j->lockfd = -1;
 	j->dirfd = -1;
-	j->buf = NULL;
+	j->q.p = NULL;
 }

@@ -1,30 +1,40 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * xlockd's on-disk state, format version 1.
+ * xlockd's on-disk state, format version 2 (version 1 is still read, and
+ * rewritten as version 2 when xlockd starts on it).
  *
- * The state directory (/var/lib/xlockd) holds up to three files:
+ * The state directory (/var/lib/xlockd) holds up to three state files and
+ * the lock file:
  *
  *   snapshot   every entry of the lock table as of one moment
- *   journal    what changed since that snapshot, appended as it happens
+ *   journal    what changed since that snapshot, appended in batches
  *   reclaim    after a restart: the previous instance's entries, kept
  *              until the grace period that lets clients reclaim them ends
+ *   lock       flock()ed by the xlockd that owns the directory (its pid)
  *
- * Every file starts with a 32-byte header, all integers little-endian:
+ * All integers are little-endian. Every state file starts with a 40-byte
+ * header:
  *
  *   magic[8]   "XLOCKSNP" (snapshot, reclaim) or "XLOCKJNL" (journal)
- *   version    u32, 1
+ *   version    u32, 2
  *   flags      u32, 0
  *   instance   u64, the module instance the entries belong to (see
  *              XLOCK_A_INSTANCE in include/uapi/linux/xlock.h)
- *   seq        u64, the snapshot's sequence number; a journal belongs to
- *              the snapshot with the same seq
+ *   seq        u64, the snapshot's sequence number (0 in a reclaim file);
+ *              a journal belongs to the snapshot with the same seq
+ *   reserved   u32, 0
+ *   check      u32, CRC32C of the 36 bytes before it
  *
- * Then records, each: u32 body length, u32 CRC32C of the body, the body:
+ * Then records, each: u32 body length, u32 check, the body. A record's
+ * check is the CRC32C of its length field and its body, computed on from
+ * the header's check as initial value: a damaged length does not check,
+ * and neither does a record copied from another file. The body:
  *
  *   u8 type    1 ENTRY: an entry was granted or changed (replaces any
  *                       entry with the same id)
  *              2 RELEASE: an entry went
- *              3 END: last record of a snapshot
+ *              3 END: last record of a snapshot or reclaim file
+ *              4 BATCH: starts a batch of the journal
  *   ENTRY:   u32 id, u8 proto, u8 kind, u8 mode, u8 state, u32 flags
  *            (XLOCK_ENTRY_F_*; XLOCK_ENTRY_F_TEARDOWN: the server dropped
  *            it while shutting down, kept for its owner to reclaim),
@@ -32,22 +42,43 @@
  *            u16 client length, client (the owner's identity: NLM caller
  *            name, SMB client GUID in hex), u16 path length, path
  *   RELEASE: u32 id
- *   END:     u64 number of ENTRY records in the snapshot
+ *   END:     u64 number of ENTRY records in the file
+ *   BATCH:   u32 number (1 for the first batch of a journal, then +1),
+ *            u32 records, u32 bytes: the ENTRY and RELEASE records that
+ *            follow and belong to the batch, and their size
  *
- * Writing: journal records are appended and made durable with one
- * fdatasync per batch (group commit). A snapshot is written to a temporary
- * file, fsynced, renamed over the old one, and the directory fsynced; then
- * a new, empty journal with the next seq replaces the old one the same way.
- * A crash between the two leaves a journal older than the snapshot, which
- * loading recognises and ignores (its records are in the snapshot).
+ * A snapshot or reclaim file is ENTRY records and an END. A journal is
+ * batches: a BATCH record and its records, written with one write() and
+ * made durable with one fdatasync() (group commit); xlockd acknowledges
+ * the batch's records (--ack-log) only after that fdatasync returned, and
+ * writes the next batch only after that.
  *
- * Loading: a bad magic or version, a header the other file contradicts, a
- * snapshot without its END record or with a wrong count, or a complete
- * record whose CRC does not match is an error that names the file and the
- * offset: nothing is silently dropped, and xlockd does not start. Only the
- * journal's end may be incomplete, a record cut short or a zero-filled
- * tail: what a crash or kill -9 leaves of a write that was never
- * acknowledged. It is cut off, and the log names the offset and size.
+ * Writing a snapshot: a temporary file, fsynced, renamed over the old one,
+ * the directory fsynced; then a new, empty journal with the snapshot's seq
+ * replaces the old one the same way. A crash between the two leaves the
+ * journal of the previous snapshot (seq one lower), whose records are all
+ * in the new snapshot.
+ *
+ * Loading: a bad magic, version, flag or header check, a snapshot without
+ * its END or with a wrong count, a record that does not check, has the
+ * wrong type or a malformed body, is an error that names the file and the
+ * offset, and xlockd does not start; nothing is silently dropped. So is a
+ * journal whose seq is neither the snapshot's nor one lower (only one lower
+ * is the crash above, and that journal is then ignored), a journal of
+ * another instance, or a missing journal beside a snapshot other than the
+ * first. A journal may end with a torn batch, what a crash leaves of a
+ * write that was never acknowledged, and only that: when the last batch
+ * does not check (a record cut short, zeros where a write did not reach
+ * the disk, the batch header alone on disk, a damaged byte), and nothing
+ * follows it (its BATCH record says it reaches the end of the file, or,
+ * when the BATCH record itself does not check, no valid BATCH record comes
+ * after it). That batch is cut off as a whole and the log says where and
+ * how much. Damage anywhere before a batch that follows it is an error:
+ * a batch is written only after the one before it was acknowledged.
+ *
+ * Version 1 (read only): a 32-byte header without reserved and check
+ * fields, records checked over their body alone (CRC32C from 0), no BATCH
+ * records; an incomplete last record or a zero-filled tail is cut off.
  */
 #ifndef XLOCKD_JOURNAL_H
 #define XLOCKD_JOURNAL_H
@@ -58,7 +89,12 @@
 
 #include "store.h"
 
-#define JOURNAL_VERSION 1
+#define JOURNAL_VERSION 2
+
+struct jbuf {
+	unsigned char *p;
+	size_t len, cap;
+};
 
 struct journal {
 	int dirfd;
@@ -70,8 +106,10 @@ struct journal {
 	uint64_t seq;
 	uint64_t size;		/* journal bytes, for compaction */
 	uint64_t snapshot_size;
-	unsigned char *buf;	/* records waiting for the next commit */
-	size_t len, cap;
+	uint32_t salt;		/* the journal header's check: seeds its records' */
+	uint32_t batch_no;	/* the next batch's number */
+	uint32_t batch_recs;	/* records queued in it */
+	struct jbuf q;		/* the batch waiting for the next commit */
 	char err[512];		/* why the last call failed */
 };
 

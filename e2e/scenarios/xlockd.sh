@@ -107,7 +107,7 @@ jsize=$(stat -c %s /tmp/bad/journal)
 [ "$jsize" -gt 100 ] || { xlockd_stop; cp -a "$S" /tmp/bad; jsize=$(stat -c %s /tmp/bad/journal); }
 printf 'X' | dd of=/tmp/bad/snapshot bs=1 seek=60 conv=notrunc 2>/dev/null
 out=$("$XLOCKD" --print-state --state-dir /tmp/bad 2>&1) && fail "corrupt snapshot loaded: $out"
-printf '%s\n' "$out" | grep -q "/tmp/bad/snapshot: offset 32: record checksum mismatch" ||
+printf '%s\n' "$out" | grep -q "/tmp/bad/snapshot: offset 40: record checksum mismatch" ||
 	fail "corrupt snapshot: $out"
 log "corrupt snapshot: $(printf '%s\n' "$out" | head -n 1)"
 cp "$S/snapshot" /tmp/bad/snapshot

@@ -116,6 +116,7 @@ static void clean(void)
 	unlink(path_of("snapshot"));
 	unlink(path_of("journal"));
 	unlink(path_of("reclaim"));
+	unlink(path_of("journal.keep"));
 }
 
 static off_t size_of(const char *name)
@@ -148,6 +149,23 @@ static int load(struct journal *j, struct store *st, struct store *old)
 	store_init(st);
 	store_init(old);
 	return journal_load(j, dir, false, st, old, &oi);
+}
+
+/* Read-only, for xlockd --print-state: into fresh stores. */
+static int load_ro(struct journal *j, struct store *st, struct store *old)
+{
+	uint64_t oi;
+
+	store_init(st);
+	store_init(old);
+	return journal_load(j, dir, true, st, old, &oi);
+}
+
+static void load_done(struct journal *j, struct store *st, struct store *old)
+{
+	journal_close(j);
+	store_free(st);
+	store_free(old);
 }
 
 /* Write a state: snapshot of ids 1..10, then a journal with 11..20 granted, 1..5 released. */
@@ -199,128 +217,465 @@ static void test_round_trip(void)
 	store_free(&model);
 }
 
-static void test_crash_tails(void)
+/* --- bytes of the files ---------------------------------------------------- */
+
+static uint32_t peek32(const char *name, off_t off)
 {
-	struct store model, st, old;
-	struct journal j;
-	off_t full;
-	unsigned char zeros[300] = { 0 };
-	int ret;
+	unsigned char b[4];
+	int fd = open(path_of(name), O_RDONLY);
 
-	write_state(&model);
-	full = size_of("journal");
-	/* A record cut short: what kill -9 during a write leaves. */
-	cut("journal", full - 3);
-	ret = load(&j, &st, &old);
-	/* The last record was "release 5": cut off, so entry 5 is back. */
-	tap_ok(!ret && st.count == model.count + 1 && store_get(&st, 5),
-	       "journal: a cut last record is dropped, everything before it kept (%s)",
-	       ret ? j.err : "ok");
-	journal_close(&j);
-	tap_ok(size_of("journal") == full - 13,
-	       "journal: the cut record is removed from the file when loaded");
-	store_free(&st);
-	store_free(&old);
-
-	/* A zero-filled tail: what a crash can leave after an extending write. */
-	write_state(&model);
-	poke("journal", full, zeros, sizeof(zeros));
-	ret = load(&j, &st, &old);
-	tap_ok(!ret && same(&st, &model), "journal: a zero-filled tail is cut off");
-	journal_close(&j);
-	store_free(&st);
-	store_free(&old);
-	store_free(&model);
+	if (fd < 0 || pread(fd, b, 4, off) != 4)
+		abort();
+	close(fd);
+	return b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
 }
 
-/* Damage @name at @off with @len bytes of @b; expect an error naming file and offset. */
-static void damaged(const char *what, const char *name, off_t off, const void *b, size_t len,
-		    const char *want_off)
+static void poke32(const char *name, off_t off, uint32_t v)
 {
-	struct store model, st, old;
+	unsigned char b[4] = { v, v >> 8, v >> 16, v >> 24 };
+
+	poke(name, off, b, 4);
+}
+
+/* Change a version 2 header's seq, with a check that matches again. */
+static void set_seq(const char *name, uint64_t seq)
+{
+	unsigned char h[40];
+	int fd = open(path_of(name), O_RDONLY), i;
+
+	if (fd < 0 || pread(fd, h, 40, 0) != 40)
+		abort();
+	close(fd);
+	for (i = 0; i < 8; i++)
+		h[24 + i] = seq >> (8 * i);
+	poke(name, 0, h, 36);
+	poke32(name, 36, crc32c(0, h, 36));
+}
+
+/* Give the version 2 record at @off of @name a check that matches again. */
+static void reseal(const char *name, off_t off)
+{
+	unsigned char r[8 + 512];
+	uint32_t n = peek32(name, off);
+	int fd = open(path_of(name), O_RDONLY);
+
+	if (fd < 0 || n > 512 || pread(fd, r, 8 + n, off) != 8 + n)
+		abort();
+	close(fd);
+	poke32(name, off + 4, crc32c(crc32c(peek32(name, 36), r, 4), r + 8, n));
+}
+
+/* Offset of batch @n (from 1) of the journal, from the BATCH records. */
+static off_t batch_off(int n)
+{
+	off_t off = 40;
+
+	while (--n)
+		off += 21 + peek32("journal", off + 8 + 9);
+	return off;
+}
+
+static void copy_file(const char *from, const char *to)
+{
+	char a[256], cmd[600];
+
+	snprintf(a, sizeof(a), "%s", path_of(from));
+	snprintf(cmd, sizeof(cmd), "cp %s %s", a, path_of(to));
+	if (system(cmd))
+		abort();
+}
+
+/* Load; expect success and the entries of @model. */
+static void loads_as(const char *what, const struct store *model)
+{
+	struct store st, old;
 	struct journal j;
-	char want[64];
 	int ret;
 
-	write_state(&model);
-	poke(name, off, b, len);
 	ret = load(&j, &st, &old);
-	snprintf(want, sizeof(want), "%s/%s: offset %s", dir, name, want_off);
-	tap_ok(ret == -1 && !strncmp(j.err, want, strlen(want)), "%s: error \"%s\"", what, j.err);
+	tap_ok(!ret && same(&st, model), "%s (%s)", what, ret ? j.err : "loads the same entries");
 	journal_close(&j);
 	store_free(&st);
 	store_free(&old);
-	store_free(&model);
 }
 
-static void test_damage(void)
+/*
+ * Load; expect an error starting "DIR/@name: offset @off:" and holding
+ * @also (if not NULL), and @name left as it was.
+ */
+static void fails_at(const char *what, const char *name, off_t off, const char *also)
 {
-	unsigned char x = 0x5a;
-	uint32_t ver = 7, big = 1u << 30;
+	struct store st, old;
+	struct journal j;
+	off_t size = size_of(name);
+	char want[128];
+	int ret;
 
-	damaged("snapshot with a foreign magic", "snapshot", 0, "NOTXLOCK", 8, "0:");
-	damaged("journal with a foreign magic", "journal", 0, "XLOCKSNP", 8, "0:");
-	damaged("snapshot of another format version", "snapshot", 8, &ver, 4, "8:");
-	damaged("a flipped byte in a snapshot record", "snapshot", 32 + 8 + 20, &x, 1, "32:");
-	damaged("a flipped byte in a journal record", "journal", 32 + 8 + 20, &x, 1, "32:");
-	damaged("a record length past the end of a snapshot", "snapshot", 32, &big, 4,
-		"32:");
-	damaged("a journal of another snapshot", "journal", 24, "\x09", 1, "16:");
-	{
-		struct store model, st, old;
-		struct journal j;
-		int ret;
+	ret = load(&j, &st, &old);
+	snprintf(want, sizeof(want), "%s/%s: offset %lld:", dir, name, (long long)off);
+	tap_ok(ret == -1 && !strncmp(j.err, want, strlen(want)) && (!also || strstr(j.err, also)) &&
+	       size_of(name) == size, "%s: error \"%s\"", what, j.err);
+	journal_close(&j);
+	store_free(&st);
+	store_free(&old);
+}
 
-		write_state(&model);
-		cut("snapshot", size_of("snapshot") - 17);
-		ret = load(&j, &st, &old);
-		tap_ok(ret == -1 && strstr(j.err, "snapshot: offset") && strstr(j.err, "truncated"),
-		       "a truncated snapshot is an error, not a shorter state: \"%s\"", j.err);
-		journal_close(&j);
-		store_free(&st);
-		store_free(&old);
-		store_free(&model);
+/* write_state()'s model as of its first batch: 1..5 not released yet. */
+static void before_releases(struct store *model)
+{
+	struct pentry e;
+	uint32_t id;
+
+	for (id = 1; id <= 5; id++) {
+		entry(&e, id, "/srv/share/a");
+		store_put(model, &e);
 	}
 }
 
-static void test_compaction_and_stale_journal(void)
+/* --- crash tails: the last batch only, and only when nothing follows ------ */
+
+static void test_crash_tails(void)
+{
+	unsigned char zeros[4096] = { 0 };
+	struct store model, st, old;
+	struct journal j;
+	struct pentry e;
+	off_t full, b2;
+	int ret;
+
+	/* The last batch (5 releases) cut short: a crash during its write. */
+	write_state(&model);
+	full = size_of("journal");
+	b2 = batch_off(2);
+	cut("journal", full - 3);
+	before_releases(&model);
+	ret = load(&j, &st, &old);
+	tap_ok(!ret && same(&st, &model),
+	       "a last batch cut short is dropped whole, the batches before it kept (%s)",
+	       ret ? j.err : "ok");
+	tap_ok(size_of("journal") == b2, "... and cut off the file by the owner's load");
+	/* The owner appends the next batch where the torn one was. */
+	entry(&e, 70, "/srv/share/e");
+	store_put(&model, &e);
+	journal_add_entry(&j, &e);
+	tap_ok(!journal_commit(&j) && peek32("journal", b2 + 9) == 2,
+	       "... and writes the next batch there, numbered 2");
+	journal_close(&j);
+	store_free(&st);
+	store_free(&old);
+	loads_as("... which loads", &model);
+	store_free(&model);
+
+	/* M4: the BATCH record reached the disk, its records did not (zeros). */
+	write_state(&model);
+	before_releases(&model);
+	poke("journal", b2 + 21, zeros, full - b2 - 21);
+	loads_as("M4: a last batch whose BATCH record reached the disk and whose records are zeros is cut",
+		 &model);
+	/* ... or its records did, and its BATCH record did not. */
+	write_state(&model);
+	before_releases(&model);
+	poke("journal", b2, zeros, 21);
+	loads_as("a last batch whose BATCH record is zeros is cut", &model);
+	/* ... or a later record did and an earlier one did not. */
+	write_state(&model);
+	before_releases(&model);
+	poke("journal", b2 + 21, zeros, 13);
+	loads_as("a last batch with a hole before its last record is dropped whole", &model);
+	store_free(&model);
+
+	/* Zeros after the last batch: the next write's length, not its data. */
+	write_state(&model);
+	poke("journal", full, zeros, sizeof(zeros));
+	loads_as("a zero-filled tail after the last batch is cut off", &model);
+	store_free(&model);
+}
+
+/* --- damage: an error naming file and offset, and the file left alone ----- */
+
+static void test_damage(void)
+{
+	struct store model;
+	off_t b2, size;
+	uint32_t v;
+
+	write_state(&model);
+	b2 = batch_off(2);
+	poke("snapshot", 0, "NOTXLOCK", 8);
+	fails_at("snapshot with a foreign magic", "snapshot", 0, "bad magic");
+	write_state(&model);
+	poke("journal", 0, "XLOCKSNP", 8);
+	fails_at("journal with a foreign magic", "journal", 0, "bad magic");
+	write_state(&model);
+	poke32("snapshot", 8, 7);
+	fails_at("snapshot of another format version", "snapshot", 8, "version 7");
+	write_state(&model);
+	poke("snapshot", 20, "\x01", 1);
+	fails_at("M1: a flipped byte in the snapshot's header (its instance)", "snapshot", 36,
+		 "header checksum mismatch");
+	write_state(&model);
+	poke("journal", 25, "\x02", 1);
+	fails_at("M1: a flipped byte in the journal's header (its seq)", "journal", 36,
+		 "header checksum mismatch");
+	write_state(&model);
+	poke("snapshot", 40 + 8 + 20, "\x5a", 1);
+	fails_at("a flipped byte in a snapshot record", "snapshot", 40, "checksum mismatch");
+	write_state(&model);
+	poke32("snapshot", 40, 1u << 30);
+	fails_at("a record length past the end of a snapshot", "snapshot", 40, "bad record length");
+	write_state(&model);
+	size = size_of("snapshot") - 17;	/* the END record */
+	cut("snapshot", size);
+	fails_at("a snapshot cut before its END", "snapshot", size, "no END record (file truncated)");
+
+	/* In the first batch, which the second follows: it was acknowledged. */
+	write_state(&model);
+	poke("journal", 40 + 21 + 8 + 30, "\x5a", 1);
+	fails_at("a flipped byte in a record of the first of two batches", "journal", 40 + 21,
+		 "damage, not a torn tail");
+	write_state(&model);
+	v = peek32("journal", 40 + 21);
+	poke32("journal", 40 + 21, v ^ 0x10);
+	fails_at("H2: a flipped bit in a record length in the middle", "journal", 40 + 21,
+		 "damage, not a torn tail");
+	write_state(&model);
+	v = peek32("journal", 40 + 21);
+	poke32("journal", 40 + 21, v ^ 0x40000000);
+	fails_at("H2: a record length made huge in the middle", "journal", 40 + 21,
+		 "damage, not a torn tail");
+	write_state(&model);
+	poke("journal", 40 + 9, "\x03", 1);
+	fails_at("the first batch's BATCH record damaged, a batch after it", "journal", 40,
+		 "but batch 2 follows");
+	/* Records that check but do not fit: written wrong, never torn. */
+	write_state(&model);
+	poke32("journal", 40 + 9, 3);
+	reseal("journal", 40);
+	fails_at("a batch numbered 3 where batch 1 should be", "journal", 40,
+		 "batch 3 where batch 1 should be");
+	write_state(&model);
+	poke32("journal", 40 + 13, 9);
+	reseal("journal", 40);
+	fails_at("a batch of 10 records that says 9", "journal", b2 - 81,
+		 "record count and size disagree");
+	store_free(&model);
+}
+
+/* --- the journal's seq against the snapshot's (M1) ------------------------ */
+
+static void test_seq_rule(void)
 {
 	struct store model, st, old;
 	struct journal j;
 	struct pentry e;
 	int ret;
 
+	/* Compaction: a snapshot, then an empty journal with its seq. */
 	write_state(&model);
 	load(&j, &st, &old);
 	journal_snapshot(&j, &st, NULL, 0x1234);
-	tap_ok(size_of("journal") == 32 && j.seq == 2,
+	tap_ok(size_of("journal") == 40 && j.seq == 2,
 	       "compaction: a snapshot leaves an empty journal with the next seq");
 	entry(&e, 99, "/srv/share/c");
 	store_put(&st, &e);
+	store_put(&model, &e);
 	journal_add_entry(&j, &e);
 	journal_commit(&j);
 	journal_close(&j);
-	store_put(&model, &e);
 	store_free(&st);
 	store_free(&old);
-	ret = load(&j, &st, &old);
-	tap_ok(!ret && same(&st, &model), "compaction: state after it loads the same");
+	loads_as("compaction: the state after it loads the same", &model);
+	store_free(&model);
+
+	/*
+	 * A crash between the snapshot and its journal: the journal left is
+	 * the previous snapshot's, its acknowledged records all in the new one.
+	 */
+	write_state(&model);
+	copy_file("journal", "journal.keep");
+	load(&j, &st, &old);
+	journal_snapshot(&j, &st, NULL, 0x1234);
 	journal_close(&j);
 	store_free(&st);
 	store_free(&old);
+	copy_file("journal.keep", "journal");
+	loads_as("a journal of seq S-1 beside snapshot S is the crash case: nothing acknowledged is lost",
+		 &model);
+	set_seq("journal", 0);
+	fails_at("M1: a journal of seq S-2 is an error, not a stale journal", "journal", 16,
+		 "does not belong to the snapshot");
+	set_seq("journal", 3);
+	fails_at("a journal of seq S+1 is an error", "journal", 16, "does not belong to the snapshot");
+	unlink(path_of("journal"));
+	ret = load(&j, &st, &old);
+	tap_ok(ret == -1 && strstr(j.err, "journal: missing beside the snapshot of seq 2"),
+	       "a missing journal beside snapshot 2 is an error: \"%s\"", j.err);
+	journal_close(&j);
+	store_free(&st);
+	store_free(&old);
+	write_state(&model);
+	unlink(path_of("journal"));
+	unlink(path_of("journal.keep"));
+	/* (model holds the journal's entries too: compare with the snapshot's) */
+	ret = load(&j, &st, &old);
+	tap_ok(!ret && st.count == 10,
+	       "the first snapshot without a journal (a crash in between) loads (%s)",
+	       ret ? j.err : "ok");
+	journal_close(&j);
+	store_free(&st);
+	store_free(&old);
+	store_free(&model);
+}
 
-	/* A crash after the new snapshot but before its journal: the old journal is stale. */
-	{
-		unsigned char seq1[8] = { 1 };
+/* --- version 1 state ------------------------------------------------------ */
 
-		poke("journal", 24, seq1, 8);
-		ret = load(&j, &st, &old);
-		tap_ok(!ret && st.count == model.count - 1,
-		       "a journal older than the snapshot is ignored (its records are in it)");
-		journal_close(&j);
-		store_free(&st);
-		store_free(&old);
+static void v1_put(FILE *f, const unsigned char *body, uint32_t n)
+{
+	unsigned char h[8];
+	uint32_t c = crc32c(0, body, n);
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		h[i] = n >> (8 * i);
+		h[4 + i] = c >> (8 * i);
 	}
+	fwrite(h, 1, 8, f);
+	fwrite(body, 1, n, f);
+}
+
+static void v1_entry(FILE *f, uint32_t id, const char *path)
+{
+	struct pentry e;
+	unsigned char b[256], *p = b;
+	size_t cl, pl;
+
+	entry(&e, id, path);
+	cl = strlen(e.client);
+	pl = strlen(path);
+	*p++ = 1;
+	memcpy(p, &e.id, 4);	/* (this test runs little-endian) */
+	p += 4;
+	*p++ = e.proto;
+	*p++ = e.kind;
+	*p++ = e.mode;
+	*p++ = e.state;
+	memcpy(p, &e.flags, 4);
+	p += 4;
+	memcpy(p, &e.start, 8);
+	p += 8;
+	memcpy(p, &e.end, 8);
+	p += 8;
+	memcpy(p, &e.svid, 4);
+	p += 4;
+	memcpy(p, e.lease_key, 16);
+	p += 16;
+	*p++ = cl;
+	*p++ = 0;
+	memcpy(p, e.client, cl);
+	p += cl;
+	*p++ = pl;
+	*p++ = 0;
+	memcpy(p, path, pl);
+	p += pl;
+	v1_put(f, b, p - b);
+}
+
+static FILE *v1_file(const char *name, const char *magic, uint64_t seq)
+{
+	unsigned char h[32] = { 0 };
+	FILE *f = fopen(path_of(name), "w");
+	uint64_t inst = 0x1234;
+
+	if (!f)
+		abort();
+	memcpy(h, magic, 8);
+	h[8] = 1;
+	memcpy(h + 16, &inst, 8);
+	memcpy(h + 24, &seq, 8);
+	fwrite(h, 1, 32, f);
+	return f;
+}
+
+/* write_state()'s state as xlockd 0.1 (format version 1) wrote it. */
+static void write_v1_state(struct store *model, bool with_reclaim)
+{
+	unsigned char b[9] = { 3, 10 };
+	uint32_t id;
+	FILE *f;
+
+	write_state(model);
+	clean();
+	f = v1_file("snapshot", "XLOCKSNP", 1);
+	for (id = 1; id <= 10; id++)
+		v1_entry(f, id, "/srv/share/a");
+	v1_put(f, b, 9);
+	fclose(f);
+	f = v1_file("journal", "XLOCKJNL", 1);
+	for (id = 11; id <= 20; id++)
+		v1_entry(f, id, "/srv/share/b");
+	for (id = 1; id <= 5; id++) {
+		b[0] = 2;
+		memcpy(b + 1, &id, 4);
+		v1_put(f, b, 5);
+	}
+	fclose(f);
+	if (with_reclaim) {
+		f = v1_file("reclaim", "XLOCKSNP", 0);
+		b[0] = 3;
+		b[1] = 0;
+		v1_put(f, b, 9);
+		fclose(f);
+	}
+}
+
+static void test_version1(void)
+{
+	unsigned char zeros[200] = { 0 };
+	struct store model, st, old;
+	struct journal j;
+	uint64_t oi;
+	off_t full;
+	int ret;
+
+	write_v1_state(&model, false);
+	store_init(&st);
+	store_init(&old);
+	ret = journal_load(&j, dir, true, &st, &old, &oi);
+	tap_ok(!ret && same(&st, &model) && peek32("journal", 8) == 1,
+	       "v1: read (read-only, left as version 1) (%s)", ret ? j.err : "ok");
+	load_done(&j, &st, &old);
+
+	/* A v1 journal cut short, and M4 in v1: a record header, then zeros. */
+	full = size_of("journal");
+	cut("journal", full - 3);
+	before_releases(&model);
+	store_del(&model, 1);
+	store_del(&model, 2);
+	store_del(&model, 3);
+	store_del(&model, 4);
+	loads_as("v1: a last record cut short is cut off", &model);
+	write_v1_state(&model, false);
+	full = size_of("journal");
+	poke32("journal", full, 81);
+	poke32("journal", full + 4, 0xdeadbeef);
+	poke("journal", full + 8, zeros, 81);
+	store_init(&st);
+	store_init(&old);
+	ret = journal_load(&j, dir, true, &st, &old, &oi);
+	tap_ok(!ret && same(&st, &model),
+	       "M4, v1: a last record header whose body is zeros is a torn tail, not a checksum error (%s)",
+	       ret ? j.err : "ok");
+	load_done(&j, &st, &old);
+
+	/* The owner rewrites it as version 2. */
+	write_v1_state(&model, true);
+	ret = load(&j, &st, &old);
+	tap_ok(!ret && same(&st, &model) && peek32("snapshot", 8) == 2 &&
+	       peek32("journal", 8) == 2 && peek32("reclaim", 8) == 2 && j.seq == 2,
+	       "v1: xlockd's load rewrites snapshot, journal and reclaim file as version 2 (%s)",
+	       ret ? j.err : "ok");
+	load_done(&j, &st, &old);
+	loads_as("v1: ... which loads the same entries", &model);
 	store_free(&model);
 }
 
@@ -350,23 +705,6 @@ static void test_reclaim_file(void)
 	store_free(&st);
 	store_free(&old);
 	store_free(&model);
-}
-
-/* Read-only, for xlockd --print-state: into fresh stores. */
-static int load_ro(struct journal *j, struct store *st, struct store *old)
-{
-	uint64_t oi;
-
-	store_init(st);
-	store_init(old);
-	return journal_load(j, dir, true, st, old, &oi);
-}
-
-static void load_done(struct journal *j, struct store *st, struct store *old)
-{
-	journal_close(j);
-	store_free(st);
-	store_free(old);
 }
 
 /*
@@ -489,13 +827,14 @@ int main(void)
 {
 	if (!mkdtemp(dir))
 		return 1;
-	tap_plan(28);
+	tap_plan(48);
 	test_crc();
 	test_store();
 	test_round_trip();
 	test_crash_tails();
 	test_damage();
-	test_compaction_and_stale_journal();
+	test_seq_rule();
+	test_version1();
 	test_reclaim_file();
 	test_readonly_while_writing();
 	test_one_owner();
