@@ -93,12 +93,6 @@ struct req {
 	bool intr;
 };
 
-static void oom(void)
-{
-	fprintf(stderr, "%s: out of memory\n", program_invocation_short_name);
-	exit(1);
-}
-
 int xnl_open(struct xnl *x)
 {
 	int one = 1, ret;
@@ -147,7 +141,7 @@ struct nl_msg *xnl_new_size(struct xnl *x, uint8_t cmd, bool dump, size_t size)
 
 	if (!m || !genlmsg_put(m, NL_AUTO_PORT, NL_AUTO_SEQ, x->family, 0,
 			       dump ? NLM_F_DUMP : 0, cmd, XLOCK_GENL_VERSION))
-		oom();
+		xnl_oom();
 	return m;
 }
 
@@ -261,7 +255,7 @@ static struct nl_cb *req_cb(struct xnl *x, struct req *r)
 	struct nl_cb *cb = nl_cb_clone(nl_socket_get_cb(x->sk));
 
 	if (!cb)
-		oom();
+		xnl_oom();
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, r);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, r);
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, r);
@@ -345,7 +339,7 @@ int xnl_recv(struct xnl *x, xnl_fn fn, void *arg)
 	if (!x->recv_cb) {
 		x->recv_req = malloc(sizeof(r));
 		if (!x->recv_req)
-			oom();
+			xnl_oom();
 		x->recv_cb = req_cb(x, x->recv_req);
 	}
 	*(struct req *)x->recv_req = r;
@@ -361,65 +355,4 @@ int xnl_recv(struct xnl *x, xnl_fn fn, void *arg)
 int xnl_parse_nested(struct nlattr **tb, struct nlattr *nest)
 {
 	return nla_parse_nested(tb, XLOCK_A_MAX, nest, reply_policy) ? -EPROTO : 0;
-}
-
-uint64_t xnl_u64(struct nlattr *a, uint64_t def)
-{
-	return a ? nla_get_u64(a) : def;
-}
-
-uint32_t xnl_u32(struct nlattr *a, uint32_t def)
-{
-	return a ? nla_get_u32(a) : def;
-}
-
-uint8_t xnl_u8(struct nlattr *a, uint8_t def)
-{
-	return a ? nla_get_u8(a) : def;
-}
-
-char *xnl_strdup(struct nlattr *a)
-{
-	char *s;
-
-	if (!a)
-		return NULL;
-	/* Not trusting the terminating NUL: copy at most the attribute's length. */
-	s = strndup(nla_data(a), nla_len(a));
-	if (!s)
-		oom();
-	return s;
-}
-
-static void put_check(int ret)
-{
-	if (ret < 0) {
-		fprintf(stderr, "%s: netlink request too large\n", program_invocation_short_name);
-		exit(1);
-	}
-}
-
-void xnl_put_u8(struct nl_msg *m, int type, uint8_t v)
-{
-	put_check(nla_put_u8(m, type, v));
-}
-
-void xnl_put_u32(struct nl_msg *m, int type, uint32_t v)
-{
-	put_check(nla_put_u32(m, type, v));
-}
-
-void xnl_put_u64(struct nl_msg *m, int type, uint64_t v)
-{
-	put_check(nla_put_u64(m, type, v));
-}
-
-void xnl_put_str(struct nl_msg *m, int type, const char *s)
-{
-	put_check(nla_put_string(m, type, s));
-}
-
-void xnl_put_bin(struct nl_msg *m, int type, const void *p, int len)
-{
-	put_check(nla_put(m, type, len, p));
 }

@@ -76,4 +76,7 @@ void xnl_put_u64(struct nl_msg *m, int type, uint64_t v);
 void xnl_put_str(struct nl_msg *m, int type, const char *s);
 void xnl_put_bin(struct nl_msg *m, int type, const void *p, int len);
 
+/* Say "out of memory" and exit. */
+__attribute__((noreturn)) void xnl_oom(void);
+
 #endif

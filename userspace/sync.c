@@ -169,34 +169,49 @@ void sync_split_kept(struct xlockd *d)
 	free(ids);
 }
 
+struct dump_ctx {
+	struct xlockd *d;
+	struct store *st;
+};
+
 static int on_dump(struct nlattr **tb, const struct nlmsghdr *nlh, void *arg)
 {
-	struct xlockd *d = arg;
+	struct dump_ctx *c = arg;
 	struct pentry e;
 
 	(void)nlh;
-	if (entry_from(d, tb, &e))
+	if (entry_from(c->d, tb, &e))
 		return 0;
-	if (store_put(&d->st, &e))
-		die("out of memory for %zu entries", d->st.count);
+	if (store_put(c->st, &e))
+		die("out of memory for %zu entries", c->st->count);
 	return 0;
 }
 
 /*
  * Replace the store's kernel entries by a dump of the table. Events since
- * the dump began are queued on the event socket and applied after it.
+ * the dump began are queued on the event socket and applied after it. The
+ * dump goes to a store of its own: if it fails half-way, the store is
+ * what it was (what the journal and the acks so far agree with), never a
+ * half-filled one that a snapshot would then make durable.
  */
 int sync_dump(struct xlockd *d)
 {
+	struct store fresh;
+	struct dump_ctx c = { .d = d, .st = &fresh };
 	int ret;
 
-	store_clear(&d->st);
-	ret = xnl_request(&d->req, xnl_new(&d->req, XLOCK_CMD_GET_LOCKS, true), on_dump, d,
+	store_init(&fresh);
+	ret = xnl_request(&d->req, xnl_new(&d->req, XLOCK_CMD_GET_LOCKS, true), on_dump, &c,
 			  NULL);
-	if (ret)
+	if (ret) {
 		log_err("reading the lock table: %s%s%s", strerror(-ret),
 			d->req.msg[0] ? ": " : "", d->req.msg);
-	return ret;
+		store_free(&fresh);
+		return ret;
+	}
+	store_free(&d->st);
+	d->st = fresh;
+	return 0;
 }
 
 int sync_on_event(struct nlattr **tb, const struct nlmsghdr *nlh, void *arg)

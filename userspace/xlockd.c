@@ -39,6 +39,7 @@
 #define BATCH_MAX	65536		/* records per commit, at most */
 #define METRICS_EVERY	5.0		/* seconds */
 #define COMPACT_MIN	(16 << 20)	/* journal bytes before compaction is considered */
+#define RETRY_EVERY	1.0		/* seconds between snapshot or dump retries */
 
 static volatile sig_atomic_t stop;
 
@@ -199,18 +200,25 @@ static void acked(struct xlockd *d)
 	d->batch_len = 0;
 }
 
+/* Persistence is degraded: say so once, and try again in a second. */
+static void degraded(struct xlockd *d)
+{
+	if (d->healthy)
+		log_err("%s: persistence degraded, retrying every second; the module keeps enforcing",
+			d->j.err);
+	d->journal_errors++;
+	d->healthy = false;
+	d->need_snapshot = true;
+	d->retry_at = now_s() + RETRY_EVERY;
+}
+
 static int snapshot(struct xlockd *d)
 {
 	if (journal_snapshot(&d->j, &d->st, &d->kept, d->instance)) {
-		if (d->healthy || !d->journal_errors)
-			log_err("%s: persistence degraded, retrying every second; the module keeps enforcing",
-				d->j.err);
-		d->journal_errors++;
-		d->healthy = false;
-		d->need_snapshot = true;
+		degraded(d);
 		return -1;
 	}
-	if (!d->healthy && d->journal_errors)
+	if (!d->healthy)
 		log_info("persistence restored: snapshot of %zu entries written",
 			 d->st.count + d->kept.count);
 	d->snapshots++;
@@ -223,6 +231,9 @@ static int snapshot(struct xlockd *d)
 static void commit(struct xlockd *d)
 {
 	if (d->need_snapshot) {
+		/* Every second, not every pass: a snapshot rewrites everything. */
+		if (now_s() < d->retry_at)
+			return;
 		if (!snapshot(d) && d->batch_n)
 			acked(d);
 		return;
@@ -230,11 +241,7 @@ static void commit(struct xlockd *d)
 	if (!d->batch_n)
 		return;
 	if (journal_commit(&d->j)) {
-		log_err("%s: persistence degraded, retrying every second; the module keeps enforcing",
-			d->j.err);
-		d->journal_errors++;
-		d->healthy = false;
-		d->need_snapshot = true;
+		degraded(d);
 		return;
 	}
 	d->commits++;
@@ -246,20 +253,31 @@ static void commit(struct xlockd *d)
 /* Events were lost (the socket overran): read the whole table again. */
 static void resync(struct xlockd *d)
 {
-	d->resyncs++;
-	if (sync_dump(d))
+	if (now_s() < d->resync_at)
 		return;
+	d->resyncs++;
+	if (sync_dump(d)) {
+		d->resync_at = now_s() + RETRY_EVERY;
+		return;
+	}
 	log_warn("events overran the socket: re-read %zu entries from the kernel", d->st.count);
 	d->need_snapshot = true;
 	d->need_resync = false;
 }
 
-/* Read every event queued; a batch ends when none is left (or it is large). */
+/*
+ * Read the events queued, at most BATCH_MAX per pass. A batch ends when
+ * none is left or it is full; while a snapshot is due instead (the disk
+ * failed), events are not journaled and no batch fills: keep reading, or
+ * the socket stays readable and the loop spins.
+ */
 static void drain(struct xlockd *d)
 {
+	size_t n;
 	int ret;
 
-	while (d->batch_n < BATCH_MAX && !d->family_gone) {
+	for (n = 0; n < BATCH_MAX && !d->family_gone &&
+	     (d->need_snapshot || d->batch_n < BATCH_MAX); n++) {
 		ret = xnl_recv(&d->ev, sync_on_event, d);
 		if (ret == -EAGAIN || ret == -EWOULDBLOCK)
 			return;
@@ -270,6 +288,20 @@ static void drain(struct xlockd *d)
 		if (ret)
 			die("reading events: %s", strerror(-ret));
 	}
+}
+
+/* How long poll() may wait: until a retry is due, or the metrics are. */
+static int poll_ms(const struct xlockd *d, double next_metrics)
+{
+	double until = next_metrics, t = now_s();
+
+	if (!d->metrics_file)
+		until = t + METRICS_EVERY;
+	if (d->need_snapshot && d->retry_at < until)
+		until = d->retry_at;
+	if (d->need_resync && d->resync_at < until)
+		until = d->resync_at;
+	return until <= t ? 0 : (int)((until - t) * 1000) + 1;
 }
 
 /* --- start-up --------------------------------------------------------------- */
@@ -313,8 +345,7 @@ static void run(struct xlockd *d)
 		}
 		pfd.fd = nl_socket_get_fd(d->ev.sk);
 		pfd.events = POLLIN;
-		if (poll(&pfd, 1, d->need_snapshot ? 1000 : 1000 * METRICS_EVERY) < 0 &&
-		    errno != EINTR)
+		if (poll(&pfd, 1, poll_ms(d, next_metrics)) < 0 && errno != EINTR)
 			die("poll: %s", strerror(errno));
 		if (pfd.revents & POLLIN)
 			drain(d);

@@ -48,6 +48,8 @@ struct xlockd {
 	struct journal j;
 	bool need_snapshot;		/* the journal failed: write a snapshot next */
 	bool need_resync;		/* events were lost: dump the table again */
+	double retry_at;		/* when to retry the snapshot (monotonic s) */
+	double resync_at;		/* ... and the dump */
 	uint32_t next_kept_id;
 	FILE *ack;
 
