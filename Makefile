@@ -68,7 +68,7 @@ userspace:
 	$(MAKE) -C userspace VERSION=$(VERSION) WERROR=$(WERROR)
 
 HOST_TESTS := $(BUILD)/tests/btfgen_test $(BUILD)/tests/rules_test $(BUILD)/tests/journal_test \
-	$(BUILD)/tests/xlockd_test
+	$(BUILD)/tests/xlockd_test $(BUILD)/tests/config_test
 HOST_CFLAGS := -O2 -g $(WFLAGS)
 
 $(BUILD)/tests/btfgen_test: tests/host/btfgen_test.c scripts/btfgen.c scripts/btfgen.h tests/host/tap.h
@@ -85,12 +85,18 @@ $(BUILD)/tests/journal_test: tests/host/journal_test.c userspace/journal.c users
 	$(HOSTCC) $(HOST_CFLAGS) -D_GNU_SOURCE -o $@ tests/host/journal_test.c userspace/journal.c \
 		userspace/store.c
 
+$(BUILD)/tests/config_test: tests/host/config_test.c userspace/config.c userspace/config.h \
+		tests/host/tap.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -D_GNU_SOURCE -Iinclude/uapi -o $@ tests/host/config_test.c \
+		userspace/config.c
+
 # xlockd's event loop against a fake module (tests/host/xlockd_test.c):
 # xlockd.c with its main() renamed, the rest of xlockd but nl.c.
 NL_CFLAGS = $(shell pkg-config --cflags libnl-3.0 libnl-genl-3.0)
 NL_LIBS = $(shell pkg-config --libs libnl-3.0 libnl-genl-3.0)
-XLOCKD_LOOP_SRCS := $(addprefix userspace/,sync.c reclaim.c dmetrics.c journal.c store.c log.c \
-	show.c json.c nlattr.c)
+XLOCKD_LOOP_SRCS := $(addprefix userspace/,sync.c reclaim.c settings.c config.c dmetrics.c \
+	journal.c store.c log.c show.c json.c nlattr.c)
 $(BUILD)/tests/xlockd_test: tests/host/xlockd_test.c userspace/xlockd.c $(XLOCKD_LOOP_SRCS) \
 		$(wildcard userspace/*.h) include/uapi/linux/xlock.h tests/host/tap.h
 	@mkdir -p $(dir $@)

@@ -64,6 +64,17 @@ static int cmd_metrics(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/*
+ * Share and limit changes are the module's until it is loaded anew, and
+ * xlockd's configuration file replaces them whenever it is applied: say so
+ * where that file exists.
+ */
+static void runtime_note(void)
+{
+	if (!access("/etc/xlock/xlockd.conf", F_OK))
+		fprintf(stderr, "xlockctl: a runtime change: xlockd applies /etc/xlock/xlockd.conf again at its start, on SIGHUP and after a module load (see xlockd(8))\n");
+}
+
 static int cmd_config(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -98,6 +109,7 @@ static int cmd_config(int argc, char **argv)
 		if (limit[c])
 			xnl_put_u32(msg, c, limit[c]);
 	request(msg, NULL, NULL);
+	runtime_note();
 	return EXIT_OK;
 }
 
@@ -256,6 +268,7 @@ static int cmd_share_add(int argc, char **argv)
 	request(msg, on_id, &id);
 	free(path);
 	print_id(id);
+	runtime_note();
 	return EXIT_OK;
 }
 
@@ -283,6 +296,7 @@ static int cmd_share_set(int argc, char **argv)
 	xnl_put_u32(msg, XLOCK_A_SHARE_ID, id);
 	share_put(msg, &o);
 	request(msg, NULL, NULL);
+	runtime_note();
 	return EXIT_OK;
 }
 
@@ -298,6 +312,7 @@ static int cmd_share_del(int argc, char **argv)
 	msg = xnl_new(&nl, XLOCK_CMD_DEL_SHARE, false);
 	xnl_put_u32(msg, XLOCK_A_SHARE_ID, id);
 	request(msg, NULL, NULL);
+	runtime_note();
 	return EXIT_OK;
 }
 

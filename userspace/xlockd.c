@@ -41,7 +41,7 @@
 #define COMPACT_MIN	(16 << 20)	/* journal bytes before compaction is considered */
 #define RETRY_EVERY	1.0		/* seconds between snapshot or dump retries */
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, reload;
 
 double now_s(void)
 {
@@ -310,6 +310,8 @@ static void start(struct xlockd *d)
 {
 	uint64_t persisted = d->j.instance;
 
+	/* Before grace starts: the file may set its length (share 0's grace_s). */
+	settings_apply(d);
 	if (persisted && persisted == d->instance) {
 		/* xlockd restarted, the module did not: its table is the truth. */
 		log_info("same module instance %016" PRIx64 ": reading its table", d->instance);
@@ -327,8 +329,10 @@ static void start(struct xlockd *d)
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig == SIGHUP)
+		reload = 1;
+	else
+		stop = 1;
 }
 
 static void run(struct xlockd *d)
@@ -354,6 +358,10 @@ static void run(struct xlockd *d)
 		if (d->need_resync)
 			resync(d);
 		commit(d);
+		if (reload) {
+			reload = 0;
+			settings_reload(d);
+		}
 		if (stop)
 			return;
 		if (d->family_gone) {
@@ -400,6 +408,8 @@ static void usage(FILE *f)
 		"  -g, --grace SECONDS       grace period after a restart (default: the\n"
 		"                            module's, 90 s unless configured)\n"
 		"  -m, --metrics-file PATH   write Prometheus metrics there every 5 s\n"
+		"  -c, --config FILE         settings applied at start and on SIGHUP\n"
+		"                            (default " CONFIG_FILE ", if it exists)\n"
 		"      --with-test-entries   persist entries added by xlockctl test add too\n"
 		"      --ack-log PATH        append each entry id once it is durable\n"
 		"                            (+id granted, -id released; for tests)\n"
@@ -415,6 +425,7 @@ int main(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, 'd' },
 		{ "grace", required_argument, NULL, 'g' },
 		{ "metrics-file", required_argument, NULL, 'm' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "with-test-entries", no_argument, NULL, 'T' },
 		{ "ack-log", required_argument, NULL, 'A' },
 		{ "print-state", no_argument, NULL, 'P' },
@@ -422,14 +433,16 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	struct xlockd d = { .state_dir = "/var/lib/xlockd", .next_kept_id = KEPT_ID_BASE };
+	struct xlockd d = { .state_dir = "/var/lib/xlockd", .next_kept_id = KEPT_ID_BASE,
+			    .cfg_file = CONFIG_FILE };
+	char err[4096 + 256];
 	struct sigaction sa = { .sa_handler = on_signal };
 	bool print = false;
 	char *end;
 	long v;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "d:g:m:Vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:g:m:c:Vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			d.state_dir = optarg;
@@ -446,6 +459,10 @@ int main(int argc, char **argv)
 			break;
 		case 'm':
 			d.metrics_file = optarg;
+			break;
+		case 'c':
+			d.cfg_file = optarg;
+			d.cfg_must_exist = true;
 			break;
 		case 'T':
 			d.with_test = true;
@@ -472,6 +489,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	/* A broken file stops us before anything: its settings would not be in force. */
+	if (!print && config_read(d.cfg_file, d.cfg_must_exist, &d.cfg, err, sizeof(err))) {
+		log_err("%s", err);
+		return 1;
+	}
 	d.load_s = now_s();
 	ret = journal_load(&d.j, d.state_dir, print, &d.st, &d.old, &d.old_instance);
 	if (ret) {
@@ -492,6 +514,7 @@ int main(int argc, char **argv)
 
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	d.healthy = true;
 	if (attach(&d))

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "config.h"
 #include "journal.h"
 #include "nl.h"
 #include "store.h"
@@ -32,6 +33,9 @@ struct xlockd {
 	const char *metrics_file;
 	const char *ack_log;
 	bool with_test;
+	const char *cfg_file;		/* --config, or CONFIG_FILE */
+	bool cfg_must_exist;		/* given with --config */
+	struct config cfg;		/* as read last */
 
 	/* the kernel */
 	struct xnl req;			/* requests; registered as the daemon */
@@ -81,6 +85,10 @@ void sync_split_kept(struct xlockd *d);
 void reclaim_after_restart(struct xlockd *d);
 void reclaim_resume(struct xlockd *d);
 void reclaim_grace_ended(struct xlockd *d, uint64_t unclaimed);
+
+/* settings.c: apply d->cfg to the module; read the file again and apply it */
+int settings_apply(struct xlockd *d);
+void settings_reload(struct xlockd *d);
 
 /* dmetrics.c */
 void dmetrics_write(struct xlockd *d);
