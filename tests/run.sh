@@ -23,7 +23,8 @@ skip=0
 
 TMP=$(mktemp)
 FAILS=$(mktemp)
-trap 'rm -f "$TMP" "$FAILS"' EXIT
+SKIPS=$(mktemp)
+trap 'rm -f "$TMP" "$FAILS" "$SKIPS"' EXIT
 
 # Run one TAP program; count its results. A program that exits non-zero
 # without reporting a failure (a crash, a missing plan) counts as one.
@@ -36,8 +37,21 @@ tap() { # name command...
 	s=$(grep -c '^ok .*# SKIP' "$TMP")
 	p=$(grep '^ok ' "$TMP" | grep -vc '# SKIP')
 	f=$(grep -c '^not ok ' "$TMP")
+	# A whole program skipped ("1..0 # SKIP why") is one skip, shown.
+	if grep -q '^1\.\.0 *# *SKIP' "$TMP"; then
+		s=$((s + 1))
+		echo "[$name] skipped: $(sed -n 's/^1\.\.0 *# *SKIP *//p' "$TMP" | head -n 1)" >>"$SKIPS"
+	fi
+	grep '^ok .*# SKIP' "$TMP" | sed "s/^/[$name] /" >>"$SKIPS"
 	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
 		echo "[$name] not ok - exited with status $rc" | tee -a "$FAILS"
+		f=1
+	fi
+	# Fewer results than planned, or none at all, is a failure too.
+	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' "$TMP" | head -n 1)
+	if [ "$f" = 0 ] && { [ -z "$plan" ] || [ "$((p + s))" -lt "$plan" ]; } &&
+	   ! grep -q '^1\.\.0 *# *SKIP' "$TMP"; then
+		echo "[$name] not ok - $((p + s)) result(s) for plan '${plan:-none}'" | tee -a "$FAILS"
 		f=1
 	fi
 	grep '^not ok ' "$TMP" | sed "s/^/[$name] /" >>"$FAILS"
@@ -48,8 +62,16 @@ tap() { # name command...
 
 if [ -n "$HOST" ]; then
 	echo "== host tests"
-	for t in build/tests/*_test; do
-		[ -x "$t" ] && tap "$(basename "$t")" "$t"
+	# Every host test program that has a source must have been built:
+	# a missing one fails (make host-tests), it is never skipped silently.
+	for c in tests/host/*_test.c; do
+		t=build/tests/$(basename "$c" .c)
+		if [ -x "$t" ]; then
+			tap "$(basename "$t")" "$t"
+		else
+			echo "[$(basename "$t")] not ok - $t not built (make host-tests)" | tee -a "$FAILS"
+			fail=$((fail + 1))
+		fi
 	done
 	for t in tests/host/*.sh; do
 		tap "$(basename "$t" .sh)" "$t"
@@ -69,6 +91,7 @@ if [ -n "$GUEST" ]; then
 		p=$(echo "$out" | grep -c '^e2e: PASS ' || true); pass=$((pass + p))
 		p=$(echo "$out" | grep -c '^e2e: FAIL ' || true); fail=$((fail + p))
 		p=$(echo "$out" | grep -c '^e2e: SKIP ' || true); skip=$((skip + p))
+		echo "$out" | grep '^e2e: SKIP ' | sed "s/^/[$lane] /" >>"$SKIPS"
 		if ! echo "$out" | grep -q '^e2e: [0-9]* passed'; then
 			fail=$((fail + 1))
 			echo "[$lane] e2e/run.sh ended without a summary" >>"$FAILS"
@@ -86,7 +109,11 @@ if [ -n "$GUEST" ]; then
 	fi
 fi
 
-# The failures again, next to the totals, so a log's tail names them.
+# The skips and failures again, next to the totals, so a log's tail names them.
+if [ -s "$SKIPS" ]; then
+	echo "== skipped"
+	cat "$SKIPS"
+fi
 if [ -s "$FAILS" ]; then
 	echo "== failures"
 	cat "$FAILS"
