@@ -216,6 +216,8 @@ install: userspace
 	done
 	test -e $(DESTDIR)/etc/default/xlockd || \
 		install -D -m 0644 systemd/xlockd.default $(DESTDIR)/etc/default/xlockd
+	test -e $(DESTDIR)/etc/xlock/xlockd.conf || \
+		install -D -m 0644 systemd/xlockd.conf $(DESTDIR)/etc/xlock/xlockd.conf
 	install -D -m 0644 include/uapi/linux/xlock.h $(DESTDIR)$(DOCDIR)/xlock.h
 	./scripts/header-doc.sh userspace/journal.h >$(DESTDIR)$(DOCDIR)/state-format.txt
 

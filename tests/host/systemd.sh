@@ -12,15 +12,22 @@ ok() { n=$((n + 1)); echo "ok $n - $*"; }
 notok() { n=$((n + 1)); echo "not ok $n - $*"; }
 skip() { n=$((n + 1)); echo "ok $n - # SKIP $*"; }
 
-echo "1..4"
+echo "1..5"
 if make -s -C "$TOP" install DESTDIR="$R" >"$R.log" 2>&1; then
 	ok "make install DESTDIR=..."
 else
 	notok "make install: $(tail -n 3 "$R.log")"
 fi
 rm -f "$R.log"
+# The package's conffiles (debian/ marks what is under /etc).
+if [ -f "$R/etc/default/xlockd" ] && [ -f "$R/etc/xlock/xlockd.conf" ]; then
+	ok "make install puts /etc/default/xlockd and /etc/xlock/xlockd.conf"
+else
+	notok "make install: /etc/default/xlockd or /etc/xlock/xlockd.conf missing"
+fi
 U=$R/usr/lib/systemd/system
-mkdir -p "$R/sbin"
+mkdir -p "$R/sbin" "$R/bin"
+cp /bin/kill "$R/bin/" 2>/dev/null
 cp /sbin/modprobe "$R/sbin/" 2>/dev/null
 if ! command -v systemd-analyze >/dev/null; then
 	skip "no systemd-analyze"; skip "no systemd-analyze"; skip "no systemd-analyze"
