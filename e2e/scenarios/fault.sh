@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Fault suite (issue 7), in one boot:
-#  1. xlock unloaded and loaded 100 times (-o quick: 5; on the debug
-#     kernel, where a round takes ~8x longer: 10, -o full: 100) while NLM
+#  1. xlock unloaded and loaded 25 times (-o quick: 5, -o full: 100; on the
+#     debug kernel, where a round takes ~8x longer: 10) while NLM
 #     and SMB lock traffic runs: no traffic error, no kernel problem, and
 #     xlock still decides afterwards (load-order runs every module order);
 #  2. the table's per-file limit reached by real NLM locks: the lock past
@@ -21,8 +21,9 @@ LOCKF="/usr/bin/python3 $XLOCK_DIR/e2e/tools/lockf.py"
 SMBOP="/usr/bin/python3 $XLOCK_DIR/e2e/tools/smbop.py"
 NLMTEST="/usr/bin/python3 $XLOCK_DIR/e2e/tools/nlmtest.py"
 X=$XLOCKCTL
-N=100
+N=25
 has_opt quick && N=5	# -o quick: the other parts, few rounds
+has_opt full && N=100
 # lockdep needs each path once, not a hundred times; KASAN makes it slow.
 case $(uname -r) in *-xlockdbg) has_opt full || has_opt quick || N=10 ;; esac
 BG=
