@@ -33,6 +33,7 @@ static const char *const op_names[] = {
 	[XLOCK_OP_NFS_READ] = "NFS read",
 	[XLOCK_OP_NFS_WRITE] = "NFS write",
 	[XLOCK_OP_NFS_REMOVE] = "NFS remove/rename",
+	[XLOCK_OP_NFS4_DELEG] = "NFSv4 delegation",
 };
 
 const char *xlock_op_name(unsigned int op)

@@ -30,6 +30,7 @@ int xlock_rules_op_proto(unsigned int op)
 	case XLOCK_OP_NFS_READ:
 	case XLOCK_OP_NFS_WRITE:
 	case XLOCK_OP_NFS_REMOVE:
+	case XLOCK_OP_NFS4_DELEG:
 		return XLOCK_PROTO_NLM;
 	}
 	return 0;
@@ -99,11 +100,38 @@ static void deny(struct xlock_verdict *v, const struct xlock_rule_entry *e, int 
 	v->sharing = sharing;
 }
 
+/*
+ * V4: nfsd grants no delegation an SMB client's state conflicts with: no
+ * write delegation next to any SMB lease or share-mode open, no read
+ * delegation next to W or an SMB open for write. Nothing is broken for a
+ * delegation (it is an optimisation); the NFSv4 open just gets none.
+ */
+static void decide_deleg(const struct xlock_rule_req *req, const struct xlock_rule_entry *e,
+			 struct xlock_verdict *v)
+{
+	int wdeleg = (req->state & W) != 0;
+
+	for (; e; e = e->next) {
+		if (e->proto != XLOCK_PROTO_SMB || e->pending)
+			continue;
+		if ((e->kind == XLOCK_KIND_LEASE && (wdeleg || (e->state & W))) ||
+		    (e->kind == XLOCK_KIND_SHARE && (wdeleg || (e->mode & XLOCK_SHARE_WRITE)))) {
+			deny(v, e, 0);
+			return;
+		}
+	}
+	v->kind = XLOCK_V_GRANT;
+}
+
 static void decide_nfs(const struct xlock_rule_req *req, const struct xlock_rule_entry *e,
 		       struct xlock_verdict *v)
 {
 	unsigned char keep, need;
 
+	if (req->op == XLOCK_OP_NFS4_DELEG) {
+		decide_deleg(req, e, v);
+		return;
+	}
 	nfs_side(req, &keep, &need);
 	v->keep = keep;
 	for (; e; e = e->next) {

@@ -35,6 +35,7 @@ enum xlock_rule_op {
 	XLOCK_OP_NFS_READ,	/* READ, and replies carrying attributes */
 	XLOCK_OP_NFS_WRITE,	/* WRITE, SETATTR size, CREATE-truncate */
 	XLOCK_OP_NFS_REMOVE,	/* REMOVE or RENAME of it or over it */
+	XLOCK_OP_NFS4_DELEG,	/* state: R (read delegation) or R|W (write) */
 	__XLOCK_OP_MAX
 };
 

@@ -359,14 +359,67 @@ static void test_oplocks(void)
 	}
 }
 
+/*
+ * V4: an NFSv4 delegation is refused (DENY, nothing broken) next to SMB
+ * state it conflicts with; NLM state and pending entries never refuse one.
+ */
+static void test_delegations(void)
+{
+	static const struct {
+		const char *what;
+		int kind, mode, state, deleg, verdict;
+	} rows[] = {
+		{ "V4 read deleg vs SMB R lease", XLOCK_KIND_LEASE, 0, R, R, XLOCK_V_GRANT },
+		{ "V4 read deleg vs SMB RH lease", XLOCK_KIND_LEASE, 0, R | H, R, XLOCK_V_GRANT },
+		{ "V4 read deleg vs SMB RW lease", XLOCK_KIND_LEASE, 0, R | W, R, XLOCK_V_DENY },
+		{ "V4 read deleg vs SMB RWH lease", XLOCK_KIND_LEASE, 0, R | W | H, R, XLOCK_V_DENY },
+		{ "V4 write deleg vs SMB R lease", XLOCK_KIND_LEASE, 0, R, R | W, XLOCK_V_DENY },
+		{ "V4 write deleg vs SMB RH lease", XLOCK_KIND_LEASE, 0, R | H, R | W, XLOCK_V_DENY },
+		{ "V4 read deleg vs SMB read open (deny write)", XLOCK_KIND_SHARE,
+		  XLOCK_SHARE_READ, XLOCK_SHARE_READ, R, XLOCK_V_GRANT },
+		{ "V4 read deleg vs SMB write open", XLOCK_KIND_SHARE,
+		  XLOCK_SHARE_WRITE, XLOCK_SHARE_WRITE, R, XLOCK_V_DENY },
+		{ "V4 write deleg vs SMB read open", XLOCK_KIND_SHARE,
+		  XLOCK_SHARE_READ, XLOCK_SHARE_ALL, R | W, XLOCK_V_DENY },
+	};
+	struct xlock_verdict v;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		reset();
+		add(SMB, rows[i].kind, rows[i].mode, rows[i].state, 0, MAXB);
+		v = decide(XLOCK_OP_NFS4_DELEG, 0, rows[i].deleg, 0, MAXB);
+		tap_ok(v.kind == rows[i].verdict && v.nbreak == 0 &&
+		       (v.kind != XLOCK_V_DENY || v.holder == &ents[0]), "%s", rows[i].what);
+	}
+	reset();
+	v = decide(XLOCK_OP_NFS4_DELEG, 0, R | W, 0, MAXB);
+	tap_ok(v.kind == XLOCK_V_GRANT, "V4 write deleg on a file without SMB state");
+	reset();
+	lock(NLM, EX, 0, MAXB);
+	v = decide(XLOCK_OP_NFS4_DELEG, 0, R | W, 0, MAXB);
+	tap_ok(v.kind == XLOCK_V_GRANT, "V4 NLM locks do not refuse a delegation (same side)");
+	reset();
+	lease(R | W | H)->pending = 1;
+	v = decide(XLOCK_OP_NFS4_DELEG, 0, R | W, 0, MAXB);
+	tap_ok(v.kind == XLOCK_V_GRANT, "V4 a pending SMB entry does not refuse a delegation");
+	/* The other direction: SMB requests never see a delegation in the table. */
+	reset();
+	lock(NLM, SH, 0, 9);
+	v = decide(XLOCK_OP_SMB_OPEN, XLOCK_SHARE_READ, XLOCK_SHARE_ALL, 0, MAXB);
+	tap_ok(v.kind == XLOCK_V_GRANT && xlock_rules_op_proto(XLOCK_OP_NFS4_DELEG) == NLM,
+	       "V4 delegations are decided on the NFS side");
+}
+
 int main(void)
 {
-	tap_plan(24 + 9 + 14 + 11 + 9 + 3);
+	tap_plan(24 + 9 + 14 + 11 + 9 + 3 + 13);
 	test_nfs_rows();
 	test_lease_requests();
 	test_locks();
 	test_share_modes();
 	test_states();
 	test_oplocks();
+	test_delegations();
 	return tap_done();
 }
