@@ -130,7 +130,12 @@ $(BUILD)/selftests/xlock_churn: selftests/xlock_churn.c selftests/nl.h include/u
 	$(HOSTCC) -O2 -g $(WFLAGS) -o $@ selftests/xlock_churn.c
 
 selftests: $(BUILD)/selftests/xlock_nl_test $(BUILD)/selftests/xlock_fuzz \
-		$(BUILD)/selftests/xlock_churn $(BUILD)/bench/mkstate
+		$(BUILD)/selftests/xlock_churn $(BUILD)/bench/mkstate $(BUILD)/tools/logreplay
+
+# The dm-log-writes replayer of the logwrites scenario (issue 11 item 5).
+$(BUILD)/tools/logreplay: e2e/tools/logreplay.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -O2 -g $(WFLAGS) -o $@ $<
 
 # The recovery benchmark's input: a state directory of a crashed server.
 $(BUILD)/bench/mkstate: bench/mkstate.c userspace/journal.c userspace/store.c userspace/log.c \
