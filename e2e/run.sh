@@ -12,6 +12,8 @@
 #   -n  at most N scenarios per boot (default $XLOCK_E2E_PER_BOOT, else 8;
 #       0: all in one boot)
 #   -o  comma-separated guest options (e.g. noxlock)
+#   SEED=N, TORTURE_SECS=S in the environment: the torture scenario's seed
+#       and seconds of load (guest options seed=N, secs=S)
 #   -O  where results go (default build/e2e/<time>)
 #   -q  print only the summary lines
 #   -v  print each scenario's log after its result
@@ -39,6 +41,9 @@ while getopts t:n:o:O:qv c; do
 done
 shift $((OPTIND - 1))
 [ $# -gt 0 ] || { echo "run.sh: no scenario named" >&2; exit 2; }
+# The torture scenario's seed and length (SEED=N replays a run).
+[ -z "${SEED:-}" ] || OPTS="${OPTS:+$OPTS,}seed=$SEED"
+[ -z "${TORTURE_SECS:-}" ] || OPTS="${OPTS:+$OPTS,}secs=$TORTURE_SECS"
 
 KVER=$("$TOP/e2e/kver.sh")
 [ -f "$TOP/xlock.ko" ] || case ",$OPTS," in *,noxlock,*) ;; *)

@@ -83,6 +83,17 @@ if [ -n "$GUEST" ]; then
 	if [ $# -eq 0 ]; then
 		# bench-* scenarios are benchmarks (bench/run.sh), not tests.
 		set -- $(ls e2e/scenarios/ | sed -n 's/\.sh$//p' | grep -v '^bench-')
+		# A scenario with "# e2e-default: no REASON" runs only when named
+		# (a known bug keeps it red until its fix lands): say so.
+		for s in "$@"; do
+			shift
+			why=$(sed -n 's/^# e2e-default: no *//p' "e2e/scenarios/$s.sh")
+			if [ -n "$why" ]; then
+				echo "not in the default list: $s ($why)"
+			else
+				set -- "$@" "$s"
+			fi
+		done
 	fi
 	guest() { # e2e/run.sh arguments
 		out=$(e2e/run.sh "$@" 2>&1)
@@ -97,11 +108,16 @@ if [ -n "$GUEST" ]; then
 			echo "[$lane] e2e/run.sh ended without a summary" >>"$FAILS"
 		fi
 	}
+	# One torture seed for both lanes (SEED=N replays one).
+	SEED=${SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+	export SEED
+	echo "torture seed $SEED"
 	lane=xlock
 	guest "$@"
 	# The cross-protocol scenarios again without xlock: each must show the
-	# stock kernel's gap (its cells say what stock does).
-	inverse=$(for s in "$@"; do case $s in x-*) echo "$s" ;; esac; done)
+	# stock kernel's gap (its cells say what stock does); torture with the
+	# same seed must show stock's I1, I2 and I4 violations.
+	inverse=$(for s in "$@"; do case $s in x-*|torture) echo "$s" ;; esac; done)
 	if [ -n "$inverse" ]; then
 		echo "== the same cross-protocol scenarios without xlock (stock gap expected)"
 		lane=noxlock

@@ -1,0 +1,1053 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Cross-protocol torture driver and its oracle (issue 10 items 1-3).
+
+One driver process sends a seeded random mix of operations to worker
+processes, one per client, and checks the invariants of behaviour.md §7
+while they run and at the end:
+
+  I1  no SMB lease with W beside another client's NFS lock, no lease with
+      R beside an exclusive NFS lock (what the clients believe they hold,
+      and the table itself)
+  I2  no two incompatible overlapping byte-range locks are held (client
+      beliefs, NLM TEST answers, the table)
+  I3  at quiet points: the table's byte-range locks are exactly the VFS's
+      (/proc/locks) on the export, every lock a client holds on the server
+      and every lease a raw SMB client holds is in the table
+  I4  every record a client appended under an exclusive lock is in the log
+      file exactly once and whole
+(I5, the teardown, is checked by e2e/scenarios/torture.sh.)
+
+Workers (subcommand "worker"): "fs ROOT" works through a mount (the NFSv3
+clients, each in its own network namespace, and the cifs mounts); "smb
+ACKMODE" is a raw SMB2 client (impacket) holding leases and answering
+breaks at once (now), late (a delay in ms) or never; "nlm" sends NLM TEST.
+They read one JSON command a line and answer one JSON line; raw SMB
+workers also report lease breaks as they come.
+
+usage: torture.py run --seed N --secs S [--ops N] [--stock] [--until-seen]
+                  [--nfs NAME:PID:ROOT]... [--cifs NAME:ROOT]...
+                  [--smb NAME:ACK]... --export DIR --xlockctl PATH
+Prints "seed N" first, one line per violation ("VIOLATION I2 ..."), a
+summary line "ops N conflicts N breaks N violations I1=N I2=N I3=N I4=N",
+and exits 0 when no violation was seen (1 otherwise; with --stock the
+caller decides).
+"""
+import argparse
+import errno
+import fcntl
+import json
+import os
+import random
+import re
+import select
+import signal
+import struct
+import subprocess
+import sys
+import time
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PY = "/usr/bin/python3"
+DATA = ["d0", "d1", "d2"]       # data files (renamed, removed, truncated)
+LOG = "log"                      # the I4 record file (only appended)
+REC_LEN = 48
+RANGES = [(0, 100), (50, 100), (0, 0), (200, 50), (120, 10)]   # (start, len); len 0: to EOF
+EOF = (1 << 64) - 1
+OFFSET_MAX = (1 << 63) - 1      # the VFS's end of file; ends from here on mean EOF
+
+
+def end_of(x):
+    return EOF if x >= OFFSET_MAX else x
+
+
+def out(*a):
+    print(*a, flush=True)
+
+
+def reply(obj):
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def ename(e):
+    return errno.errorcode.get(e.errno, str(e.errno)) if e.errno else str(e)
+
+
+def record(client, seq):
+    """One fixed-length log record: client, number, checksum, padding."""
+    body = "%-8s %08d" % (client, seq)
+    line = "%s %08x " % (body, zlib.crc32(body.encode()))
+    return (line + "." * (REC_LEN - 1 - len(line)) + "\n").encode()
+
+
+REC_RE = re.compile(rb"^(\S+) +(\d{8}) ([0-9a-f]{8}) \.+$")
+
+
+# --------------------------------------------------------------- workers ---
+
+class Alarm(Exception):
+    pass
+
+
+def _alarm(*_):
+    raise Alarm()
+
+
+def fs_worker(root):
+    """A client working through a mount (NFSv3 or cifs)."""
+    signal.signal(signal.SIGALRM, _alarm)
+    fds = {}
+    reply({"ready": True})
+    for line in sys.stdin:
+        c = json.loads(line)
+        r = {"id": c["id"]}
+        op = c["op"]
+        try:
+            if op == "open":
+                fd = os.open(os.path.join(root, c["name"]), os.O_RDWR | os.O_CREAT, 0o666)
+                fds[c["slot"]] = fd
+                r["ino"] = os.fstat(fd).st_ino
+            elif op == "close":
+                os.close(fds.pop(c["slot"]))
+            elif op == "lock":
+                fd = fds[c["slot"]]
+                kind = fcntl.LOCK_EX if c["mode"] == "w" else fcntl.LOCK_SH
+                if not c["wait"]:
+                    kind |= fcntl.LOCK_NB
+                signal.alarm(c.get("timeout", 3) if c["wait"] else 20)
+                try:
+                    fcntl.lockf(fd, kind, c["len"], c["start"], os.SEEK_SET)
+                    r["res"] = "granted"
+                except Alarm:
+                    r["res"] = "timeout"
+                except OSError as e:
+                    r["res"] = "denied"
+                    r["err"] = ename(e)
+                finally:
+                    signal.alarm(0)
+                r["ino"] = os.fstat(fd).st_ino
+            elif op == "unlock":
+                fcntl.lockf(fds[c["slot"]], fcntl.LOCK_UN, c["len"], c["start"], os.SEEK_SET)
+            elif op == "append":
+                fd = os.open(os.path.join(root, LOG), os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
+                try:
+                    signal.alarm(8)
+                    try:
+                        fcntl.lockf(fd, fcntl.LOCK_EX, 0, 0, os.SEEK_SET)
+                    except Alarm:
+                        r["res"] = "timeout"
+                    finally:
+                        signal.alarm(0)
+                    if "res" not in r:
+                        n = os.write(fd, record(c["client"], c["seq"]))
+                        os.fsync(fd)
+                        fcntl.lockf(fd, fcntl.LOCK_UN, 0, 0, os.SEEK_SET)
+                        r["res"] = "appended" if n == REC_LEN else "short"
+                finally:
+                    os.close(fd)
+            elif op == "read":
+                r["n"] = len(os.pread(fds[c["slot"]], c["len"], c["off"]))
+            elif op == "write":
+                os.pwrite(fds[c["slot"]], c["data"].encode(), c["off"])
+            elif op == "trunc":
+                os.ftruncate(fds[c["slot"]], c["size"])
+            elif op == "remove":
+                os.unlink(os.path.join(root, c["name"]))
+            elif op == "rename":
+                os.rename(os.path.join(root, c["src"]), os.path.join(root, c["dst"]))
+            elif op == "quit":
+                reply(r)
+                return 0
+            else:
+                r["err"] = "unknown op"
+        except OSError as e:
+            r["err"] = ename(e)
+        except KeyError:
+            r["err"] = "no such slot"
+        reply(r)
+    return 0
+
+
+BREAK_ID = 0xFFFFFFFFFFFFFFFF
+
+
+def smb_worker(ack):
+    """A raw SMB2 client (impacket) with leases, answering breaks by ack."""
+    sys.path.insert(0, HERE)
+    import smbop
+    from impacket import smb3structs as S
+    from impacket.smbconnection import SMBConnection
+
+    breaks = []
+
+    class Outstanding(dict):
+        # impacket keeps one unsolicited packet per message id: breaks
+        # (all with id ~0) would overwrite each other. Keep them all.
+        def __setitem__(self, k, v):
+            if k == BREAK_ID:
+                breaks.append(v)
+            else:
+                dict.__setitem__(self, k, v)
+
+    conn = SMBConnection("127.0.0.1", "127.0.0.1", sess_port=445)
+    conn.login("xlock", "xlock-e2e")
+    smb = conn.getSMBServer()
+    smb._Connection["SupportsDirectoryLeasing"] = False
+    smb._Connection["OutstandingResponses"] = Outstanding(smb._Connection["OutstandingResponses"])
+    tid = smb.connectTree("share")
+    smb._timeout = 60
+    last = {}
+    orig = smb.recvSMB
+
+    def recv(packet_id=None):
+        p = orig(packet_id)
+        if p["Command"] == S.SMB2_CREATE:
+            last["create"] = p
+        return p
+    smb.recvSMB = recv
+    fids = {}
+
+    def handle(packet):
+        note = S.SMB2LeaseBreakNotification(packet["Data"])
+        new = note["NewLeaseState"]
+        key = note["LeaseKey"].hex() if isinstance(note["LeaseKey"], bytes) else str(note["LeaseKey"])
+        need = bool(note["Flags"] & S.SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED)
+        reply({"ev": "break", "key": key, "to": smbop.state_text(new), "ack_required": need})
+        if not need or ack == "never":
+            return
+        if ack != "now":
+            time.sleep(int(ack) / 1000.0)
+        pkt = smb.SMB_PACKET()
+        pkt["Command"] = S.SMB2_OPLOCK_BREAK
+        pkt["TreeID"] = tid
+        a = S.SMB2LeaseBreakAcknowledgement()
+        a["LeaseKey"] = note["LeaseKey"]
+        a["LeaseState"] = new
+        pkt["Data"] = a
+        ans = smb.recvSMB(smb.sendSMB(pkt))
+        reply({"ev": "ack", "key": key, "to": smbop.state_text(new),
+               "status": smbop.status_name(ans["Status"]) if ans["Status"] else "ok"})
+
+    def flush_breaks():
+        while breaks:
+            handle(breaks.pop(0))
+
+    def lock(fid, start, length, flags):
+        el = S.SMB2_LOCK_ELEMENT()
+        el["Offset"] = start
+        el["Length"] = length
+        el["Flags"] = flags
+        pkt = smb.SMB_PACKET()
+        pkt["Command"] = S.SMB2_LOCK
+        pkt["TreeID"] = tid
+        req = S.SMB2Lock()
+        req["FileID"] = fid
+        req["LockCount"] = 1
+        req["Locks"] = el.getData()
+        pkt["Data"] = req
+        ans = smb.recvSMB(smb.sendSMB(pkt))
+        return "ok" if ans["Status"] == 0 else smbop.status_name(ans["Status"])
+
+    def ino_of(fid):
+        d = smb.queryInfo(tid, fid, infoType=S.SMB2_0_INFO_FILE,
+                          fileInfoClass=S.SMB2_FILE_INTERNAL_INFO)
+        return struct.unpack_from("<Q", d, 0)[0]
+
+    def eof_of(fid):
+        d = smb.queryInfo(tid, fid, infoType=S.SMB2_0_INFO_FILE,
+                          fileInfoClass=S.SMB2_FILE_STANDARD_INFO)
+        return struct.unpack_from("<Q", d, 8)[0]
+
+    def do(c):
+        r = {"id": c["id"]}
+        op = c["op"]
+        if op == "open":
+            mask = S.FILE_READ_DATA | S.FILE_READ_ATTRIBUTES | S.FILE_WRITE_DATA | \
+                S.FILE_APPEND_DATA | S.FILE_WRITE_ATTRIBUTES
+            share = 0
+            for ch, bit in (("r", S.FILE_SHARE_READ), ("w", S.FILE_SHARE_WRITE),
+                            ("d", S.FILE_SHARE_DELETE)):
+                if ch in c["share"]:
+                    share |= bit
+            lease = S.SMB2_CREATE_REQUEST_LEASE()
+            lease["LeaseKey"] = bytes.fromhex(c["key"])
+            lease["LeaseState"] = smbop.state_bits(c["lease"])
+            fid = smb.create(tid, c["name"], mask, share, S.FILE_NON_DIRECTORY_FILE,
+                             S.FILE_OPEN_IF, S.FILE_ATTRIBUTE_NORMAL,
+                             oplockLevel=S.SMB2_OPLOCK_LEVEL_LEASE,
+                             createContexts=[smbop.RawContext(b"RqLs", lease.getData())])
+            fids[c["slot"]] = fid
+            r["granted"] = smbop.state_text(smbop.Client.granted(last["create"]))
+            r["ino"] = ino_of(fid)
+        elif op == "close":
+            smb.close(tid, fids.pop(c["slot"]))
+        elif op == "lock":
+            fl = S.SMB2_LOCKFLAG_EXCLUSIVE_LOCK if c["mode"] == "w" else S.SMB2_LOCKFLAG_SHARED_LOCK
+            length = c["len"] or (OFFSET_MAX + 1 - c["start"])
+            st = lock(fids[c["slot"]], c["start"], length, fl | S.SMB2_LOCKFLAG_FAIL_IMMEDIATELY)
+            r["res"] = "granted" if st == "ok" else "denied"
+            if st != "ok":
+                r["err"] = st
+            r["ino"] = ino_of(fids[c["slot"]])
+        elif op == "unlock":
+            length = c["len"] or (OFFSET_MAX + 1 - c["start"])
+            st = lock(fids[c["slot"]], c["start"], length, S.SMB2_LOCKFLAG_UNLOCK)
+            if st != "ok":
+                r["err"] = st
+        elif op == "append":
+            fid = smb.create(tid, LOG, S.FILE_READ_DATA | S.FILE_WRITE_DATA |
+                             S.FILE_READ_ATTRIBUTES, S.FILE_SHARE_READ | S.FILE_SHARE_WRITE |
+                             S.FILE_SHARE_DELETE, S.FILE_NON_DIRECTORY_FILE, S.FILE_OPEN_IF,
+                             S.FILE_ATTRIBUTE_NORMAL)
+            try:
+                end = time.monotonic() + 8
+                while True:
+                    st = lock(fid, 0, OFFSET_MAX + 1, S.SMB2_LOCKFLAG_EXCLUSIVE_LOCK |
+                              S.SMB2_LOCKFLAG_FAIL_IMMEDIATELY)
+                    if st == "ok" or time.monotonic() > end:
+                        break
+                    flush_breaks()
+                    time.sleep(0.1)
+                if st != "ok":
+                    r["res"] = "timeout"
+                else:
+                    data = record(c["client"], c["seq"])
+                    n = smb.write(tid, fid, data, eof_of(fid), len(data))
+                    smb.flush(tid, fid)
+                    lock(fid, 0, OFFSET_MAX + 1, S.SMB2_LOCKFLAG_UNLOCK)
+                    r["res"] = "appended" if n == REC_LEN else "short"
+            finally:
+                smb.close(tid, fid)
+        elif op == "read":
+            r["n"] = len(smb.read(tid, fids[c["slot"]], c["off"], c["len"]))
+        elif op == "write":
+            smb.write(tid, fids[c["slot"]], c["data"].encode(), c["off"], len(c["data"]))
+        elif op == "crash":
+            # A client that goes away without closing anything.
+            os._exit(0)
+        else:
+            r["err"] = "unknown op"
+        return r
+
+    reply({"ready": True})
+    sock = smb.get_socket()
+    stdin = sys.stdin.buffer.raw
+    buf = b""
+    while True:
+        flush_breaks()
+        rd = select.select([stdin, sock], [], [], 0.5)[0]
+        if sock in rd:
+            p = smb.recvSMB()
+            if p["Command"] == S.SMB2_OPLOCK_BREAK and p["MessageID"] == BREAK_ID:
+                breaks.append(p)
+            continue
+        if stdin not in rd:
+            continue
+        chunk = os.read(stdin.fileno(), 65536)
+        if not chunk:
+            return 0
+        buf += chunk
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            c = json.loads(line)
+            if c["op"] == "quit":
+                reply({"id": c["id"]})
+                return 0
+            try:
+                r = do(c)
+            except KeyError:
+                r = {"id": c["id"], "err": "no such slot"}
+            except Exception as e:     # an SMB error status: part of the mix
+                r = {"id": c["id"], "err": str(e)[:120]}
+            reply(r)
+            flush_breaks()
+
+
+def nlm_worker():
+    """NLM TEST, as a client that holds nothing (the holder it reports)."""
+    sys.path.insert(0, HERE)
+    import nlmtest
+    reply({"ready": True})
+    for line in sys.stdin:
+        c = json.loads(line)
+        r = {"id": c["id"]}
+        if c["op"] == "quit":
+            reply(r)
+            return 0
+        try:
+            fh = nlmtest.filehandle("127.0.0.1", c["path"])
+            port = nlmtest.getport(nlmtest.NLM_PROG, nlmtest.NLM_V4)
+            alock = nlmtest.xdr_opaque(b"torture-tester") + nlmtest.xdr_opaque(fh) + \
+                nlmtest.xdr_opaque(b"torture-test") + struct.pack(">iQQ", 4242, c["start"], c["len"])
+            args = nlmtest.xdr_opaque(b"t") + struct.pack(">I", 1 if c["mode"] == "w" else 0) + alock
+            res = nlmtest.rpc_call(port, nlmtest.NLM_PROG, nlmtest.NLM_V4, nlmtest.NLM4_TEST, args)
+            clen = struct.unpack_from(">I", res, 0)[0]
+            stat = struct.unpack_from(">I", res, 4 + ((clen + 3) & ~3))[0]
+            r["res"] = {0: "granted", 1: "denied"}.get(stat, "status%d" % stat)
+            r["ino"] = os.stat(c["path"]).st_ino
+        except (OSError, RuntimeError, struct.error) as e:
+            r["err"] = str(e)[:120]
+        reply(r)
+    return 0
+
+
+# ---------------------------------------------------------------- driver ---
+
+def conflicts(m1, m2):
+    return m1 == "w" or m2 == "w"
+
+
+def overlap(a0, a1, b0, b1):
+    return a0 <= b1 and b0 <= a1
+
+
+def span(start, length):
+    return start, (EOF if length == 0 else start + length - 1)
+
+
+class ForkProc:
+    """A worker forked from the driver: the SMB clients' impacket is
+    imported once (tens of seconds under TCG), not once per client and
+    reconnect. The same interface as the part of Popen the driver uses."""
+
+    def __init__(self, fn, arg, err):
+        r0, w0 = os.pipe()
+        r1, w1 = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            rc = 1
+            try:
+                os.dup2(r0, 0)
+                os.dup2(w1, 1)
+                fd = os.open(err, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+                os.dup2(fd, 2)
+                os.closerange(3, 65536)
+                sys.stdin = open(0, "r", closefd=False)
+                sys.stdout = open(1, "w", closefd=False)
+                sys.stderr = open(2, "w", closefd=False)
+                rc = fn(*arg)
+            except BaseException:
+                import traceback
+                traceback.print_exc()
+            finally:
+                os._exit(rc or 0)
+        os.close(r0)
+        os.close(w1)
+        self.pid = pid
+        self.rc = None
+        self.stdin = os.fdopen(w0, "wb")
+        self.stdout = os.fdopen(r1, "rb")
+
+    def poll(self):
+        if self.rc is None:
+            pid, st = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.rc = os.waitstatus_to_exitcode(st)
+                self.stdin.close()
+                self.stdout.close()
+        return self.rc
+
+    def wait(self, timeout=None):
+        end = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if end is not None and time.monotonic() > end:
+                raise subprocess.TimeoutExpired("worker", timeout)
+            time.sleep(0.05)
+        return self.rc
+
+    def kill(self):
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+class Worker:
+    def __init__(self, name, kind, argv, ack=None):
+        self.name, self.kind, self.argv, self.ack = name, kind, argv, ack
+        self.p = None
+        self.busy = None        # the command in flight
+        self.buf = b""
+        self.slots = {}         # slot -> {"ino", "name", "lease", "key", "breaking"}
+        self.locks = {}         # slot -> lock belief id
+        self.seq = 0
+        self.down_until = 0
+        self.next_at = 0
+        self.gen = 0
+
+    def start(self):
+        err = "/tmp/torture/%s.err" % self.name
+        if callable(self.argv[0]):
+            self.p = ForkProc(self.argv[0], self.argv[1:], err)
+        else:
+            self.p = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      stderr=open(err, "ab"))
+        os.set_blocking(self.p.stdout.fileno(), False)
+        self.buf = b""
+        self.busy = {"op": "start", "id": -1, "t": time.monotonic()}
+        self.slots = {}
+        self.locks = {}
+        self.gen += 1
+
+    def send(self, c):
+        self.busy = dict(c, t=time.monotonic())
+        try:
+            self.p.stdin.write((json.dumps(c) + "\n").encode())
+            self.p.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass
+
+    def alive(self):
+        return self.p is not None and self.p.poll() is None
+
+
+class Driver:
+    def __init__(self, a):
+        self.a = a
+        self.rng = random.Random(a.seed)
+        self.workers = []
+        self.beliefs = {}       # id -> {"w", "ino", "mode", "lo", "hi"}
+        self.next_id = 1
+        self.viol = {"I1": 0, "I2": 0, "I3": 0, "I4": 0}
+        self.shown = {}
+        self.n_ops = 0
+        self.n_conflicts = 0
+        self.n_breaks = 0
+        self.cmd_id = 0
+        self.appended = {}      # (client, seq) -> "yes" | "maybe"
+        self.tests = {}         # cmd id -> set of belief ids at send
+        self.dev = os.stat(a.export).st_dev
+        self.stopping = False
+        self.stats = {}
+        self.errors = {}
+        self.t0 = time.monotonic()
+        # Every command and answer, for replaying a violation by hand.
+        self.tracef = open(a.trace, "w") if a.trace else open(os.devnull, "w")
+        for spec in a.nfs:
+            name, pid, root = spec.split(":", 2)
+            self.workers.append(Worker(name, "nfs", ["nsenter", "-t", pid, "-n", "-m", "-u",
+                                                    PY, __file__, "worker", "fs", root]))
+        for spec in a.cifs:
+            name, root = spec.split(":", 1)
+            self.workers.append(Worker(name, "cifs", [fs_worker, root]))
+        t = time.monotonic()
+        sys.path.insert(0, HERE)
+        import smbop       # noqa: F401 (impacket, for the forked SMB clients)
+        import nlmtest     # noqa: F401
+        out("impacket loaded in %.1f s" % (time.monotonic() - t))
+        for spec in a.smb:
+            name, ack = spec.split(":", 1)
+            self.workers.append(Worker(name, "smb", [smb_worker, ack], ack))
+        self.workers.append(Worker("tester", "nlm", [nlm_worker]))
+        for w in self.workers:
+            w.rng = random.Random("%d-%s" % (a.seed, w.name))
+
+    # ---- violations
+    def violation(self, inv, text):
+        self.viol[inv] += 1
+        k = (inv, text)
+        if self.shown.get(inv, 0) < 20 and k not in self.shown:
+            self.shown[k] = 1
+            self.shown[inv] = self.shown.get(inv, 0) + 1
+            out("VIOLATION %s t=%.1f %s" % (inv, time.monotonic() - self.t0, text))
+
+    # ---- messages
+    def poll(self, timeout):
+        """Read what the workers said; apply it. True if anything came."""
+        fds = {w.p.stdout.fileno(): w for w in self.workers if w.p is not None}
+        if not fds:
+            time.sleep(timeout)
+            return False
+        rd = select.select(list(fds), [], [], timeout)[0]
+        got = False
+        for fd in rd:
+            w = fds[fd]
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                continue
+            if not chunk:
+                if w.p.poll() is not None and w.p is not None:
+                    self.gone(w)
+                continue
+            got = True
+            w.buf += chunk
+            while b"\n" in w.buf:
+                line, w.buf = w.buf.split(b"\n", 1)
+                try:
+                    self.message(w, json.loads(line))
+                except ValueError:
+                    out("worker %s said: %r" % (w.name, line[:200]))
+        return got
+
+    def drain(self):
+        """Read until a whole pass over every worker brings nothing: then
+        everything written before any message read so far is applied."""
+        for _ in range(100):
+            if not self.poll(0):
+                return True
+        return False
+
+    def gone(self, w):
+        """A worker exited: everything it held is released."""
+        for bid in list(w.locks.values()):
+            self.beliefs.pop(bid, None)
+        w.locks = {}
+        w.slots = {}
+        w.busy = None
+        w.p.wait()
+        w.p = None
+        if not self.stopping:
+            w.down_until = time.monotonic() + 1.0
+
+    def trace(self, w, way, m):
+        self.tracef.write("%.3f %s %s %s\n" % (time.monotonic() - self.t0, w.name, way,
+                                                json.dumps(m)))
+
+    def message(self, w, m):
+        self.trace(w, "<", m)
+        if "ready" in m:
+            w.busy = None
+            return
+        if m.get("ev") == "break":
+            self.n_breaks += 1
+            for s in w.slots.values():
+                if s.get("key") == m["key"]:
+                    if m["ack_required"]:
+                        s["breaking"] = True
+                    else:
+                        s["lease"] = m["to"]
+            return
+        if m.get("ev") == "ack":
+            for s in w.slots.values():
+                if s.get("key") == m["key"]:
+                    s["lease"] = m["to"]
+                    s["breaking"] = False
+            return
+        c = w.busy
+        if c is None or c.get("id") != m.get("id"):
+            out("worker %s: unexpected answer %r" % (w.name, m))
+            return
+        w.busy = None
+        # A short pause between a client's requests (TEST every ~0.5 s).
+        w.next_at = time.monotonic() + w.rng.uniform(0, 1.0 if w.kind == "nlm" else 0.2)
+        self.result(w, c, m)
+
+    def result(self, w, c, m):
+        op = c["op"]
+        k = "%s/%s %s" % (w.kind, op, m.get("res") or ("error" if "err" in m else "ok"))
+        self.stats[k] = self.stats.get(k, 0) + 1
+        if "err" in m:
+            e = "%s/%s %s" % (w.kind, op, m["err"])
+            self.errors[e] = self.errors.get(e, 0) + 1
+        if op == "open":
+            if "ino" in m:
+                w.slots[c["slot"]] = {"ino": m["ino"], "name": c["name"],
+                                      "lease": m.get("granted", "none"), "key": c.get("key"),
+                                      "breaking": False}
+        elif op == "lock":
+            if m.get("res") == "granted":
+                lo, hi = span(c["start"], c["len"])
+                bid = self.next_id
+                self.next_id += 1
+                self.beliefs[bid] = {"w": w, "ino": m["ino"], "mode": c["mode"], "lo": lo,
+                                     "hi": hi, "slot": c["slot"]}
+                w.locks[c["slot"]] = bid
+            elif m.get("res") in ("denied", "timeout"):
+                self.n_conflicts += 1
+        elif op == "append":
+            key = (w.name, c["seq"])
+            if m.get("res") == "appended":
+                self.appended[key] = "yes"
+            elif m.get("res") == "timeout":
+                self.appended.pop(key, None)
+                self.n_conflicts += 1
+        elif op == "test":
+            held = self.tests.pop(c["id"], set())
+            if m.get("res") == "granted":
+                lo, hi = span(c["start"], c["len"])
+                for bid in held:
+                    b = self.beliefs.get(bid)
+                    if b and b["ino"] == m.get("ino") and overlap(lo, hi, b["lo"], b["hi"]) \
+                       and conflicts(b["mode"], c["mode"]):
+                        self.violation("I2", "NLM TEST %s %d-%d on ino %d answered granted while "
+                                       "%s (%s) held %s %d-%d throughout" % (
+                                           c["mode"], lo, hi, b["ino"], b["w"].name, b["w"].kind,
+                                           b["mode"], b["lo"], b["hi"]))
+            elif m.get("res") == "denied":
+                self.n_conflicts += 1
+
+    # ---- the mix
+    def pick(self, w):
+        """The next command for idle worker w (None: nothing this time).
+        Each client draws from its own generator (seed, name): its sequence
+        does not depend on how the others were scheduled."""
+        r = w.rng
+        self.cmd_id += 1
+        cid = self.cmd_id
+        slot = r.randrange(len(DATA))
+        name = r.choice(DATA)
+        if w.kind == "nlm":
+            st, ln = r.choice(RANGES)
+            self.tests[cid] = set(self.beliefs)
+            return {"id": cid, "op": "test", "path": os.path.join(self.a.export, name),
+                    "mode": r.choice("rw"), "start": st, "len": ln}
+        x = r.random()
+        if slot not in w.slots:
+            if x < 0.15:
+                w.seq += 1
+                self.appended[(w.name, w.seq)] = "maybe"
+                return {"id": cid, "op": "append", "client": w.name, "seq": w.seq}
+            if x < 0.2 and w.kind != "smb":
+                return {"id": cid, "op": "remove", "name": name} if r.random() < 0.5 else \
+                    {"id": cid, "op": "rename", "src": name, "dst": r.choice(DATA)}
+            if x < 0.22 and self.a.crashes:
+                return {"id": cid, "op": "crash"}
+            c = {"id": cid, "op": "open", "slot": slot, "name": name}
+            if w.kind == "smb":
+                c["lease"] = r.choice(["R", "RW", "RH", "RWH", "RWH", "none"])
+                c["share"] = r.choice(["rwd"] * 5 + ["r", "rw"])
+                c["key"] = "%08x%024x" % (zlib.crc32(w.name.encode()), r.getrandbits(96))
+            return c
+        st, ln = r.choice(RANGES)
+        if w.kind != "smb" and slot not in w.locks and self.same_ino(w, slot):
+            # POSIX locks belong to the process and the file, not to the
+            # open: one lock per file and process keeps beliefs exact.
+            x = 0.5 + x / 2
+        if slot in w.locks:
+            if x < 0.5:
+                b = self.beliefs.get(w.locks[slot])
+                ln = 0 if b["hi"] == EOF else b["hi"] - b["lo"] + 1
+                return {"id": cid, "op": "unlock", "slot": slot, "start": b["lo"], "len": ln}
+        elif x < 0.45:
+            return {"id": cid, "op": "lock", "slot": slot, "mode": r.choice("rww"),
+                    "start": st, "len": ln, "wait": w.kind != "smb" and r.random() < 0.4,
+                    "timeout": r.choice([1, 2, 3])}
+        if x < 0.6:
+            return {"id": cid, "op": "write", "slot": slot, "off": r.choice([0, 60, 4090]),
+                    "data": "%s-%d" % (w.name, cid)}
+        if x < 0.7:
+            return {"id": cid, "op": "read", "slot": slot, "off": 0, "len": 4200}
+        if x < 0.75 and w.kind != "smb":
+            return {"id": cid, "op": "trunc", "slot": slot, "size": r.choice([0, 10, 5000])}
+        if x < 0.8:
+            w.seq += 1
+            self.appended[(w.name, w.seq)] = "maybe"
+            return {"id": cid, "op": "append", "client": w.name, "seq": w.seq}
+        if x < 0.81 and self.a.crashes:
+            return {"id": cid, "op": "crash"}
+        return {"id": cid, "op": "close", "slot": slot}
+
+    def same_ino(self, w, slot):
+        """Slots of w whose locks are on the file of slot (itself included)."""
+        ino = w.slots[slot]["ino"]
+        return [s for s, b in w.locks.items() if self.beliefs[b]["ino"] == ino]
+
+    def issue(self, w, c):
+        op = c["op"]
+        self.trace(w, ">", c)
+        # Released when asked: from then on the client no longer counts on it.
+        if op == "unlock" and c["slot"] in w.locks:
+            self.beliefs.pop(w.locks.pop(c["slot"]), None)
+        if op == "close" and c["slot"] in w.slots:
+            # A POSIX close drops all the process's locks on the file; an
+            # SMB close only the handle's.
+            for s in (self.same_ino(w, c["slot"]) if w.kind != "smb" else
+                      [c["slot"]] if c["slot"] in w.locks else []):
+                self.beliefs.pop(w.locks.pop(s), None)
+        if op == "close":
+            w.slots.pop(c["slot"], None)
+        self.n_ops += 1
+        if op == "crash":
+            k = "%s/crash" % w.kind
+            self.stats[k] = self.stats.get(k, 0) + 1
+            # A client crash: the process dies holding its locks and opens.
+            self.beliefs = {k: b for k, b in self.beliefs.items() if b["w"] is not w}
+            w.locks = {}
+            w.slots = {}
+            try:
+                os.kill(w.p.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            w.busy = {"op": "crash", "id": c["id"], "t": time.monotonic()}
+            return
+        w.send(c)
+
+    # ---- checks on beliefs (sound: every belief was granted before the
+    # messages read and not yet released when the check runs)
+    def check_beliefs(self, quiet=False):
+        """quiet: nothing in flight for a second. A break that needs no ack
+        (R) lets the server grant before the client has read it, so R
+        against an exclusive lock is only a violation once it had time."""
+        bl = list(self.beliefs.values())
+        for i, a in enumerate(bl):
+            for b in bl[i + 1:]:
+                if a["w"] is b["w"] or a["ino"] != b["ino"]:
+                    continue
+                if overlap(a["lo"], a["hi"], b["lo"], b["hi"]) and conflicts(a["mode"], b["mode"]):
+                    self.violation("I2", "%s (%s) holds %s %d-%d and %s (%s) holds %s %d-%d on ino %d" % (
+                        a["w"].name, a["w"].kind, a["mode"], a["lo"], a["hi"],
+                        b["w"].name, b["w"].kind, b["mode"], b["lo"], b["hi"], a["ino"]))
+        for w in self.workers:
+            if w.kind != "smb":
+                continue
+            for s in w.slots.values():
+                if s["breaking"] or s["lease"] in ("none", "H"):
+                    continue
+                for b in bl:
+                    if b["ino"] != s["ino"] or b["w"].kind != "nfs":
+                        continue
+                    if "W" in s["lease"] or (quiet and b["mode"] == "w"):
+                        self.violation("I1", "%s holds lease %s on ino %d while %s (nfs) holds %s %d-%d" % (
+                            w.name, s["lease"], s["ino"], b["w"].name, b["mode"], b["lo"], b["hi"]))
+
+    # ---- the server's view
+    def table(self):
+        try:
+            o = subprocess.run([self.a.xlockctl, "--json", "locks"], capture_output=True,
+                               timeout=30)
+            return json.loads(o.stdout)["entries"]
+        except (subprocess.TimeoutExpired, ValueError, KeyError) as e:
+            out("xlockctl locks failed: %s" % e)
+            return None
+
+    def proc_locks(self):
+        """POSIX locks held (not waiting) on the export: (ino, mode, lo, hi)."""
+        res = []
+        maj, mnr = os.major(self.dev), os.minor(self.dev)
+        with open("/proc/locks") as f:
+            for line in f:
+                p = line.split()
+                if len(p) < 8 or p[1] == "->" or p[1] != "POSIX":
+                    continue
+                d = p[5].split(":")
+                if int(d[0], 16) != maj or int(d[1], 16) != mnr:
+                    continue
+                res.append((int(d[2]), "w" if p[3] == "WRITE" else "r", int(p[6]),
+                            EOF if p[7] == "EOF" else end_of(int(p[7]))))
+        return res
+
+    def check_table(self, t):
+        """The table alone, at any instant: I1 and I2 between its entries."""
+        locks = [e for e in t if e["kind"] == "lock" and not e["flags"]]
+        for e in locks:
+            e["end"] = EOF if e["to_eof"] else end_of(e["end"])
+        leases = [e for e in t if e["kind"] == "lease" and not e["flags"] and not e["break_to"]]
+        for i, a in enumerate(locks):
+            for b in locks[i + 1:]:
+                if a["ino"] != b["ino"] or a["client"] == b["client"] and a["proto"] == b["proto"] \
+                   and a.get("svid") == b.get("svid") and a.get("fid") == b.get("fid"):
+                    continue
+                if overlap(a["start"], a["end"], b["start"], b["end"]) and \
+                   "excl" in (a["mode"], b["mode"]):
+                    self.violation("I2", "table: %s %s %s %d-%d and %s %s %s %d-%d on ino %d" % (
+                        a["proto"], a["client"], a["mode"], a["start"], a["end"],
+                        b["proto"], b["client"], b["mode"], b["start"], b["end"], a["ino"]))
+        for l in leases:
+            for b in locks:
+                if b["proto"] != "nlm" or b["ino"] != l["ino"]:
+                    continue
+                if "W" in l["state"] or ("R" in l["state"] and b["mode"] == "excl"):
+                    self.violation("I1", "table: lease %s of %s beside nlm %s %s %d-%d on ino %d" % (
+                        l["state"], l["client"], b["client"], b["mode"], b["start"], b["end"],
+                        l["ino"]))
+
+    def check_quiet(self):
+        """At a quiet point (nothing in flight): I3 and I4."""
+        if not self.a.stock:
+            t = self.table()
+            if t is not None:
+                self.check_table(t)
+                tl = sorted((e["ino"], "w" if e["mode"] == "excl" else "r", e["start"],
+                             EOF if e["to_eof"] else end_of(e["end"]))
+                            for e in t if e["kind"] == "lock" and not e["flags"])
+                vl = sorted(self.proc_locks())
+                if tl != vl:
+                    miss = [x for x in vl if x not in tl]
+                    extra = [x for x in tl if x not in vl]
+                    self.violation("I3", "table locks differ from /proc/locks: VFS only %s, "
+                                   "table only %s" % (miss[:6], extra[:6]))
+                for b in self.beliefs.values():
+                    if b["w"].kind == "cifs":
+                        continue    # the cifs client may keep it local under a W lease
+                    x = (b["ino"], b["mode"], b["lo"], b["hi"])
+                    if x not in tl:
+                        self.violation("I3", "%s (%s) holds %s %d-%d on ino %d, not in the table" % (
+                            b["w"].name, b["w"].kind, b["mode"], b["lo"], b["hi"], b["ino"]))
+                leases = {}
+                for e in t:
+                    if e["kind"] == "lease":
+                        leases.setdefault((e["ino"], e["lease_key"].replace("-", "").lower()),
+                                          []).append(e["state"])
+                for w in self.workers:
+                    if w.kind != "smb":
+                        continue
+                    for s in w.slots.values():
+                        if s["lease"] == "none" or s["breaking"]:
+                            continue
+                        got = leases.get((s["ino"], s["key"]), [])
+                        if s["lease"] not in got:
+                            self.violation("I3", "%s holds lease %s (key %s) on ino %d; the table "
+                                           "has %s" % (w.name, s["lease"], s["key"], s["ino"],
+                                                       got or "none"))
+        self.check_log(final=False)
+
+    def check_log(self, final):
+        try:
+            with open(os.path.join(self.a.export, LOG), "rb") as f:
+                data = f.read()
+        except FileNotFoundError:
+            data = b""
+        seen = {}
+        bad = 0
+        for i in range(0, len(data), REC_LEN):
+            chunk = data[i:i + REC_LEN]
+            mt = REC_RE.match(chunk[:-1]) if len(chunk) == REC_LEN and chunk[-1:] == b"\n" else None
+            if mt is None:
+                bad += 1
+                if bad <= 3:
+                    self.violation("I4", "log offset %d: not a whole record: %r" % (i, chunk[:REC_LEN]))
+                continue
+            body = chunk[:17]
+            if "%08x" % zlib.crc32(body) != mt.group(3).decode():
+                bad += 1
+                self.violation("I4", "log offset %d: checksum mismatch %r" % (i, chunk))
+                continue
+            k = (mt.group(1).decode(), int(mt.group(2)))
+            seen[k] = seen.get(k, 0) + 1
+        for k, n in seen.items():
+            if n > 1:
+                self.violation("I4", "record %s #%d is in the log %d times" % (k[0], k[1], n))
+            elif k not in self.appended:
+                self.violation("I4", "record %s #%d was never appended" % k)
+        for k, v in self.appended.items():
+            if v == "yes" and k not in seen:
+                self.violation("I4", "record %s #%d was appended (fsynced under the lock) "
+                               "and is missing" % k)
+        if final:
+            out("log: %d bytes, %d records, %d confirmed appends, %d not whole" % (
+                len(data), sum(seen.values()),
+                sum(1 for v in self.appended.values() if v == "yes"), bad))
+
+    # ---- the run
+    def quiesce(self, limit):
+        """Stop issuing; wait for every worker's answer (up to limit s)."""
+        end = time.monotonic() + limit
+        while time.monotonic() < end:
+            if all(w.busy is None or w.p is None for w in self.workers):
+                break
+            self.poll(0.2)
+        else:
+            out("quiesce: still busy after %d s: %s" % (limit, ", ".join(
+                "%s:%s" % (w.name, w.busy["op"]) for w in self.workers if w.busy)))
+            return False
+        time.sleep(1)
+        return self.drain()
+
+    def run(self):
+        a = self.a
+        out("seed %d" % a.seed)
+        self.t0 = time.monotonic()
+        for w in self.workers:
+            w.start()
+        # Every client up before the clock starts (python under TCG is slow).
+        while time.monotonic() < self.t0 + 180 and any(w.busy for w in self.workers):
+            self.poll(0.2)
+        busy = [w.name for w in self.workers if w.busy]
+        if busy:
+            out("ERROR clients not up after 180 s: %s" % " ".join(busy))
+            return 2
+        out("clients up after %.1f s" % (time.monotonic() - self.t0))
+        self.t0 = time.monotonic()
+        end = self.t0 + a.secs
+        next_quiet = self.t0 + a.quiet_every
+        next_sample = self.t0
+        while time.monotonic() < end and self.n_ops < a.ops:
+            if a.until_seen and self.viol["I1"] and self.viol["I2"] and self.viol["I4"]:
+                out("stock gaps seen (I1, I2, I4): stopping early")
+                break
+            now = time.monotonic()
+            for w in self.workers:
+                if w.p is None and now >= w.down_until and not self.stopping:
+                    w.start()
+                if w.busy and w.busy["op"] == "crash":
+                    continue
+                if w.busy is None and w.p is not None and now >= w.next_at:
+                    c = self.pick(w)
+                    if c is not None:
+                        self.issue(w, c)
+            self.poll(0.05)
+            if self.drain():
+                self.check_beliefs()
+            if not a.stock and now >= next_sample:
+                t = self.table()
+                if t is not None:
+                    self.check_table(t)
+                next_sample = now + 2
+            if now >= next_quiet:
+                if self.quiesce(40):
+                    self.check_beliefs(quiet=True)
+                    self.check_quiet()
+                next_quiet = time.monotonic() + a.quiet_every
+        self.stopping = True
+        ok = self.quiesce(60)
+        if ok:
+            self.check_beliefs(quiet=True)
+            self.check_quiet()
+        self.check_log(final=True)
+        for w in self.workers:
+            if w.p is not None:
+                self.cmd_id += 1
+                w.send({"id": self.cmd_id, "op": "quit"})
+        t_end = time.monotonic() + 30
+        for w in self.workers:
+            if w.p is not None:
+                try:
+                    w.p.wait(max(1, t_end - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    w.p.kill()
+                    w.p.wait()
+        out("by kind: " + ", ".join("%s=%d" % kv for kv in sorted(self.stats.items())))
+        out("errors: " + "; ".join("%s x%d" % kv for kv in sorted(self.errors.items())))
+        out("ops %d conflicts %d breaks %d secs %.0f violations %s" % (
+            self.n_ops, self.n_conflicts, self.n_breaks, time.monotonic() - self.t0,
+            " ".join("%s=%d" % kv for kv in sorted(self.viol.items()))))
+        if not ok:
+            out("ERROR the clients did not come to rest (a stuck request)")
+            return 2
+        return 1 if any(self.viol.values()) else 0
+
+
+def main():
+    if len(sys.argv) > 2 and sys.argv[1] == "worker":
+        kind = sys.argv[2]
+        if kind == "fs":
+            return fs_worker(sys.argv[3])
+        if kind == "smb":
+            return smb_worker(sys.argv[3])
+        if kind == "nlm":
+            return nlm_worker()
+        return 2
+    p = argparse.ArgumentParser()
+    p.add_argument("cmd", choices=["run"])
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--secs", type=float, default=90)
+    p.add_argument("--ops", type=int, default=10 ** 9)
+    p.add_argument("--quiet-every", type=float, default=20)
+    p.add_argument("--stock", action="store_true")
+    p.add_argument("--until-seen", action="store_true")
+    p.add_argument("--crashes", type=int, default=1)
+    p.add_argument("--trace", help="write every command and answer here")
+    p.add_argument("--nfs", action="append", default=[])
+    p.add_argument("--cifs", action="append", default=[])
+    p.add_argument("--smb", action="append", default=[])
+    p.add_argument("--export", required=True)
+    p.add_argument("--xlockctl", required=True)
+    a = p.parse_args()
+    return Driver(a).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
