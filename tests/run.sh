@@ -90,6 +90,8 @@ if [ -n "$GUEST" ]; then
 			why=$(sed -n 's/^# e2e-default: no *//p' "e2e/scenarios/$s.sh")
 			if [ -n "$why" ]; then
 				echo "not in the default list: $s ($why)"
+				echo "[guest] $s: not in the default list ($why)" >>"$SKIPS"
+				skip=$((skip + 1))
 			else
 				set -- "$@" "$s"
 			fi
