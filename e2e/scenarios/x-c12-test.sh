@@ -8,13 +8,18 @@
 xsetup
 
 f=$(fresh lock)
-smb_bg /tmp/smb.out "$f" open:RH lock:100:100:x hold:30
+smb_bg /tmp/smb.out "$f" open:RH lock:100:100:x hold:2 write:100:smb-data hold:30
 wait_for 20 grep -q "lock granted" /tmp/smb.out || fail "SMB lock: $(cat /tmp/smb.out)"
 got=$($NLMTEST 127.0.0.1 "$EXPORT/$f" w 0 1000 | sed 's/svid=[0-9-]* //')
 cell "test-vs-smb-lock" "denied excl=1 oh=smb:127.0.0.1 offset=100 len=100" \
      "denied excl=1 oh= offset=100 len=100" "$got"
 got=$($NLMTEST 127.0.0.1 "$EXPORT/$f" r 0 50)
 cell "test-free-range" granted granted "$got"
+# Content: the lock holder writes in its range after the TESTs; NFS reads
+# the old data before its range and the holder's data in it.
+wait_for 10 grep -q "write ok" /tmp/smb.out || fail "SMB write: $(cat /tmp/smb.out)"
+cell "content-nfs-reads-smb-lock-holder-data" "orig/smb-data" "orig/smb-data" \
+     "$(head -c 4 "$NFS_MNT/$f")/$(tail -c +101 "$NFS_MNT/$f")"
 xkill
 
 f=$(fresh lease)

@@ -3,16 +3,19 @@
 # makes NFS writes and removes fail (NFS3ERR_ACCES, EACCES at the client);
 # reads are fine. An NLM lock held makes an SMB open whose share mode
 # conflicts with it fail with STATUS_SHARING_VIOLATION. Stock: NFS ignores
-# SMB share modes and the SMB open succeeds.
+# SMB share modes and the SMB open succeeds. Content: the whole file after
+# each refusal (a refused append or remove changed nothing).
 . "$XLOCK_DIR/e2e/guest/xproto.sh"
 xsetup
 
 f=$(fresh deny-write)
 smb_bg /tmp/smb.out "$f" open:none:r:r hold:30
 cell "nfs-write-vs-deny-write" "Permission denied" "" "$(nfs_append "$NFS_MNT/$f" nfs)"
-cell "nfs-read-vs-deny-write" orig orig "$(head -c 4 "$NFS_MNT/$f")"
+cell "nfs-read-vs-deny-write" orig orignfs "$(cat "$NFS_MNT/$f")"
+cell "content-after-refused-append" orig orignfs "$(cat "$EXPORT/$f")"
 got=$(rm "$NFS_MNT/$f" 2>&1 | sed 's/.*: //')
 cell "nfs-remove-vs-deny-delete" "Permission denied" "" "$got"
+cell "content-after-refused-remove" orig "" "$(cat "$EXPORT/$f" 2>/dev/null)"
 xkill
 
 f=$(fresh vs-nlm)

@@ -9,14 +9,25 @@
 . "$XLOCK_DIR/e2e/guest/xproto.sh"
 xsetup
 
+# Content: the NLM holder writes under its lock; the cifs client writes
+# only where it was granted a lock. Stock: cifs's lock stayed local, its
+# cached write lands once the NLM lock is gone and overwrites the NLM data.
 f=$(fresh cifs)
-$LOCKF "$NFS_MNT/$f" w --start 0 --len 100 --hold 60 >/tmp/lock.out &
-BG_PIDS="$BG_PIDS $!"
+$LOCKF "$NFS_MNT/$f" w --start 0 --len 100 --hold 60 --write nlm-data >/tmp/lock.out &
+nlm=$!
+BG_PIDS="$BG_PIDS $nlm"
 wait_for 20 grep -q granted /tmp/lock.out || fail "NLM lock"
+wait_for 20 grep -q nlm-data "$EXPORT/$f" || fail "NLM holder's write"
 hold_start "$f"
-cell "cifs-lock-vs-nlm-excl" denied granted "$(hold_cmd lock w 10 10)"
+got=$(hold_cmd lock w 0 10)
+cell "cifs-lock-vs-nlm-excl" denied granted "$got"
 cell "cifs-lock-free-range" granted granted "$(hold_cmd lock w 200 10)"
+[ "$got" = granted ] && hold_cmd write smb-data >/dev/null
+kill "$nlm"
+wait "$nlm" 2>/dev/null
+wait_for 20 sh -c "! grep -q 'POSIX.* 0 99\$' /proc/locks" || log "NLM lock left: $(cat /proc/locks)"
 hold_stop
+cell "content-nlm-holder-data-kept" nlm-data smb-data "$(cat "$EXPORT/$f")"
 xkill
 
 f=$(fresh smb-immediate)
@@ -31,21 +42,23 @@ cell "smb-lock-free-range" "lock granted" "lock granted" "$(grep '^lock' /tmp/sm
 xkill
 
 f=$(fresh smb-blocking)
-$LOCKF "$NFS_MNT/$f" w --len 100 --hold 3 >/tmp/lock.out &
+$LOCKF "$NFS_MNT/$f" w --len 100 --hold 3 --write nlm-data >/tmp/lock.out &
 BG_PIDS="$BG_PIDS $!"
 wait_for 20 grep -q granted /tmp/lock.out || fail "NLM lock"
 t0=$(now)
-smb_bg /tmp/smb.out "$f" open:none lock:50:10:x:wait hold:1
+smb_bg /tmp/smb.out "$f" open:none lock:50:10:x:wait read:0:8 hold:1
 wait_for 60 grep -q "^lock" /tmp/smb.out
 cell "smb-blocking-waits-for-nlm-unlock" "lock granted/slow" "lock granted/slow" \
      "$(grep '^lock' /tmp/smb.out)/$(speed "$(since "$t0")")"
+wait_for 10 grep -q "^read" /tmp/smb.out
+cell "content-smb-reads-nlm-data" "read nlm-data" "read nlm-data" "$(grep '^read' /tmp/smb.out)"
 xkill
 
 # An SMB unlock wakes the blocked NLM request.
 f=$(fresh nlm-blocked)
 go=/tmp/go.$$
 rm -f $go
-smb_bg /tmp/smb.out "$f" open:none lock:0:100:x hold:4 unlock:0:100 hold:40
+smb_bg /tmp/smb.out "$f" open:none lock:0:100:x write:0:smb-data hold:4 unlock:0:100 hold:40
 $LOCKF "$NFS_MNT/$f" w --len 100 --wait --timeout 60 >/tmp/lock.out &
 BG_PIDS="$BG_PIDS $!"
 t0=$(now)
@@ -54,4 +67,5 @@ t1=$(now)
 wait_for 60 grep -q -e granted -e denied /tmp/lock.out
 cell "nlm-blocked-woken-by-smb-unlock" "granted/slow" "granted/poll" \
      "$(sed -n 's/^\(granted\|denied\).*/\1/p' /tmp/lock.out)/$(speed "$(since "$t0")")"
+cell "content-nlm-reads-smb-data" smb-data smb-data "$(cat "$NFS_MNT/$f")"
 xdone

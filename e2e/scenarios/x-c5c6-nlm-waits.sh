@@ -4,7 +4,9 @@
 # request: NLM4_BLOCKED at once, then an NLM_GRANTED callback when the lease
 # clears (lockd's thread is never held). Non-blocking request: no answer,
 # the client retransmits and is granted once the break is done. Stock: the
-# lock is granted at once and the SMB client keeps its W lease.
+# lock is granted at once and the SMB client keeps its W lease. Content:
+# the slow client writes back its data before it acks (smbop --flush); the
+# NFS client, once granted, reads that data (stock: the old data).
 . "$XLOCK_DIR/e2e/guest/xproto.sh"
 xsetup
 stat_of() { "$XLOCKCTL" --json status 2>/dev/null |
@@ -21,7 +23,7 @@ for kind in blocking nonblocking; do
 			$LOCKF "$NFS_MNT/$f" w $wait --after $go --timeout 60 >/tmp/lock.out &
 			BG_PIDS="$BG_PIDS $!"
 			wait_for 20 grep -q opened /tmp/lock.out || fail "lockf did not open"
-			smb_bg /tmp/smb.out --ack $ack "$f" "open:$st" hold:40
+			smb_bg /tmp/smb.out --ack $ack --flush smb-data "$f" "open:$st" hold:40
 			cb0=$(stat_of nlm_granted_callbacks)
 			t0=$(now)
 			touch $go
@@ -30,6 +32,9 @@ for kind in blocking nonblocking; do
 			res=$(sed -n 's/^\(granted\|denied\).*/\1/p' /tmp/lock.out)
 			cell "$kind-ack-$ack-vs-$st" granted/slow/break granted/fast/nobreak \
 			     "${res:-none}/$(speed "$dt")/$(smb_broke /tmp/smb.out)"
+			if [ $ack != no ]; then
+				cell "$kind-ack-$ack-vs-$st-content" smb-data orig "$(cat "$NFS_MNT/$f")"
+			fi
 			if [ "$MODE" = xlock ] && [ $kind = blocking ]; then
 				cell "$kind-ack-$ack-vs-$st-granted-callback" yes yes \
 				     "$([ "$(stat_of nlm_granted_callbacks)" -gt "$cb0" ] && echo yes || echo no)"

@@ -5,11 +5,14 @@ states and decides how to answer lease breaks: the precise probe beside the
 kernel cifs client in the e2e scenarios.
 
 usage: smbop.py [--user U] [--password P] [--share S] [--ack yes|no|MS]
-                [--server ADDR] [--guid TEXT16] [--key HEX32] FILE OP...
+                [--server ADDR] [--guid TEXT16] [--key HEX32] [--flush TEXT]
+                FILE OP...
 
 --guid sets the client GUID (16 ASCII characters, the same across
 reconnects), --key the lease key (32 hex digits; default random): what a
-client keeps to reclaim its state after a server restart.
+client keeps to reclaim its state after a server restart. --flush writes
+TEXT at offset 0 when a lease with W is broken, before the ack (prints
+"flushed"), as a caching client writes back its dirty data.
 
 OPs run in order (one line of output each, flushed):
   open:STATE[:ACCESS[:SHARE[:DISP]]]  open with a lease (STATE: RWH, RH, R, none);
@@ -189,6 +192,8 @@ class Client:
             return
         if ack_mode != "yes":
             time.sleep(int(ack_mode) / 1000.0)
+        if self.args.flush is not None and note["CurrentLeaseState"] & LETTERS["W"]:
+            self.write("0:" + self.args.flush, "flushed")
         pkt = self.smb.SMB_PACKET()
         pkt["Command"] = S.SMB2_OPLOCK_BREAK
         pkt["TreeID"] = self.tid
@@ -215,11 +220,11 @@ class Client:
             if packet["Command"] == S.SMB2_OPLOCK_BREAK:
                 self.handle_break(packet, ack_mode)
 
-    def write(self, spec):
+    def write(self, spec, done="write ok"):
         off, text = spec.split(":", 1)
         try:
             self.smb.write(self.tid, self.fid, text.encode(), int(off), len(text.encode()))
-            say("write ok")
+            say(done)
         except Exception as e:
             say("write %s" % e)
 
@@ -292,6 +297,7 @@ def main():
     p.add_argument("--server", default="127.0.0.1")
     p.add_argument("--guid")
     p.add_argument("--key")
+    p.add_argument("--flush")
     p.add_argument("file")
     p.add_argument("ops", nargs="+")
     a = p.parse_args()
