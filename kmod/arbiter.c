@@ -7,7 +7,9 @@
  * rare path). The caller says how long it may wait: never long on lockd's
  * single thread.
  */
+#include <linux/delay.h>
 #include <linux/jiffies.h>
+#include <linux/moduleparam.h>
 #include <linux/wait_bit.h>
 
 #include "arbiter.h"
@@ -17,6 +19,29 @@
 #include "xlock_trace.h"
 
 #define MAX_BREAKS 8
+
+/*
+ * For tests only: widen the window between a decision and its server's
+ * grant, so that a scenario can race two protocols' requests reliably.
+ */
+static unsigned int race_window_ms;
+module_param(race_window_ms, uint, 0644);
+MODULE_PARM_DESC(race_window_ms,
+		 "Testing: sleep this long between deciding a lock or lease and its grant (0: off)");
+
+void xlock_race_window(void)
+{
+	unsigned int ms = READ_ONCE(race_window_ms);
+
+	if (unlikely(ms))
+		msleep(min(ms, 5000U));
+}
+
+static void note_nospace(struct xlock_file *f, const struct xlock_rule_req *req,
+			 const char *who, const char *why)
+{
+	xlock_conflict_note(f, "%s (%s) refused: %s", xlock_op_name(req->op), who, why);
+}
 
 struct pending_break {
 	u32 id;
@@ -88,25 +113,45 @@ static unsigned int collect_breaks(struct xlock_file *f, const struct xlock_verd
 	return n;
 }
 
+int xlock_arbitrate(struct xlock_file *f, const struct xlock_rule_req *req,
+		    unsigned int wait_ms, const char *who, struct xlock_holder *holder)
+{
+	return xlock_arbitrate_resv(f, req, wait_ms, who, holder, NULL);
+}
+
 /*
  * Arbitrate @req on @f, waiting at most @wait_ms for lease acks. @who names
  * the requester in log lines. On DENY, @holder (may be NULL) says what was
- * in the way.
+ * in the way. When the caller goes on to its server (GO, or DENY of a lock,
+ * which the VFS decides again), @resv (may be NULL) is linked to @f under
+ * the lock the decision was taken under (issue 10 c); NOSPACE if a table
+ * limit leaves no room for it (issue 10 f).
  */
-int xlock_arbitrate(struct xlock_file *f, const struct xlock_rule_req *req,
-		    unsigned int wait_ms, const char *who, struct xlock_holder *holder)
+int xlock_arbitrate_resv(struct xlock_file *f, const struct xlock_rule_req *req,
+			 unsigned int wait_ms, const char *who, struct xlock_holder *holder,
+			 struct xlock_entry *resv)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(wait_ms);
 	struct pending_break pb[MAX_BREAKS];
 	struct xlock_holder h;
 	struct xlock_verdict v;
 	bool noted = false;
+	const char *why;
 	unsigned int n, i;
 	long left;
 	int seen;
 
-	if (!(READ_ONCE(f->share->flags) & XLOCK_SHARE_F_ENABLED))
-		return XLOCK_ARB_GO;
+	if (!(READ_ONCE(f->share->flags) & XLOCK_SHARE_F_ENABLED)) {
+		if (!resv)
+			return XLOCK_ARB_GO;
+		spin_lock(&f->lock);
+		n = xlock_resv_link(f, resv, &why);
+		spin_unlock(&f->lock);
+		if (!n)
+			return XLOCK_ARB_GO;
+		note_nospace(f, req, who, why);
+		return XLOCK_ARB_NOSPACE;
+	}
 	trace_xlock_request(&f->key, req, who);
 	for (;;) {
 		spin_lock(&f->lock);
@@ -122,6 +167,11 @@ int xlock_arbitrate(struct xlock_file *f, const struct xlock_rule_req *req,
 			h.start = e->r.start;
 			h.end = e->r.end;
 			strscpy(h.client, e->client->display, sizeof(h.client));
+			if (resv && !v.sharing && xlock_resv_link(f, resv, &why)) {
+				spin_unlock(&f->lock);
+				note_nospace(f, req, who, why);
+				return XLOCK_ARB_NOSPACE;
+			}
 			spin_unlock(&f->lock);
 			count_conflict(req, h.kind);
 			xlock_stat_inc(XLOCK_STAT_DENIED);
@@ -133,6 +183,13 @@ int xlock_arbitrate(struct xlock_file *f, const struct xlock_rule_req *req,
 			trace_xlock_verdict(&f->key, req, &v, v.sharing ? XLOCK_ARB_SHARING :
 					    XLOCK_ARB_DENY, h.client);
 			return v.sharing ? XLOCK_ARB_SHARING : XLOCK_ARB_DENY;
+		}
+		/* Final: decided and reserved in one step, before any break goes out. */
+		if (resv && (v.kind != XLOCK_V_BREAK || !v.wait) &&
+		    xlock_resv_link(f, resv, &why)) {
+			spin_unlock(&f->lock);
+			note_nospace(f, req, who, why);
+			return XLOCK_ARB_NOSPACE;
 		}
 		n = v.kind == XLOCK_V_BREAK ? collect_breaks(f, &v, pb) : 0;
 		seen = atomic_read(&f->changes);
@@ -161,16 +218,40 @@ int xlock_arbitrate(struct xlock_file *f, const struct xlock_rule_req *req,
 	}
 }
 
-/* The SMB lease state an NLM lock leaves an SMB lease request (C1, C3). */
-u8 xlock_arbitrate_lease(struct xlock_file *f, u8 want, const char *who)
+/*
+ * The SMB lease state an NLM lock leaves an SMB lease request (C1, C3).
+ * @resv (may be NULL) is reserved with that state under the same file lock
+ * (issue 10 c); past a table limit no lease is granted (issue 10 f).
+ */
+u8 xlock_arbitrate_lease(struct xlock_file *f, u8 want, const char *who,
+			 struct xlock_entry *resv)
 {
 	struct xlock_rule_req req = { .op = XLOCK_OP_SMB_LEASE, .state = want };
-	struct xlock_verdict v;
+	struct xlock_verdict v = { .kind = XLOCK_V_GRANT };
+	const char *why = NULL;
+	bool enabled;
+	u8 got;
 
-	if (!(READ_ONCE(f->share->flags) & XLOCK_SHARE_F_ENABLED))
-		return want;
-	trace_xlock_request(&f->key, &req, who);
-	xlock_file_decide(f, &req, &v, NULL);
+	enabled = READ_ONCE(f->share->flags) & XLOCK_SHARE_F_ENABLED;
+	if (enabled)
+		trace_xlock_request(&f->key, &req, who);
+	spin_lock(&f->lock);
+	if (enabled)
+		xlock_rules_decide(&req, f->head, &v);
+	got = v.kind == XLOCK_V_REDUCED ? v.state : want;
+	if (resv && got) {
+		resv->r.state = got;
+		if (xlock_resv_link(f, resv, &why))
+			got = 0;
+	}
+	v.holder = NULL;	/* not valid once the lock is dropped */
+	spin_unlock(&f->lock);
+	if (enabled)
+		trace_xlock_verdict(&f->key, &req, &v, -1, NULL);
+	if (why) {
+		xlock_conflict_note(f, "SMB lease request (%s) granted none: %s", who, why);
+		return 0;
+	}
 	if (v.kind != XLOCK_V_REDUCED)
 		return want;
 	xlock_stat_inc(XLOCK_STAT_SMB_VS_NLM);

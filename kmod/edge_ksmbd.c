@@ -137,26 +137,51 @@ static int oplock_of_state(u8 state)
 	return KS_OPLOCK_NONE;
 }
 
-static void record(struct xlock_file *f, struct ksmbd_file *fp, u8 kind, u8 mode, u8 state,
-		   const u8 *lease_key)
+static void entry_init(struct xlock_entry_init *init, struct ksmbd_file *fp, u8 kind,
+		       u8 mode, u8 state, const u8 *lease_key)
 {
-	struct xlock_entry_init init = {
+	*init = (struct xlock_entry_init){
 		.proto = XLOCK_PROTO_SMB, .kind = kind, .mode = mode, .state = state,
 		.end = XLOCK_END_MAX,
 	};
+	init->owner.smb.fp = (u64)(unsigned long)fp;
+	if (lease_key)
+		memcpy(init->owner.smb.lease_key, lease_key, sizeof(init->owner.smb.lease_key));
+}
+
+/* Leases are recorded as granted (their limit applied at the decision). */
+static void record(struct xlock_file *f, struct ksmbd_file *fp, u8 kind, u8 mode, u8 state,
+		   const u8 *lease_key)
+{
 	struct xlock_client *c = smb_client(ks_fp_conn(fp));
+	struct xlock_entry_init init;
 	const char *why;
 	u32 id;
 
 	if (IS_ERR(c))
 		return;
-	init.owner.smb.fp = (u64)(unsigned long)fp;
-	if (lease_key)
-		memcpy(init.owner.smb.lease_key, lease_key, sizeof(init.owner.smb.lease_key));
-	if (xlock_entry_add(f, c, &init, &id, &why))
-		pr_info_ratelimited("SMB %s not recorded: %s\n",
-				    kind == XLOCK_KIND_LEASE ? "lease" : "share mode", why);
+	entry_init(&init, fp, kind, mode, state, lease_key);
+	if (kind == XLOCK_KIND_LEASE)
+		xlock_entry_mirror(f, c, &init);
+	else if (xlock_entry_add(f, c, &init, &id, &why))
+		pr_info_ratelimited("SMB share mode not recorded: %s\n", why);
 	xlock_client_put(c);
+}
+
+/* Issue 10 c: the lease as decided, held in the table until ksmbd granted. */
+static struct xlock_entry *lease_resv(struct ksmbd_file *fp, struct lease_ctx_info *lctx)
+{
+	struct xlock_client *c = smb_client(ks_fp_conn(fp));
+	struct xlock_entry_init init;
+	struct xlock_entry *e;
+
+	if (IS_ERR(c))
+		return NULL;
+	entry_init(&init, fp, XLOCK_KIND_LEASE, 0, 0,
+		   lctx ? KS_AT(lctx, lease_ctx_info, lease_key, u8) : NULL);
+	e = xlock_resv_new(c, &init);
+	xlock_client_put(c);
+	return e;
 }
 
 /* What an SMB open asks, as a C13 request: its access and share mode. */
@@ -303,6 +328,7 @@ static int wrap_smb_grant_oplock(struct ksmbd_work *work, int req_op_level, u64 
 				 struct lease_ctx_info *lctx, int share_ret)
 {
 	struct file *filp = ks_fp_filp(fp);
+	struct xlock_entry *resv = NULL;
 	struct xlock_file *f = NULL;
 	struct oplock_info *op;
 	u8 want, got, state = 0;
@@ -314,8 +340,9 @@ static int wrap_smb_grant_oplock(struct ksmbd_work *work, int req_op_level, u64 
 		ret = -EPERM;
 		goto out;
 	}
+	/* A lease request creates the file: its decision is reserved on it. */
 	if (is_regular(filp))
-		f = smb_file(filp, false);
+		f = smb_file(filp, req_op_level != KS_OPLOCK_NONE);
 	if (req_op_level != KS_OPLOCK_NONE && xlock_grace_active() && is_regular(filp)) {
 		want = lctx ? le32_to_cpu(*ks_lctx_req_state(lctx)) & XLOCK_LEASE_ALL :
 			      xlock_rules_oplock_state(req_op_level);
@@ -329,12 +356,14 @@ static int wrap_smb_grant_oplock(struct ksmbd_work *work, int req_op_level, u64 
 	if (f && req_op_level != KS_OPLOCK_NONE) {
 		want = lctx ? le32_to_cpu(*ks_lctx_req_state(lctx)) & XLOCK_LEASE_ALL :
 			      xlock_rules_oplock_state(req_op_level);
-		got = xlock_arbitrate_lease(f, want, "smb");
+		resv = lease_resv(fp, lctx);
+		got = resv ? xlock_arbitrate_lease(f, want, "smb", resv) : 0;
 		if (got != want) {
 			if (lctx)
 				*ks_lctx_req_state(lctx) = cpu_to_le32(got);
 			req_op_level = oplock_of_state(got);
 		}
+		xlock_race_window();
 	}
 	ret = call_smb_grant_oplock(work, req_op_level, pid, fp, tid, lctx, share_ret);
 	if (!ret && is_regular(filp)) {
@@ -351,6 +380,7 @@ static int wrap_smb_grant_oplock(struct ksmbd_work *work, int req_op_level, u64 
 		if (state && f)
 			record(f, fp, XLOCK_KIND_LEASE, 0, state, op && lctx ? key : NULL);
 	}
+	xlock_resv_drop(resv);	/* after record: the lease is in the table by now */
 	if (f)
 		xlock_file_put(f);
 out:

@@ -152,11 +152,33 @@ static bool reclaim_known(struct file *filp, struct nlm_host *host, struct nlm_l
 	return false;
 }
 
+/* Issue 10 c: the lock as decided, held in the table until lockd answered. */
+static struct xlock_entry *nlm_resv(struct nlm_host *host, const struct nlm_lock *lock,
+				    const struct xlock_rule_req *req)
+{
+	struct xlock_entry_init init = {
+		.proto = XLOCK_PROTO_NLM, .kind = XLOCK_KIND_LOCK, .mode = req->mode,
+		.start = req->start, .end = req->end, .owner.nlm.svid = lock->svid,
+	};
+	struct xlock_client *c;
+	struct xlock_entry *e;
+	char addr[48];
+
+	xlock_addr_str((const struct sockaddr *)&host->h_addr, addr, sizeof(addr));
+	c = xlock_client_get(XLOCK_PROTO_NLM, host->h_name, addr, NULL);
+	if (IS_ERR(c))
+		return NULL;
+	e = xlock_resv_new(c, &init);
+	xlock_client_put(c);
+	return e;
+}
+
 static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 			       struct nlm_host *host, struct nlm_lock *lock, int wait,
 			       struct nlm_cookie *cookie, int reclaim)
 {
 	struct file *filp = nlmsvc_file_file(file);
+	struct xlock_entry *resv = NULL;
 	struct xlock_holder holder;
 	struct xlock_rule_req req;
 	struct xlock_file *f;
@@ -169,15 +191,21 @@ static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 		ret = nlm_lck_denied;
 		goto out_nofile;
 	}
-	f = xlock_file_get(&filp->f_path, false);
+	/* Created now: the decision is reserved on it (issue 10 c). */
+	f = xlock_file_get(&filp->f_path, !reclaim);
 	if (IS_ERR(f))
 		f = NULL;
 	if (f && !reclaim) {
 		snprintf(who, sizeof(who), "nlm:%s", host->h_name);
 		nlm_req(&req, XLOCK_OP_NLM_LOCK, lock);
-		arb = xlock_arbitrate(f, &req, READ_ONCE(lockd_wait_ms), who, &holder);
+		resv = nlm_resv(host, lock, &req);
+		arb = resv ? xlock_arbitrate_resv(f, &req, READ_ONCE(lockd_wait_ms), who,
+						  &holder, resv) : XLOCK_ARB_NOSPACE;
 	}
 	switch (arb) {
+	case XLOCK_ARB_NOSPACE:
+		ret = nlm_lck_denied_nolocks;		/* issue 10 f */
+		goto out;
 	case XLOCK_ARB_SHARING:
 		ret = nlm_lck_denied;			/* C13 */
 		goto out;
@@ -188,6 +216,8 @@ static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 			ret = nlm_drop_reply;		/* C6: the client retries */
 		goto out;
 	}
+	if (resv)
+		xlock_race_window();
 	ret = call_nlmsvc_lock(rqstp, file, host, lock, wait, cookie, reclaim);
 	if (ret == nlm_lck_blocked && wait && f) {
 		/* Blocked by an SMB lock? Then its unlock wakes this request (C2). */
@@ -199,6 +229,7 @@ static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 	}
 	sync_file(file, ret == nlm_granted);
 out:
+	xlock_resv_drop(resv);	/* after sync_file: the lock is in the table by now */
 	if (f)
 		xlock_file_put(f);
 out_nofile:

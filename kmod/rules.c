@@ -11,6 +11,11 @@
  * otherwise leases of the other protocol that the request cannot live with
  * are broken, and the request waits for the acks only where the client has
  * dirty data or open handles to give back (W, or H for REMOVE/RENAME).
+ *
+ * Reserved entries (resv) are requests already decided whose server has not
+ * answered yet: the other protocol must see them as held, or both could be
+ * granted (issue 10 c). A reserved lease cannot be broken before ksmbd has
+ * granted it, so a request it is in the way of waits for it.
  */
 #include "rules.h"
 
@@ -162,7 +167,7 @@ static void decide_nfs(const struct xlock_rule_req *req, const struct xlock_rule
 				break;
 			}
 			v->nbreak++;
-			if (must_wait(req, e))
+			if (e->resv || must_wait(req, e))
 				v->wait = 1;
 			break;
 		}
@@ -234,7 +239,7 @@ unsigned int xlock_rules_break_to(const struct xlock_verdict *v,
 	unsigned char to;
 
 	if (v->kind != XLOCK_V_BREAK || e->proto == v->proto ||
-	    e->kind != XLOCK_KIND_LEASE || e->pending)
+	    e->kind != XLOCK_KIND_LEASE || e->pending || e->resv)
 		return XLOCK_NO_BREAK;
 	to = lease_valid(e->state & v->keep);
 	if (to == e->state)

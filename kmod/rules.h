@@ -24,6 +24,7 @@ struct xlock_rule_entry {
 	unsigned char state;		/* LEASE: R/H/W; SHARE: allow bits */
 	unsigned char brk_to;		/* LEASE: break in flight to, or XLOCK_NO_BREAK */
 	unsigned char pending;		/* a blocked request, not held */
+	unsigned char resv;		/* decided, its server not done yet: counts as held */
 };
 
 enum xlock_rule_op {

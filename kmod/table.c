@@ -20,6 +20,7 @@
 
 #include "edge.h"
 #include "netlink.h"
+#include "stats.h"
 #include "table.h"
 #include "xlock_trace.h"
 
@@ -34,6 +35,7 @@ static u32 next_id;
 
 static atomic64_t generation;
 static atomic64_t nr_entries, nr_files, nr_kind[4], nr_nlm_locks, limit_hits;
+static atomic64_t nr_admitted;
 
 static const struct rhashtable_params file_params = {
 	.key_len = sizeof(struct xlock_fkey),
@@ -213,29 +215,37 @@ static void count(const struct xlock_entry *e, int d)
 }
 
 /*
- * Add an entry to @f for @c. Limits are checked here, for the protocol
- * edges and the test API alike: -ENOSPC with @why set when one is reached.
+ * Room for @n more entries of @c on @f, counting the slots of requests
+ * decided but not recorded yet? A refusal is counted as a limit hit.
  */
-int xlock_entry_add(struct xlock_file *f, struct xlock_client *c,
-		    const struct xlock_entry_init *init, u32 *id, const char **why)
+static int room(struct xlock_file *f, struct xlock_client *c, unsigned int n,
+		const char **why)
 {
-	struct xlock_entry *e, ev;
-	int ret;
-
-	*why = NULL;
-	if (atomic64_read(&nr_entries) >= READ_ONCE(xlock_limit_total)) {
+	lockdep_assert_held(&f->lock);
+	if ((u64)atomic64_read(&nr_entries) + atomic64_read(&nr_admitted) + n >
+	    READ_ONCE(xlock_limit_total))
 		*why = "the table is full (limit_total)";
-		goto limit;
-	}
-	if (atomic_read(&c->nr_entries) >= READ_ONCE(xlock_limit_client)) {
+	else if ((u64)atomic_read(&c->nr_entries) + atomic_read(&c->nr_admitted) + n >
+		 READ_ONCE(xlock_limit_client))
 		*why = "this client holds too many entries (limit_client)";
-		goto limit;
-	}
-	e = kmem_cache_zalloc(entry_cache, GFP_KERNEL);
-	if (!e) {
-		*why = "out of memory";
-		return -ENOMEM;
-	}
+	else if ((u64)f->nr + f->admitted + n > READ_ONCE(xlock_limit_file))
+		*why = "this file holds too many entries (limit_file)";
+	else
+		return 0;
+	atomic64_inc(&limit_hits);
+	return -ENOSPC;
+}
+
+static void admit_locked(struct xlock_file *f, struct xlock_client *c, int n)
+{
+	lockdep_assert_held(&f->lock);
+	f->admitted += n;
+	atomic64_add(n, &nr_admitted);
+	atomic_add(n, &c->nr_admitted);
+}
+
+static void entry_fill(struct xlock_entry *e, const struct xlock_entry_init *init)
+{
 	e->r.proto = init->proto;
 	e->r.kind = init->kind;
 	e->r.mode = init->mode;
@@ -247,26 +257,43 @@ int xlock_entry_add(struct xlock_file *f, struct xlock_client *c,
 	e->flags = init->flags;
 	e->owner = init->owner;
 	e->created = get_jiffies_64();
+}
+
+static int entry_add(struct xlock_file *f, struct xlock_client *c,
+		     const struct xlock_entry_init *init, u32 *id, const char **why,
+		     bool limited)
+{
+	struct xlock_entry *e, ev;
+	int ret;
+
+	*why = NULL;
+	e = kmem_cache_zalloc(entry_cache, GFP_KERNEL);
+	if (!e) {
+		*why = "out of memory";
+		return -ENOMEM;
+	}
+	entry_fill(e, init);
 	e->file = f;
 	e->client = c;
 
 	ret = xa_alloc_cyclic(&entries, &e->id, e, xa_limit_31b, &next_id, GFP_KERNEL);
 	if (ret < 0) {
 		*why = "out of entry ids";
-		goto err_free;
+		kmem_cache_free(entry_cache, e);
+		return ret;
 	}
 	spin_lock(&f->lock);
-	if (f->nr >= READ_ONCE(xlock_limit_file)) {
+	if (limited && room(f, c, 1, why)) {
 		spin_unlock(&f->lock);
 		xa_erase(&entries, e->id);
 		kmem_cache_free(entry_cache, e);
-		*why = "this file holds too many entries (limit_file)";
-		goto limit;
+		return -ENOSPC;
 	}
 	refcount_inc(&f->ref);
 	refcount_inc(&c->ref);
 	count(e, 1);
-	*id = e->id;
+	if (id)
+		*id = e->id;
 	e->r.next = f->head;
 	f->head = &e->r;
 	f->nr++;
@@ -275,13 +302,118 @@ int xlock_entry_add(struct xlock_file *f, struct xlock_client *c,
 	xlock_file_changed(f);
 	event_emit(XLOCK_EVENT_GRANT, &ev);
 	return 0;
+}
 
-err_free:
-	kmem_cache_free(entry_cache, e);
+/*
+ * Add an entry to @f for @c, within the table limits: -ENOSPC with @why
+ * set when one is reached (requests not yet granted by a server: the test
+ * API, blocked NLM requests).
+ */
+int xlock_entry_add(struct xlock_file *f, struct xlock_client *c,
+		    const struct xlock_entry_init *init, u32 *id, const char **why)
+{
+	return entry_add(f, c, init, id, why, true);
+}
+
+/*
+ * Record what a server already granted. Limits were applied when the
+ * request was decided (xlock_resv_link, xlock_admit): the table must match
+ * what the VFS and ksmbd hold (I3), so only a failed allocation can keep
+ * this from being recorded, and that is counted and logged.
+ */
+int xlock_entry_mirror(struct xlock_file *f, struct xlock_client *c,
+		       const struct xlock_entry_init *init)
+{
+	const char *why;
+	int ret;
+
+	ret = entry_add(f, c, init, NULL, &why, false);
+	if (ret) {
+		xlock_stat_inc(XLOCK_STAT_NOT_RECORDED);
+		pr_warn_ratelimited("xlock: a granted %s %s not recorded: %s\n",
+				    init->proto == XLOCK_PROTO_NLM ? "NLM" : "SMB",
+				    init->kind == XLOCK_KIND_LEASE ? "lease" : "lock", why);
+	}
 	return ret;
-limit:
-	atomic64_inc(&limit_hits);
-	return -ENOSPC;
+}
+
+/* A reservation for @c, not linked yet; NULL if out of memory. */
+struct xlock_entry *xlock_resv_new(struct xlock_client *c, const struct xlock_entry_init *init)
+{
+	struct xlock_entry *e = kmem_cache_zalloc(entry_cache, GFP_KERNEL);
+
+	if (!e)
+		return NULL;
+	entry_fill(e, init);
+	e->r.resv = 1;
+	e->client = c;
+	refcount_inc(&c->ref);
+	return e;
+}
+
+/*
+ * Under the file lock the decision was taken in: hold @e's place on @f.
+ * -ENOSPC (with @why) if a table limit leaves no room for it.
+ */
+int xlock_resv_link(struct xlock_file *f, struct xlock_entry *e, const char **why)
+{
+	int ret;
+
+	lockdep_assert_held(&f->lock);
+	ret = room(f, e->client, 1, why);
+	if (ret)
+		return ret;
+	admit_locked(f, e->client, 1);
+	refcount_inc(&f->ref);
+	e->file = f;
+	e->r.next = f->head;
+	f->head = &e->r;
+	return 0;
+}
+
+/* The server answered and its answer is recorded: free @e (may be NULL). */
+void xlock_resv_drop(struct xlock_entry *e)
+{
+	struct xlock_rule_entry **pp;
+	struct xlock_file *f;
+
+	if (!e)
+		return;
+	f = e->file;
+	if (f) {
+		spin_lock(&f->lock);
+		for (pp = &f->head; *pp && *pp != &e->r; pp = &(*pp)->next)
+			;
+		if (!WARN_ON_ONCE(!*pp))
+			*pp = e->r.next;
+		admit_locked(f, e->client, -1);
+		spin_unlock(&f->lock);
+		xlock_file_changed(f);
+		xlock_file_put(f);
+	}
+	xlock_client_put(e->client);
+	kmem_cache_free(entry_cache, e);
+}
+
+/* Hold @n slots on @f for @c while a server grants (SMB byte-range locks). */
+int xlock_admit(struct xlock_file *f, struct xlock_client *c, unsigned int n,
+		const char **why)
+{
+	int ret;
+
+	spin_lock(&f->lock);
+	ret = room(f, c, n, why);
+	if (!ret)
+		admit_locked(f, c, n);
+	spin_unlock(&f->lock);
+	return ret;
+}
+
+void xlock_admit_done(struct xlock_file *f, struct xlock_client *c, unsigned int n)
+{
+	spin_lock(&f->lock);
+	admit_locked(f, c, -(int)n);
+	spin_unlock(&f->lock);
 }
 
 /* Set under the file lock once an entry is off its file (see del_id). */
@@ -337,7 +469,7 @@ int xlock_lease_set_state(struct xlock_file *f, u32 id, u8 state)
 	spin_lock(&f->lock);
 	for (r = f->head; r; r = r->next) {
 		e = container_of(r, struct xlock_entry, r);
-		if (e->id != id)
+		if (r->resv || e->id != id)
 			continue;
 		e->r.state = state;
 		e->r.brk_to = XLOCK_NO_BREAK;
@@ -353,7 +485,8 @@ int xlock_lease_set_state(struct xlock_file *f, u32 id, u8 state)
 
 static bool matches(const struct xlock_entry *e, const struct xlock_match *m)
 {
-	return (!m->client || e->client == m->client) &&
+	return !e->r.resv &&
+	       (!m->client || e->client == m->client) &&
 	       (!m->proto || e->r.proto == m->proto) &&
 	       (!m->kind || e->r.kind == m->kind) &&
 	       (!m->flags || (e->flags & m->flags)) &&
@@ -392,7 +525,7 @@ int xlock_lease_set_breaking(struct xlock_file *f, u32 id, u8 to)
 	for (r = f->head; r; r = r->next) {
 		struct xlock_entry *e = container_of(r, struct xlock_entry, r);
 
-		if (e->id == id) {
+		if (!r->resv && e->id == id) {
 			e->r.brk_to = to;
 			ret = 0;
 			break;

@@ -44,6 +44,7 @@ struct xlock_client {
 	char addr[48];
 	u8 guid[16];
 	atomic_t nr_entries;
+	atomic_t nr_admitted;		/* slots of requests decided, not yet recorded */
 	struct rcu_head rcu;
 };
 
@@ -59,6 +60,7 @@ struct xlock_file {
 	spinlock_t lock;		/* entries, nr, brk_* of its leases */
 	struct xlock_rule_entry *head;	/* struct xlock_entry.r, linked */
 	unsigned int nr;
+	unsigned int admitted;		/* slots of requests decided, not yet recorded */
 	struct xlock_share *share;
 	struct path path;		/* where we first met it; may be empty */
 	struct dentry *smb_dentry;	/* ksmbd's dentry (its inode table key) */
@@ -132,6 +134,22 @@ void xlock_clients_exit(void);
 
 int xlock_entry_add(struct xlock_file *f, struct xlock_client *c,
 		    const struct xlock_entry_init *init, u32 *id, const char **why);
+int xlock_entry_mirror(struct xlock_file *f, struct xlock_client *c,
+		       const struct xlock_entry_init *init);
+
+/*
+ * Deciding and recording as one step per file (issue 10 c): a request
+ * decided is linked to its file as a reservation, under the same file lock
+ * as the decision, and seen by the other protocol as held. Once the server
+ * answered, the edge records what it granted, then drops the reservation.
+ * Table limits are applied here, before the server grants (issue 10 f).
+ */
+struct xlock_entry *xlock_resv_new(struct xlock_client *c, const struct xlock_entry_init *init);
+int xlock_resv_link(struct xlock_file *f, struct xlock_entry *e, const char **why);
+void xlock_resv_drop(struct xlock_entry *e);
+int xlock_admit(struct xlock_file *f, struct xlock_client *c, unsigned int n,
+		const char **why);
+void xlock_admit_done(struct xlock_file *f, struct xlock_client *c, unsigned int n);
 int xlock_entry_del_id(u32 id, u8 need_flags);
 void xlock_entry_unlink(struct xlock_file *f, struct xlock_entry *e);
 void xlock_entry_release(struct xlock_entry *e);

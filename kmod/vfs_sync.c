@@ -91,6 +91,7 @@ static bool same(const struct xlock_entry *e, const struct held *h)
 static bool mine(const struct xlock_entry *e, u8 proto, u64 cookie)
 {
 	return e->r.proto == proto && e->r.kind == XLOCK_KIND_LOCK && !e->r.pending &&
+	       !e->r.resv &&
 	       !(e->flags & XLOCK_ENTRY_F_TEST) &&
 	       (proto == XLOCK_PROTO_NLM || e->owner.smb.fp == cookie);
 }
@@ -101,8 +102,6 @@ static void reconcile(struct xlock_file *f, u8 proto, u64 cookie,
 	struct xlock_rule_entry *r, *next, *gone = NULL;
 	struct xlock_entry_init init = { .proto = proto, .kind = XLOCK_KIND_LOCK };
 	unsigned int i;
-	const char *why;
-	u32 id;
 
 	spin_lock(&f->lock);
 	for (r = f->head; r; r = next) {
@@ -147,8 +146,7 @@ static void reconcile(struct xlock_file *f, u8 proto, u64 cookie,
 		init.mode = h[i].mode;
 		init.start = h[i].start;
 		init.end = h[i].end;
-		if (xlock_entry_add(f, c, &init, &id, &why))
-			pr_info_ratelimited("lock not recorded: %s\n", why);
+		xlock_entry_mirror(f, c, &init);
 		if (c != smb_client)
 			xlock_client_put(c);
 	}

@@ -220,6 +220,7 @@ static const char *const stat_names[XLOCK_STAT_MAX + 1] = {
 	[XLOCK_STAT_NFS_JUKEBOX] = "nfs_jukebox",
 	[XLOCK_STAT_DENIED] = "denied",
 	[XLOCK_STAT_REDUCED] = "smb_leases_reduced",
+	[XLOCK_STAT_NOT_RECORDED] = "not_recorded",
 };
 
 static const uint32_t latency_bounds[] = XLOCK_LATENCY_BOUNDS_MS;
@@ -489,6 +490,9 @@ void metrics_print(FILE *f, const struct status *st)
 		st->stats[XLOCK_STAT_RECLAIMED]);
 	fprintf(f, "xlock_reclaims_total{outcome=\"refused\"} %" PRIu64 "\n",
 		st->stats[XLOCK_STAT_RECLAIM_REFUSED]);
+	metric_u64(f, "xlock_not_recorded_total", "counter",
+		   "Locks or leases a server granted that the table could not record.",
+		   st->stats[XLOCK_STAT_NOT_RECORDED]);
 }
 
 void limits_print(const struct status *st, bool json)

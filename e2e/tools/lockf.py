@@ -36,7 +36,7 @@ def main():
         print("opened", flush=True)
         time.sleep(a.delay)
         while a.after and not os.path.exists(a.after):
-            time.sleep(0.05)
+            time.sleep(0.01)
     kind = fcntl.LOCK_SH if a.mode == "r" else fcntl.LOCK_EX
     if not a.wait:
         kind |= fcntl.LOCK_NB

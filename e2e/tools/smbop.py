@@ -29,6 +29,7 @@ OPs run in order (one line of output each, flushed):
   close                               -> "closed"
   waitfile:PATH                       wait until PATH exists (the handle is left
                                       alone: the server may be down meanwhile)
+  ready                               -> "ready" (connected: start a race)
   reconnect:SECONDS                   drop the connection without closing, and
                                       connect again (same GUID) within SECONDS
                                       -> "reconnected"
@@ -285,7 +286,7 @@ class Client:
     @staticmethod
     def waitfile(path):
         while not os.path.exists(path):
-            time.sleep(0.2)
+            time.sleep(0.01)
 
 
 def main():
@@ -327,6 +328,8 @@ def main():
                 c.close()
             elif verb == "waitfile":
                 c.waitfile(rest)
+            elif verb == "ready":
+                say("ready")
             elif verb == "reconnect":
                 c.reconnect(rest)
             else:

@@ -2,8 +2,8 @@
 /*
  * Host tests of kmod/rules.c: every row of behaviour.md §1 (C1-C13) in both
  * directions, every lease state against every NFS-side request and every
- * NLM lock against every lease request, oplock levels, pending and breaking
- * entries, precedence and range edges.
+ * NLM lock against every lease request, oplock levels, pending, breaking
+ * and reserved entries, precedence and range edges.
  */
 #include <stdio.h>
 #include <string.h>
@@ -334,6 +334,56 @@ static void test_states(void)
 	tap_ok(v.kind == XLOCK_V_GRANT && v.proto == 0, "an unknown request is not refused by xlock");
 }
 
+/* --- reservations: decided, the server not done yet (issue 10 c) ----- */
+static void test_reservations(void)
+{
+	struct xlock_rule_entry *a, *b;
+	struct xlock_verdict v;
+
+	reset();
+	a = lock(NLM, EX, 0, MAXB);
+	a->resv = 1;
+	v = decide(XLOCK_OP_SMB_LEASE, 0, R | W | H, 0, MAXB);
+	tap_ok(v.kind == XLOCK_V_REDUCED && v.state == 0,
+	       "a reserved exclusive NLM lock is held for SMB: RWH lease request gets none");
+	a->mode = SH;
+	v = decide(XLOCK_OP_SMB_LEASE, 0, R | W | H, 0, MAXB);
+	tap_ok(v.kind == XLOCK_V_REDUCED && v.state == (R | H),
+	       "a reserved shared NLM lock: RWH lease request gets RH");
+	v = decide(XLOCK_OP_SMB_LOCK, EX, 0, 10, 19);
+	tap_ok(v.kind == XLOCK_V_DENY, "a reserved NLM lock denies a conflicting SMB lock");
+
+	reset();
+	a = lease(R | W | H);
+	a->resv = 1;
+	v = decide(XLOCK_OP_NLM_LOCK, EX, 0, 0, MAXB);
+	tap_ok(v.kind == XLOCK_V_BREAK && v.wait && v.nbreak == 1 &&
+	       xlock_rules_break_to(&v, a) == NB,
+	       "a reserved RWH lease, NLM exclusive lock: wait for the grant, no break yet");
+	a->state = R;
+	v = decide(XLOCK_OP_NLM_LOCK, EX, 0, 0, MAXB);
+	tap_ok(v.kind == XLOCK_V_BREAK && v.wait && xlock_rules_break_to(&v, a) == NB,
+	       "a reserved R lease, NLM exclusive lock: waits too (an R lease would outlive a no-wait break)");
+	v = decide(XLOCK_OP_NLM_LOCK, SH, 0, 0, MAXB);
+	tap_ok(v.kind == XLOCK_V_GRANT, "a reserved R lease, NLM shared lock: granted");
+	a->state = R | W;
+	v = decide(XLOCK_OP_NLM_TEST, EX, 0, 0, 0);
+	tap_ok(v.kind == XLOCK_V_DENY && v.holder == a,
+	       "C12 TEST against a reserved W lease names it as the holder");
+	v = decide(XLOCK_OP_NFS_READ, 0, 0, 0, MAXB);
+	tap_ok(v.kind == XLOCK_V_BREAK && v.wait && xlock_rules_break_to(&v, a) == NB,
+	       "C9 READ against a reserved W lease waits for its grant");
+
+	reset();
+	a = lease(R | W | H);
+	b = lease(R | W | H);
+	b->resv = 1;
+	v = decide(XLOCK_OP_NLM_LOCK, SH, 0, 0, MAXB);
+	tap_ok(v.kind == XLOCK_V_BREAK && v.wait && v.nbreak == 2 &&
+	       xlock_rules_break_to(&v, a) == (R | H) && xlock_rules_break_to(&v, b) == NB,
+	       "a granted and a reserved lease: the granted one is broken, the reserved one waited for");
+}
+
 static void test_oplocks(void)
 {
 	tap_ok(xlock_rules_oplock_state(XLOCK_OPLOCK_BATCH) == (R | W | H) &&
@@ -413,12 +463,13 @@ static void test_delegations(void)
 
 int main(void)
 {
-	tap_plan(24 + 9 + 14 + 11 + 9 + 3 + 13);
+	tap_plan(24 + 9 + 14 + 11 + 9 + 9 + 3 + 13);
 	test_nfs_rows();
 	test_lease_requests();
 	test_locks();
 	test_share_modes();
 	test_states();
+	test_reservations();
 	test_oplocks();
 	test_delegations();
 	return tap_done();

@@ -438,6 +438,7 @@ enum xlock_stat {
 	XLOCK_STAT_REDUCED,		/* SMB leases granted smaller */
 	XLOCK_STAT_RECLAIMED,		/* reclaims matched in grace */
 	XLOCK_STAT_RECLAIM_REFUSED,	/* reclaims that matched nothing persisted */
+	XLOCK_STAT_NOT_RECORDED,	/* granted by a server, not in the table (no memory) */
 	__XLOCK_STAT_MAX
 };
 
