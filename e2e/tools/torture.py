@@ -95,8 +95,23 @@ def _alarm(*_):
     raise Alarm()
 
 
-def fs_worker(root):
-    """A client working through a mount (NFSv3 or cifs)."""
+def fs_lock_retry(fd, secs):
+    """An exclusive whole-file lock, non-blocking tries for up to secs: a
+    blocking cifs lock waits killable only (no timeout by a signal)."""
+    end = time.monotonic() + secs
+    while True:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 0, 0, os.SEEK_SET)
+            return True
+        except OSError:
+            if time.monotonic() > end:
+                return False
+            time.sleep(0.1)
+
+
+def fs_worker(root, blocking="yes"):
+    """A client working through a mount (NFSv3 or cifs). blocking "no":
+    blocking locks are tried without blocking (cifs)."""
     signal.signal(signal.SIGALRM, _alarm)
     fds = {}
     reply({"ready": True})
@@ -114,7 +129,7 @@ def fs_worker(root):
             elif op == "lock":
                 fd = fds[c["slot"]]
                 kind = fcntl.LOCK_EX if c["mode"] == "w" else fcntl.LOCK_SH
-                if not c["wait"]:
+                if not c["wait"] or blocking == "no":
                     kind |= fcntl.LOCK_NB
                 signal.alarm(c.get("timeout", 3) if c["wait"] else 20)
                 try:
@@ -133,13 +148,17 @@ def fs_worker(root):
             elif op == "append":
                 fd = os.open(os.path.join(root, LOG), os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
                 try:
-                    signal.alarm(8)
-                    try:
-                        fcntl.lockf(fd, fcntl.LOCK_EX, 0, 0, os.SEEK_SET)
-                    except Alarm:
-                        r["res"] = "timeout"
-                    finally:
-                        signal.alarm(0)
+                    if blocking == "no":
+                        if not fs_lock_retry(fd, 8):
+                            r["res"] = "timeout"
+                    else:
+                        signal.alarm(8)
+                        try:
+                            fcntl.lockf(fd, fcntl.LOCK_EX, 0, 0, os.SEEK_SET)
+                        except Alarm:
+                            r["res"] = "timeout"
+                        finally:
+                            signal.alarm(0)
                     if "res" not in r:
                         n = os.write(fd, record(c["client"], c["seq"]))
                         os.fsync(fd)
@@ -531,7 +550,7 @@ class Driver:
                                                     PY, __file__, "worker", "fs", root]))
         for spec in a.cifs:
             name, root = spec.split(":", 1)
-            self.workers.append(Worker(name, "cifs", [fs_worker, root]))
+            self.workers.append(Worker(name, "cifs", [fs_worker, root, "no"]))
         t = time.monotonic()
         sys.path.insert(0, HERE)
         import smbop       # noqa: F401 (impacket, for the forked SMB clients)
@@ -696,7 +715,7 @@ class Driver:
                     "mode": r.choice("rw"), "start": st, "len": ln}
         x = r.random()
         if slot not in w.slots:
-            if x < 0.15:
+            if x < (0.3 if w.kind == "cifs" else 0.15):
                 w.seq += 1
                 self.appended[(w.name, w.seq)] = "maybe"
                 return {"id": cid, "op": "append", "client": w.name, "seq": w.seq}
@@ -732,11 +751,11 @@ class Driver:
             return {"id": cid, "op": "read", "slot": slot, "off": 0, "len": 4200}
         if x < 0.75 and w.kind != "smb":
             return {"id": cid, "op": "trunc", "slot": slot, "size": r.choice([0, 10, 5000])}
-        if x < 0.8:
+        if x < (0.9 if w.kind == "cifs" else 0.8):
             w.seq += 1
             self.appended[(w.name, w.seq)] = "maybe"
             return {"id": cid, "op": "append", "client": w.name, "seq": w.seq}
-        if x < 0.81 and self.a.crashes:
+        if x < (0.91 if w.kind == "cifs" else 0.81) and self.a.crashes:
             return {"id": cid, "op": "crash"}
         return {"id": cid, "op": "close", "slot": slot}
 
