@@ -19,6 +19,7 @@
 #include "ksmbd_obj.h"
 #include "nlm.h"
 #include "smb.h"
+#include "stats.h"
 #include "table.h"
 #include "vfs_sync.h"
 #include "xlock_trace.h"
@@ -36,6 +37,7 @@ enum { H_GRANT, H_LOCK, H_CLOSE, H_BREAK_ACK, H_SHARE, H_TRANSPORT_DOWN };
 #define SMB2_LOCKFLAG_SHARED	0x1
 #define SMB2_LOCKFLAG_UNLOCK	0x4
 #define STATUS_FILE_NOT_AVAILABLE	0xC0000467
+#define STATUS_INSUFFICIENT_RESOURCES	0xC000009A
 #define RFC1002_LEN		4
 
 static XLOCK_STUB int call_smb_grant_oplock(struct ksmbd_work *work, int req_op_level,
@@ -388,17 +390,111 @@ out:
 	return ret;
 }
 
+/*
+ * How many locks (not unlocks) the SMB2 LOCK at @off of @buf asks for, and
+ * the window [@ws, @we] its elements can change (vfs_sync.c); only
+ * elements inside the received message are read.
+ */
+static unsigned int lock_scan(const char *buf, int off, u64 *ws, u64 *we)
+{
+	u32 len = get_unaligned_be32(buf) & 0xffffff;	/* RFC1002 length */
+	const char *req = buf + RFC1002_LEN + off;
+	unsigned int n = 0, i, count;
+	u64 lo = XLOCK_END_MAX, hi = 0;
+
+	*ws = 0;
+	*we = XLOCK_END_MAX;
+	if (off < 0 || (u32)off + SMB2_LOCK_ELEMENTS > len)
+		return 0;
+	count = get_unaligned_le16(req + SMB2_LOCK_COUNT);
+	for (i = 0; i < count; i++) {
+		const char *el = req + SMB2_LOCK_ELEMENTS + i * SMB2_LOCK_ELEMENT_LEN;
+		u64 start = get_unaligned_le64(el), length = get_unaligned_le64(el + 8);
+		u64 end = length ? start + length - 1 : start;
+
+		if ((u32)off + SMB2_LOCK_ELEMENTS + (i + 1) * SMB2_LOCK_ELEMENT_LEN > len)
+			break;
+		if (end < start)
+			end = XLOCK_END_MAX;
+		lo = min(lo, start);
+		hi = max(hi, end);
+		if (!(get_unaligned_le32(el + 16) & SMB2_LOCKFLAG_UNLOCK))
+			n++;
+	}
+	if (i && i == count) {
+		*ws = lo ? lo - 1 : 0;
+		*we = hi == XLOCK_END_MAX ? hi : hi + 1;
+	}
+	return n;
+}
+
+/*
+ * Issue 10 f: room in the table for the locks of this request, held until
+ * they are recorded; past a limit the request is refused before the VFS
+ * grants anything. Returns the slots held (0: none needed or no file).
+ */
+static int smb_lock_admit(const char *buf, int off, struct ksmbd_file *fp,
+			  struct xlock_file **fpf, struct xlock_client **cp, u64 *ws, u64 *we)
+{
+	struct file *filp = ks_fp_filp(fp);
+	unsigned int n = lock_scan(buf, off, ws, we);
+	const char *why;
+
+	*fpf = NULL;
+	*cp = NULL;
+	if (!n || !is_regular(filp))
+		return 0;
+	*fpf = smb_file(filp, true);
+	*cp = smb_client(ks_fp_conn(fp));
+	if (!*fpf || IS_ERR(*cp)) {
+		if (*fpf)
+			xlock_file_put(*fpf);
+		if (!IS_ERR(*cp))
+			xlock_client_put(*cp);
+		*fpf = NULL;
+		*cp = NULL;
+		return 0;
+	}
+	if (!xlock_admit(*fpf, *cp, n, &why))
+		return n;
+	xlock_conflict_note(*fpf, "SMB lock (%s) refused: %s", (*cp)->display, why);
+	xlock_file_put(*fpf);
+	xlock_client_put(*cp);
+	*fpf = NULL;
+	*cp = NULL;
+	return -ENOSPC;
+}
+
+static void smb_lock_admit_done(struct xlock_file *f, struct xlock_client *c, int n)
+{
+	if (n <= 0)
+		return;
+	xlock_admit_done(f, c, n);
+	xlock_file_put(f);
+	xlock_client_put(c);
+}
+
+/* Answer an SMB2 LOCK with @status without running it. */
+static void smb_lock_refuse(struct ksmbd_work *work, int off, u32 status)
+{
+	char *rsp = *KS_AT(work, ksmbd_work, response_buf, char *);
+	int roff = off ? *KS_AT(work, ksmbd_work, next_smb2_rsp_hdr_off, int) : 0;
+
+	put_unaligned_le32(status, rsp + RFC1002_LEN + roff + SMB2_HDR_STATUS);
+	call_smb2_set_err_rsp(work);
+}
+
 /* After an SMB2 LOCK: mirror that open's byte-range locks into the table. */
 static int wrap_smb2_lock(struct ksmbd_work *work)
 {
 	char *buf = *KS_AT(work, ksmbd_work, request_buf, char *);
 	int off = *KS_AT(work, ksmbd_work, next_smb2_rcv_hdr_off, int);
 	struct ksmbd_file *fp = NULL;
-	struct xlock_client *c;
-	struct xlock_file *f;
+	struct xlock_client *c, *ac = NULL;
+	struct xlock_file *f, *af = NULL;
 	struct file *filp;
-	u64 pid, vid;
-	int ret;
+	u64 pid, vid, ws = 0, we = XLOCK_END_MAX;
+	int ret, slots = 0;
 
 	xlock_hook_enter(HS, &ksmbd_hooks[H_LOCK]);
 	if (buf) {
@@ -419,6 +515,14 @@ static int wrap_smb2_lock(struct ksmbd_work *work)
 		ret = -EAGAIN;
 		goto out;
 	}
+	if (fp)
+		slots = smb_lock_admit(buf, off, fp, &af, &ac, &ws, &we);
+	if (slots < 0) {
+		smb_lock_refuse(work, off, STATUS_INSUFFICIENT_RESOURCES);
+		call_fd_put(work, fp);
+		ret = -ENOSPC;
+		goto out;
+	}
 	ret = call_smb2_lock(work);
 	if (!fp)
 		goto out;
@@ -427,8 +531,8 @@ static int wrap_smb2_lock(struct ksmbd_work *work)
 		f = smb_file(filp, true);
 		c = smb_client(ks_fp_conn(fp));
 		if (f && !IS_ERR(c))
-			xlock_sync_locks(f, file_inode(filp), XLOCK_PROTO_SMB, filp,
-					 (u64)(unsigned long)fp, c);
+			xlock_sync_range(f, file_inode(filp), XLOCK_PROTO_SMB, filp,
+					 (u64)(unsigned long)fp, c, ws, we);
 		if (!IS_ERR(c))
 			xlock_client_put(c);
 		if (f) {
@@ -437,6 +541,7 @@ static int wrap_smb2_lock(struct ksmbd_work *work)
 			xlock_file_put(f);
 		}
 	}
+	smb_lock_admit_done(af, ac, slots);	/* recorded by now */
 	call_fd_put(work, fp);
 out:
 	xlock_hook_exit(HS);

@@ -113,16 +113,28 @@ static void nlm_req(struct xlock_rule_req *req, u8 op, const struct nlm_lock *lo
 	req->end = lock->fl.fl_end == OFFSET_MAX ? XLOCK_END_MAX : lock->fl.fl_end;
 }
 
-/* Mirror lockd's locks on @file into the table (creating the file if it has any). */
-static void sync_file(struct nlm_file *file, bool create)
+/*
+ * Mirror lockd's locks on @file that overlap [@ws, @we] into the table
+ * (creating the file if it has any).
+ */
+static void sync_file(struct nlm_file *file, bool create, u64 ws, u64 we)
 {
 	struct file *filp = nlmsvc_file_file(file);
 	struct xlock_file *f = xlock_file_get(&filp->f_path, create);
 
 	if (IS_ERR_OR_NULL(f))
 		return;
-	xlock_sync_locks(f, file_inode(filp), XLOCK_PROTO_NLM, NULL, 0, NULL);
+	xlock_sync_range(f, file_inode(filp), XLOCK_PROTO_NLM, NULL, 0, NULL, ws, we);
 	xlock_file_put(f);
+}
+
+/* What a lock operation on @lock can change: its range and a byte each side. */
+static void op_window(const struct nlm_lock *lock, u64 *ws, u64 *we)
+{
+	u64 end = lock->fl.fl_end == OFFSET_MAX ? XLOCK_END_MAX : lock->fl.fl_end;
+
+	*ws = lock->fl.fl_start ? lock->fl.fl_start - 1 : 0;
+	*we = end == XLOCK_END_MAX ? end : end + 1;
 }
 
 /*
@@ -183,10 +195,12 @@ static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 	struct xlock_rule_req req;
 	struct xlock_file *f;
 	char who[80];
+	u64 ws, we;
 	__be32 ret;
 	int arb = XLOCK_ARB_GO;
 
 	xlock_hook_enter(HS, &lockd_hooks[H_LOCK]);
+	op_window(lock, &ws, &we);	/* before lockd may widen lock->fl by merging */
 	if (reclaim && xlock_grace_active() && !reclaim_known(filp, host, lock)) {
 		ret = nlm_lck_denied;
 		goto out_nofile;
@@ -227,7 +241,7 @@ static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 	} else if (ret == nlm_granted || ret == nlm_lck_denied) {
 		xlock_nlm_pending_forget(host, file_inode(filp), lock);
 	}
-	sync_file(file, ret == nlm_granted);
+	sync_file(file, ret == nlm_granted, ws, we);
 out:
 	xlock_resv_drop(resv);	/* after sync_file: the lock is in the table by now */
 	if (f)
@@ -289,7 +303,7 @@ static __be32 wrap_nlmsvc_unlock(struct net *net, struct nlm_file *file,
 
 	xlock_hook_enter(HS, &lockd_hooks[H_UNLOCK]);
 	ret = call_nlmsvc_unlock(net, file, lock);
-	sync_file(file, false);
+	sync_file(file, false, 0, XLOCK_END_MAX);
 	xlock_hook_exit(HS);
 	return ret;
 }

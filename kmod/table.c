@@ -122,6 +122,7 @@ struct xlock_file *xlock_file_get_key(const struct xlock_fkey *key, const struct
 		f->key = *key;
 		refcount_set(&f->ref, 1);
 		spin_lock_init(&f->lock);
+		mutex_init(&f->sync_lock);
 		f->share = xlock_share_of(path);
 		if (path) {
 			f->path = *path;
@@ -433,6 +434,17 @@ void xlock_entry_unlink(struct xlock_file *f, struct xlock_entry *e)
 		}
 	}
 	WARN_ONCE(1, "xlock: entry %u not on its file\n", e->id);
+}
+
+/* Unlink the entry *@pp points to (a walk of @f's list found it there). */
+void xlock_entry_unlink_at(struct xlock_file *f, struct xlock_rule_entry **pp)
+{
+	struct xlock_entry *e = container_of(*pp, struct xlock_entry, r);
+
+	lockdep_assert_held(&f->lock);
+	*pp = e->r.next;
+	f->nr--;
+	e->flags |= ENTRY_DEAD;
 }
 
 /* Final teardown of an entry already unlinked from its file. */

@@ -9,6 +9,7 @@
 
 #include <linux/path.h>
 #include <linux/socket.h>
+#include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
@@ -58,6 +59,7 @@ struct xlock_file {
 	struct xlock_fkey key;
 	refcount_t ref;
 	spinlock_t lock;		/* entries, nr, brk_* of its leases */
+	struct mutex sync_lock;		/* one VFS reconciliation at a time (vfs_sync.c) */
 	struct xlock_rule_entry *head;	/* struct xlock_entry.r, linked */
 	unsigned int nr;
 	unsigned int admitted;		/* slots of requests decided, not yet recorded */
@@ -152,6 +154,7 @@ int xlock_admit(struct xlock_file *f, struct xlock_client *c, unsigned int n,
 void xlock_admit_done(struct xlock_file *f, struct xlock_client *c, unsigned int n);
 int xlock_entry_del_id(u32 id, u8 need_flags);
 void xlock_entry_unlink(struct xlock_file *f, struct xlock_entry *e);
+void xlock_entry_unlink_at(struct xlock_file *f, struct xlock_rule_entry **pp);
 void xlock_entry_release(struct xlock_entry *e);
 void xlock_entry_del(struct xlock_entry *e);
 

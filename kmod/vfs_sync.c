@@ -6,27 +6,35 @@
  * lock entries of that protocol (and owner) are made to match what the
  * inode really holds. lockd's locks carry its lock_manager_operations and
  * an nlm_lockowner; ksmbd's are owned by the ksmbd open's struct file.
+ *
+ * Per file and incremental (issue 10 e): one mutex per file keeps two
+ * reconciliations of it from adding the same lock twice; a lock operation
+ * on [start, end] can only have changed its owner's locks that overlap
+ * [start - 1, end + 1], so only that window is compared; the locks held
+ * are sorted once and each table entry is looked up in them, so a
+ * reconciliation costs O((entries + locks) log locks), not their product,
+ * under the file's spinlock. Nothing is skipped: a lock the table cannot
+ * take (out of memory) is counted (not_recorded) and logged.
  */
 #include <linux/filelock.h>
 #include <linux/fs.h>
 #include <linux/lockd/lockd.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 
+#include "stats.h"
 #include "table.h"
 #include "vfs_sync.h"
 
 struct held {
 	u64 start, end;
+	u32 svid;
 	u8 mode;
 	bool found;
-	u32 svid;
 	char host[XLOCK_NAME_MAX - 1];
 	char addr[48];
 };
-
-/* Serialises the reconciliations, so that two never add the same lock twice. */
-static DEFINE_MUTEX(sync_lock);
 
 static const void *lockd_lmops;
 
@@ -42,83 +50,164 @@ static bool wanted(const struct file_lock *fl, u8 proto, const struct file *owne
 	return fl->c.flc_owner == (fl_owner_t)owner;
 }
 
-/* Copy the locks of @proto (/@owner) held on @inode; -E2BIG: more than @cap. */
-static int collect(struct inode *inode, u8 proto, const struct file *owner,
-		   struct held *h, unsigned int cap, unsigned int *n)
+static u64 lock_end(const struct file_lock *fl)
 {
-	struct file_lock_context *ctx = locks_inode_context(inode);
-	struct file_lock *fl;
-	int ret = 0;
-
-	*n = 0;
-	if (!ctx)
-		return 0;
-	spin_lock(&ctx->flc_lock);
-	for_each_file_lock(fl, &ctx->flc_posix) {
-		if (!wanted(fl, proto, owner))
-			continue;
-		if (*n == cap) {
-			ret = -E2BIG;
-			break;
-		}
-		memset(&h[*n], 0, sizeof(h[*n]));
-		h[*n].start = fl->fl_start;
-		h[*n].end = fl->fl_end == OFFSET_MAX ? XLOCK_END_MAX : fl->fl_end;
-		h[*n].mode = lock_is_write(fl) ? XLOCK_MODE_EXCL : XLOCK_MODE_SHARED;
-		if (proto == XLOCK_PROTO_NLM) {
-			const struct nlm_lockowner *lo = fl->c.flc_owner;
-
-			h[*n].svid = lo->pid;
-			strscpy(h[*n].host, lo->host->h_name, sizeof(h[*n].host));
-			xlock_addr_str((const struct sockaddr *)&lo->host->h_addr, h[*n].addr,
-				       sizeof(h[*n].addr));
-		}
-		(*n)++;
-	}
-	spin_unlock(&ctx->flc_lock);
-	return ret;
+	return fl->fl_end == OFFSET_MAX ? XLOCK_END_MAX : fl->fl_end;
 }
 
-static bool same(const struct xlock_entry *e, const struct held *h)
+static bool in_window(u64 start, u64 end, u64 ws, u64 we)
 {
-	if (e->r.start != h->start || e->r.end != h->end || e->r.mode != h->mode)
-		return false;
-	if (e->r.proto == XLOCK_PROTO_NLM)
-		return e->owner.nlm.svid == h->svid && !strcmp(e->client->key.id, h->host);
-	return true;
+	return start <= we && ws <= end;
+}
+
+static bool counted(struct file_lock *fl, u8 proto, const struct file *owner, u64 ws, u64 we)
+{
+	return wanted(fl, proto, owner) && in_window(fl->fl_start, lock_end(fl), ws, we);
+}
+
+static void held_fill(struct held *h, struct file_lock *fl, u8 proto)
+{
+	memset(h, 0, sizeof(*h));
+	h->start = fl->fl_start;
+	h->end = lock_end(fl);
+	h->mode = lock_is_write(fl) ? XLOCK_MODE_EXCL : XLOCK_MODE_SHARED;
+	if (proto == XLOCK_PROTO_NLM) {
+		const struct nlm_lockowner *lo = fl->c.flc_owner;
+
+		h->svid = lo->pid;
+		strscpy(h->host, lo->host->h_name, sizeof(h->host));
+		xlock_addr_str((const struct sockaddr *)&lo->host->h_addr, h->addr,
+			       sizeof(h->addr));
+	}
+}
+
+/*
+ * Copy the locks of @proto (/@owner) on @inode that overlap [@ws, @we]
+ * into a new array (*@hp, NULL if none): counted first, then copied, again
+ * if more came meanwhile.
+ */
+static int collect(struct inode *inode, u8 proto, const struct file *owner, u64 ws, u64 we,
+		   struct held **hp, unsigned int *np)
+{
+	struct file_lock_context *ctx = locks_inode_context(inode);
+	unsigned int n, i, tries;
+	struct file_lock *fl;
+	struct held *h;
+
+	*hp = NULL;
+	*np = 0;
+	if (!ctx)
+		return 0;
+	for (tries = 0; tries < 16; tries++) {
+		n = 0;
+		spin_lock(&ctx->flc_lock);
+		for_each_file_lock(fl, &ctx->flc_posix)
+			if (counted(fl, proto, owner, ws, we))
+				n++;
+		spin_unlock(&ctx->flc_lock);
+		if (!n)
+			return 0;
+		h = kvmalloc_array(n, sizeof(*h), GFP_KERNEL);
+		if (!h)
+			return -ENOMEM;
+		i = 0;
+		spin_lock(&ctx->flc_lock);
+		for_each_file_lock(fl, &ctx->flc_posix) {
+			if (!counted(fl, proto, owner, ws, we))
+				continue;
+			if (i == n) {
+				i = n + 1;	/* more than counted: again */
+				break;
+			}
+			held_fill(&h[i++], fl, proto);
+		}
+		spin_unlock(&ctx->flc_lock);
+		if (i <= n) {
+			*hp = h;
+			*np = i;
+			return 0;
+		}
+		kvfree(h);
+	}
+	return -EAGAIN;
+}
+
+static int key_cmp(u64 s1, u64 e1, u8 m1, u32 v1, const char *h1,
+		   u64 s2, u64 e2, u8 m2, u32 v2, const char *h2)
+{
+	if (s1 != s2)
+		return s1 < s2 ? -1 : 1;
+	if (e1 != e2)
+		return e1 < e2 ? -1 : 1;
+	if (m1 != m2)
+		return m1 < m2 ? -1 : 1;
+	if (v1 != v2)
+		return v1 < v2 ? -1 : 1;
+	return strcmp(h1, h2);
+}
+
+static int held_cmp(const void *a, const void *b)
+{
+	const struct held *x = a, *y = b;
+
+	return key_cmp(x->start, x->end, x->mode, x->svid, x->host,
+		       y->start, y->end, y->mode, y->svid, y->host);
+}
+
+/* The held lock @e stands for, by binary search in @h (sorted). */
+static struct held *lookup(const struct xlock_entry *e, struct held *h, unsigned int n)
+{
+	bool nlm = e->r.proto == XLOCK_PROTO_NLM;
+	unsigned int lo = 0, hi = n;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+		int c = key_cmp(e->r.start, e->r.end, e->r.mode,
+				nlm ? e->owner.nlm.svid : 0, nlm ? e->client->key.id : "",
+				h[mid].start, h[mid].end, h[mid].mode, h[mid].svid, h[mid].host);
+
+		if (!c)
+			return &h[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
 }
 
 static bool mine(const struct xlock_entry *e, u8 proto, u64 cookie)
 {
 	return e->r.proto == proto && e->r.kind == XLOCK_KIND_LOCK && !e->r.pending &&
-	       !e->r.resv &&
-	       !(e->flags & XLOCK_ENTRY_F_TEST) &&
+	       !e->r.resv && !(e->flags & XLOCK_ENTRY_F_TEST) &&
 	       (proto == XLOCK_PROTO_NLM || e->owner.smb.fp == cookie);
 }
 
 static void reconcile(struct xlock_file *f, u8 proto, u64 cookie,
-		      struct xlock_client *smb_client, struct held *h, unsigned int n)
+		      struct xlock_client *smb_client, struct held *h, unsigned int n,
+		      u64 ws, u64 we)
 {
-	struct xlock_rule_entry *r, *next, *gone = NULL;
 	struct xlock_entry_init init = { .proto = proto, .kind = XLOCK_KIND_LOCK };
+	struct xlock_rule_entry **pp, *gone = NULL;
 	unsigned int i;
 
 	spin_lock(&f->lock);
-	for (r = f->head; r; r = next) {
-		struct xlock_entry *e = container_of(r, struct xlock_entry, r);
+	pp = &f->head;
+	while (*pp) {
+		struct xlock_entry *e = container_of(*pp, struct xlock_entry, r);
+		struct held *hit;
 
-		next = r->next;
-		if (!mine(e, proto, cookie))
+		if (!mine(e, proto, cookie) || !in_window(e->r.start, e->r.end, ws, we)) {
+			pp = &(*pp)->next;
 			continue;
-		for (i = 0; i < n; i++) {
-			if (!h[i].found && same(e, &h[i])) {
-				h[i].found = true;
-				break;
-			}
 		}
-		if (i < n)
+		hit = lookup(e, h, n);
+		if (hit && !hit->found) {
+			hit->found = true;
+			pp = &(*pp)->next;
 			continue;
-		xlock_entry_unlink(f, e);
+		}
+		xlock_entry_unlink_at(f, pp);
 		e->r.next = gone;
 		gone = &e->r;
 	}
@@ -137,8 +226,11 @@ static void reconcile(struct xlock_file *f, u8 proto, u64 cookie,
 			continue;
 		if (proto == XLOCK_PROTO_NLM) {
 			c = xlock_client_get(XLOCK_PROTO_NLM, h[i].host, h[i].addr, NULL);
-			if (IS_ERR(c))
+			if (IS_ERR(c)) {
+				xlock_stat_inc(XLOCK_STAT_NOT_RECORDED);
+				pr_warn_ratelimited("xlock: a granted NLM lock not recorded: no client\n");
 				continue;
+			}
 			init.owner.nlm.svid = h[i].svid;
 		} else {
 			init.owner.smb.fp = cookie;
@@ -149,42 +241,44 @@ static void reconcile(struct xlock_file *f, u8 proto, u64 cookie,
 		xlock_entry_mirror(f, c, &init);
 		if (c != smb_client)
 			xlock_client_put(c);
+		cond_resched();
 	}
 }
 
 /*
- * Make @f's lock entries of @proto match the locks @inode holds: all of
- * lockd's for NLM; for SMB those owned by @owner, the struct file of the
- * ksmbd open @cookie (whose client is @smb_client).
+ * Make @f's lock entries of @proto that overlap [@start, @end] match the
+ * locks @inode holds there: all of lockd's for NLM; for SMB those owned by
+ * @owner, the struct file of the ksmbd open @cookie (whose client is
+ * @smb_client). After a lock operation on [s, e], pass [s - 1, e + 1].
  */
+void xlock_sync_range(struct xlock_file *f, struct inode *inode, u8 proto,
+		      const struct file *owner, u64 cookie, struct xlock_client *smb_client,
+		      u64 start, u64 end)
+{
+	struct held *h;
+	unsigned int n;
+	int ret;
+
+	mutex_lock(&f->sync_lock);
+	ret = collect(inode, proto, owner, start, end, &h, &n);
+	if (ret) {
+		xlock_stat_inc(XLOCK_STAT_NOT_RECORDED);
+		pr_warn_ratelimited("xlock: %s locks not reconciled with the table: %d\n",
+				    proto == XLOCK_PROTO_NLM ? "NLM" : "SMB", ret);
+		goto out;
+	}
+	if (n > 1)
+		sort(h, n, sizeof(*h), held_cmp, NULL);
+	reconcile(f, proto, cookie, smb_client, h, n, start, end);
+	kvfree(h);
+out:
+	mutex_unlock(&f->sync_lock);
+}
+
 void xlock_sync_locks(struct xlock_file *f, struct inode *inode, u8 proto,
 		      const struct file *owner, u64 cookie, struct xlock_client *smb_client)
 {
-	/* Most files hold a lock or two: no allocation for those. */
-	struct held few[2], *h = few;
-	unsigned int cap = ARRAY_SIZE(few), n;
-	int ret;
-
-	mutex_lock(&sync_lock);
-	for (;;) {
-		ret = collect(inode, proto, owner, h, cap, &n);
-		if (ret != -E2BIG)
-			break;
-		if (h != few)
-			kvfree(h);
-		h = NULL;
-		if (cap >= READ_ONCE(xlock_limit_file))
-			goto out;
-		cap *= 8;
-		h = kvmalloc_array(cap, sizeof(*h), GFP_KERNEL);
-		if (!h)
-			goto out;
-	}
-	reconcile(f, proto, cookie, smb_client, h, n);
-out:
-	if (h != few)
-		kvfree(h);
-	mutex_unlock(&sync_lock);
+	xlock_sync_range(f, inode, proto, owner, cookie, smb_client, 0, XLOCK_END_MAX);
 }
 
 /*

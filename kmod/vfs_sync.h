@@ -2,6 +2,8 @@
 #ifndef _XLOCK_VFS_SYNC_H
 #define _XLOCK_VFS_SYNC_H
 
+#include <linux/types.h>
+
 struct file;
 struct inode;
 struct xlock_client;
@@ -11,5 +13,8 @@ void xlock_sync_set_lockd(const void *lmops);
 unsigned int xlock_release_nlm_client(struct inode *inode, const char *host);
 void xlock_sync_locks(struct xlock_file *f, struct inode *inode, u8 proto,
 		      const struct file *owner, u64 cookie, struct xlock_client *smb_client);
+void xlock_sync_range(struct xlock_file *f, struct inode *inode, u8 proto,
+		      const struct file *owner, u64 cookie, struct xlock_client *smb_client,
+		      u64 start, u64 end);
 
 #endif

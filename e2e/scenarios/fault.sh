@@ -5,7 +5,7 @@
 #     and SMB lock traffic runs: no traffic error, no kernel problem, and
 #     xlock still decides afterwards (load-order runs every module order);
 #  2. the table's per-file limit reached by real NLM locks: the lock past
-#     the limit is logged as not recorded and counted, the others stay;
+#     the limit is refused (ENOLCK), logged and counted, the others stay;
 #  3. ksmbd and nfsd restarted while a lease, an SMB lock and NLM locks are
 #     held: their entries go with them, new ones come after;
 #  4. an NFS client that disappears: its SM_NOTIFY (as after a reboot) makes
@@ -136,8 +136,9 @@ n=$(nr_entries --path "$EXPORT/ft-limit")
 hits=$(limit_hits)
 log "limit 3: $(tr '\n' ' ' </tmp/ft-limit.out); table has $n; limit hits $hits0 -> $hits"
 [ "$n" = 3 ] || fail "expected the 3 entries under the limit, table has $n"
+grep -q "denied 300 No locks available" /tmp/ft-limit.out || fail "the lock past the limit was granted"
 [ "$hits" -gt "$hits0" ] || fail "limit hit not counted"
-dmesg | grep -q "not recorded: this file holds too many entries (limit_file)" ||
+dmesg | grep -q "refused: this file holds too many entries (limit_file)" ||
 	fail "no log line for the entry past the limit"
 exec 7>&-
 stop_bg
