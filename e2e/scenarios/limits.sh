@@ -31,15 +31,15 @@ f=$(fresh limit)
 restore() { "$X" config --limit-file 4096 >/dev/null; }
 hits0=$(limit_hits)
 dmesg -c >/dev/null
-$LOCKF "$NFS_MNT/$f" w --start 0 --len 10 --hold 60 >/tmp/lim-n1.out 2>&1 &
+$LOCKF "$NFS_MNT/$f" w --start 0 --len 10 --hold 900 >/tmp/lim-n1.out 2>&1 &
 BG_PIDS="$BG_PIDS $!"
-$LOCKF "$NFS_MNT/$f" w --start 100 --len 10 --hold 60 >/tmp/lim-n2.out 2>&1 &
+$LOCKF "$NFS_MNT/$f" w --start 100 --len 10 --hold 900 >/tmp/lim-n2.out 2>&1 &
 BG_PIDS="$BG_PIDS $!"
 wait_for 30 grep -q -e granted -e denied /tmp/lim-n1.out
 wait_for 30 grep -q -e granted -e denied /tmp/lim-n2.out
 grep -q granted /tmp/lim-n1.out && grep -q granted /tmp/lim-n2.out ||
 	{ restore; fail "NLM locks under the limit: $(cat /tmp/lim-n1.out /tmp/lim-n2.out)"; }
-$SMBOP "$f" open:none:rw lock:1000:10:x lock:1100:10:x lock:1200:10:x hold:60 \
+$SMBOP "$f" open:none:rw lock:1000:10:x lock:1100:10:x lock:1200:10:x hold:900 \
 	>/tmp/lim-smb.out 2>&1 &
 BG_PIDS="$BG_PIDS $!"
 wait_for 60 sh -c '[ $(grep -c "^lock " /tmp/lim-smb.out) -ge 3 ] || grep -q error /tmp/lim-smb.out'
