@@ -67,8 +67,8 @@ dmesg | grep -q "NLM lock .* refused: this file holds too many entries (limit_fi
 xkill
 restore
 n=0
-while [ "$(vfs_locks "$f")" != 0 ] && [ $n -lt 100 ]; do sleep 0.2; n=$((n + 1)); done
+while [ "$(vfs_locks "$f")" != 0 ] && [ $n -lt 300 ]; do sleep 0.2; n=$((n + 1)); done
 [ "$(vfs_locks "$f")" = 0 ] || fail "locks left: $(vfs_locks "$f")"
-wait_for 20 sh -c "[ \"\$(\"$X\" --json locks --path '$EXPORT/$f' | grep -c '\"kind\":\"lock\"')\" = 0 ]" ||
+wait_for 60 sh -c "[ \"\$(\"$X\" --json locks --path '$EXPORT/$f' | grep -c '\"kind\":\"lock\"')\" = 0 ]" ||
 	fail "entries left: $("$X" locks --path "$EXPORT/$f")"
 xdone
