@@ -14,6 +14,7 @@
 #include <linux/slab.h>
 
 #include "edge.h"
+#include "nfs4.h"
 #include "nlm.h"
 #include "smb.h"
 
@@ -85,10 +86,14 @@ bool xlock_tearing_down(u8 proto)
 /* Per-edge set-up once hooked, and tear-down before unhooking. */
 static int edge_attached(struct xlock_edge *e)
 {
-	if (e == &xlock_edge_ksmbd)
+	if (e == &xlock_edge_ksmbd) {
 		xlock_ksmbd_attached();
-	else if (e == &xlock_edge_lockd)
+		xlock_smb_deleg_attach();	/* optional: logs if it cannot */
+	} else if (e == &xlock_edge_lockd) {
 		return xlock_lockd_attached();
+	} else if (e == &xlock_edge_nfsd) {
+		xlock_nfsd4_attach();	/* optional: logs if it cannot */
+	}
 	return 0;
 }
 
@@ -97,12 +102,15 @@ static void edge_detaching(struct xlock_edge *e)
 {
 	if (e == &xlock_edge_ksmbd) {
 		xlock_teardown_begin(XLOCK_PROTO_SMB);
+		xlock_smb_deleg_detach();
 		xlock_ksmbd_detaching();
 		xlock_teardown_end(XLOCK_PROTO_SMB);
 	} else if (e == &xlock_edge_lockd) {
 		xlock_teardown_begin(XLOCK_PROTO_NLM);
 		xlock_lockd_detaching();
 		xlock_teardown_end(XLOCK_PROTO_NLM);
+	} else if (e == &xlock_edge_nfsd) {
+		xlock_nfsd4_detach();
 	}
 }
 

@@ -22,6 +22,10 @@ void xlock_ksmbd_attached(void);
 void xlock_ksmbd_detaching(void);
 bool xlock_ksmbd_stopping(void);
 
+/* V3: SMB opens wait for NFSv4 delegation recalls (smb_deleg.c). */
+int xlock_smb_deleg_attach(void);
+void xlock_smb_deleg_detach(void);
+
 int xlock_smb_break(struct xlock_file *f, u32 id, u64 fp, u8 to, unsigned int timeout_ms);
 void xlock_smb_breaks_start(void);
 void xlock_smb_breaks_stop(void);
