@@ -97,8 +97,8 @@ if [ -n "$GUEST" ]; then
 			fi
 		done
 	fi
-	guest() { # e2e/run.sh arguments
-		out=$(e2e/run.sh "$@" 2>&1)
+	guest() { # e2e/run.sh (or $E2E) arguments
+		out=$(${E2E:-e2e/run.sh} "$@" 2>&1)
 		echo "$out"
 		echo "$out" | grep '^e2e: FAIL ' | sed "s/^/[$lane] /" >>"$FAILS"
 		p=$(echo "$out" | grep -c '^e2e: PASS ' || true); pass=$((pass + p))
@@ -114,8 +114,19 @@ if [ -n "$GUEST" ]; then
 	SEED=${SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 	export SEED
 	echo "torture seed $SEED"
+	# powercut is its own lane: e2e/powercut.sh boots, cuts and reboots.
+	cut=
+	for s in "$@"; do [ "$s" = powercut ] && cut=1; done
+	set -- $(for s in "$@"; do [ "$s" = powercut ] || echo "$s"; done)
 	lane=xlock
-	guest "$@"
+	[ $# -eq 0 ] || guest "$@"
+	if [ -n "$cut" ]; then
+		echo "== power cuts (e2e/powercut.sh)"
+		lane=powercut
+		E2E=e2e/powercut.sh
+		guest -q
+		E2E=
+	fi
 	# The cross-protocol scenarios again without xlock: each must show the
 	# stock kernel's gap (its cells say what stock does); torture with the
 	# same seed must show stock's I1, I2 and I4 violations.

@@ -1,0 +1,156 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The power-cut test (issue 11 item 4). xlockd's state directory lives on a
+# virtio-blk disk image (cache=none: the guest's flushes reach the host
+# file; nothing the guest did not flush is promised). Each boot runs the
+# scenario "powercut" (e2e/scenarios/powercut.sh): it checks the state the
+# previous cut left against the acks xlockd wrote to the results share
+# (outside the disk), starts xlockd on it, reclaims every entry, and runs NLM
+# and SMB lock load. Once it says "armed", this script waits a random time
+# and kills QEMU with SIGKILL (no shutdown, no sync), then boots again on the
+# same disk. The last boot only checks and reclaims.
+#
+# usage: e2e/powercut.sh [-c CUTS] [-d MAX_DELAY] [-s SEED] [-O OUTDIR] [-q]
+#   -c  power cuts (default 20)
+#   -d  the cut comes 0.2 to MAX_DELAY seconds into the load (default 4)
+#   -s  seed of the cut instants (default: the time)
+#   -O  where results go (default build/e2e/powercut-<time>)
+#   -q  only the result lines
+# Prints "e2e: PASS powercut ..." or "e2e: FAIL powercut ...", then the
+# e2e/run.sh summary line. Exit status 0 on PASS.
+set -eu
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+CUTS=20
+MAXD=4
+SEED=${SEED:-$(date +%s)}
+OUT=
+QUIET=
+while getopts c:d:s:O:q c; do
+	case $c in
+	c) CUTS=$OPTARG ;;
+	d) MAXD=$OPTARG ;;
+	s) SEED=$OPTARG ;;
+	O) OUT=$OPTARG ;;
+	q) QUIET=1 ;;
+	*) sed -n '2,22p' "$0" >&2; exit 2 ;;
+	esac
+done
+BOOT_LIMIT=240		# seconds from qemu start to "armed" (or the end)
+
+KVER=$("$TOP/e2e/kver.sh")
+[ -f "$TOP/xlock.ko" ] || { echo "powercut.sh: $TOP/xlock.ko is missing (run make first)" >&2; exit 2; }
+INITRD="$TOP/build/e2e/initramfs-$KVER.gz"
+mkdir -p "$TOP/build/e2e"
+if [ ! -f "$INITRD" ] || [ "$TOP/e2e/initramfs-init" -nt "$INITRD" ] ||
+   [ "$TOP/e2e/mkinitramfs.sh" -nt "$INITRD" ]; then
+	"$TOP/e2e/mkinitramfs.sh" "$KVER" "$INITRD"
+fi
+[ -n "$OUT" ] || OUT="$TOP/build/e2e/powercut-$(date +%Y%m%d-%H%M%S)-$$"
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+DISK=$OUT/state.img
+truncate -s 64M "$DISK"
+mkfs.ext4 -q -F "$DISK"
+
+BAD='Oops|BUG:|WARNING:|soft lockup|hard LOCKUP|Kernel panic|general protection fault|kernel BUG at|EXT4-fs error|blocked for more than [0-9]+ seconds'
+
+say() { [ -n "$QUIET" ] || echo "powercut: $*"; }
+result() { # PASS|FAIL text
+	echo "$1 powercut $(($(date +%s) - T0)) $2" >"$OUT/summary.txt"
+	echo "e2e: $1 powercut - $2"
+	if [ "$1" = PASS ]; then
+		echo "e2e: 1 passed, 0 failed, 0 skipped (results in $OUT)"
+		exit 0
+	fi
+	echo "e2e: 0 passed, 1 failed, 0 skipped (results in $OUT)"
+	exit 1
+}
+
+# The delay before cut $1, in ms: 200 to MAXD * 1000, from the seed.
+delay_ms() {
+	awk -v s="$SEED" -v i="$1" -v m="$MAXD" 'BEGIN { srand(s + 7919 * i);
+		printf "%d\n", 200 + rand() * (m * 1000 - 200) }'
+}
+
+boot() { # $1 boot directory, $2 options
+	qemu-system-x86_64 \
+		-machine q35 -cpu max -smp 2 -m 2G -accel tcg,thread=multi \
+		-nodefaults -display none -no-reboot \
+		-serial "file:$1/console.log" \
+		-kernel "/boot/vmlinuz-$KVER" -initrd "$INITRD" \
+		-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
+		-device virtio-9p-pci,fsdev=root,mount_tag=hostroot \
+		-fsdev "local,id=res,path=$1,security_model=none,multidevs=remap" \
+		-device virtio-9p-pci,fsdev=res,mount_tag=results \
+		-drive "file=$DISK,if=virtio,format=raw,cache=none" \
+		-append "console=ttyS0 loglevel=5 panic=-1 oops=panic softlockup_panic=1 mitigations=off xlock_dir=$TOP xlock_run=powercut xlock_opts=$2" \
+		>"$1/qemu.log" 2>&1 &
+	QPID=$!
+}
+
+# Why boot $1 failed, from its results and logs.
+why() {
+	r=$(grep -E '^(FAIL|SKIP) ' "$1/results.txt" 2>/dev/null | head -n 1)
+	k=$(grep -E -m 1 "$BAD" "$1/console.log" 2>/dev/null || true)
+	echo "${r:-no result}${k:+; kernel: $k}"
+}
+
+QPID=
+trap '[ -z "$QPID" ] || kill -9 "$QPID" 2>/dev/null' EXIT
+trap 'exit 1' INT TERM
+say "seed $SEED, $CUTS cuts, disk $DISK (cache=none)"
+T0=$(date +%s)
+guest_s=0
+acked_held=0
+recovered=0
+i=1
+while [ "$i" -le $((CUTS + 1)) ]; do
+	dir=$OUT/boot$i
+	mkdir -p "$dir"
+	: >"$dir/results.txt"
+	[ "$i" -eq 1 ] || cp "$OUT/boot$((i - 1))/ack.log" "$dir/prev-ack.log" 2>/dev/null ||
+		: >"$dir/prev-ack.log"
+	opts=powercut
+	[ "$i" -le "$CUTS" ] || opts=powercut,final
+	t0=$(date +%s.%N)
+	boot "$dir" "$opts"
+	n=0
+	while kill -0 "$QPID" 2>/dev/null && [ ! -e "$dir/armed" ] && [ $n -lt $((BOOT_LIMIT * 10)) ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	if [ "$i" -le "$CUTS" ]; then
+		if [ ! -e "$dir/armed" ]; then
+			kill -9 "$QPID" 2>/dev/null || true
+			wait "$QPID" 2>/dev/null || true
+			result FAIL "boot $i never started its load: $(why "$dir")"
+		fi
+		d=$(delay_ms "$i")
+		sleep "$(awk -v d="$d" 'BEGIN { printf "%.3f", d / 1000 }')"
+		kill -9 "$QPID" 2>/dev/null || result FAIL "boot $i: qemu was gone before the cut: $(why "$dir")"
+		wait "$QPID" 2>/dev/null || true
+		k=$(grep -E -m 1 "$BAD" "$dir/console.log" || true)
+		[ -z "$k" ] || result FAIL "boot $i: kernel: $k"
+		acks=$(wc -l <"$dir/ack.log" 2>/dev/null || echo 0)
+		say "cut $i: ${d} ms into the load, $acks ack lines; before it: $(head -n 1 "$dir/check.txt" 2>/dev/null | cut -c1-160)"
+	else
+		wait "$QPID" 2>/dev/null || true
+		grep -q '^PASS powercut' "$dir/results.txt" || result FAIL "final boot: $(why "$dir")"
+		k=$(grep -E -m 1 "$BAD" "$dir/console.log" || true)
+		[ -z "$k" ] || result FAIL "final boot: kernel: $k"
+	fi
+	if [ "$i" -gt 1 ]; then
+		c=$dir/check.txt
+		[ -s "$c" ] || result FAIL "boot $i: no check of cut $((i - 1)): $(why "$dir")"
+		grep -q '^xlockd started' "$c" || result FAIL "boot $i: xlockd did not start: $(why "$dir")"
+		h=$(sed -n 's/.* ids, \([0-9]*\) held and.*/\1/p' "$c")
+		r=$(sed -n 's/.*; recovered \([0-9]*\) entries.*/\1/p' "$c")
+		acked_held=$((acked_held + ${h:-0}))
+		recovered=$((recovered + ${r:-0}))
+	fi
+	guest_s=$(awk -v a="$guest_s" -v t0="$t0" -v t1="$(date +%s.%N)" 'BEGIN { printf "%.1f", a + t1 - t0 }')
+	i=$((i + 1))
+done
+result PASS "$CUTS cuts; $acked_held locks acknowledged and held at the cuts, 0 lost; $recovered entries recovered and reclaimed; xlockd started $((CUTS)) times on a cut state; guest time ${guest_s} s"
