@@ -80,6 +80,9 @@ fi
 
 if [ -n "$GUEST" ]; then
 	echo "== guest tests ($(e2e/kver.sh))"
+	# deploy-12 and deploy-13 are the deployment lane (e2e/deploy/lane.sh),
+	# run only when named: it has not passed yet (README, Tests).
+	deploy=$(for s in "$@"; do case $s in deploy-*) echo "${s#deploy-}" ;; esac; done)
 	if [ $# -eq 0 ]; then
 		# bench-* scenarios are benchmarks (bench/run.sh), not tests.
 		set -- $(ls e2e/scenarios/ | sed -n 's/\.sh$//p' | grep -v '^bench-')
@@ -96,6 +99,8 @@ if [ -n "$GUEST" ]; then
 				set -- "$@" "$s"
 			fi
 		done
+	else
+		set -- $(for s in "$@"; do case $s in deploy-*) ;; *) echo "$s" ;; esac; done)
 	fi
 	guest() { # e2e/run.sh (or $E2E) arguments
 		out=$(${E2E:-e2e/run.sh} "$@" 2>&1)
@@ -135,6 +140,20 @@ if [ -n "$GUEST" ]; then
 		echo "== the same cross-protocol scenarios without xlock (stock gap expected)"
 		lane=noxlock
 		guest -o noxlock $inverse
+	fi
+	if [ -n "$deploy" ]; then
+		echo "== deployment lane (systemd-booted Debian roots, packages, reboot)"
+		# shellcheck disable=SC2086
+		out=$(e2e/deploy/lane.sh $deploy 2>&1)
+		echo "$out"
+		for r in $deploy; do
+			if echo "$out" | grep -q "^deploy-$r: PASS "; then
+				pass=$((pass + 1))
+			else
+				fail=$((fail + 1))
+				echo "[deploy] $(echo "$out" | grep "^deploy-$r: " || echo "deploy-$r: no result")" >>"$FAILS"
+			fi
+		done
 	fi
 fi
 

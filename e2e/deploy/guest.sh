@@ -135,6 +135,7 @@ EOF
 	cli_up || fail "client namespace"
 	echo "hello" >"$EXPORT/a"
 	echo "hello" >"$EXPORT/b"
+	echo "hello" >"$EXPORT/c"
 	ip netns exec cli unshare --mount --uts --propagation private sh -c "
 		hostname nfscli
 		mount -t tmpfs tmpfs /run && mkdir -p /run/rpcbind
@@ -159,11 +160,13 @@ EOF
 	run incli $LOCKF /mnt/smb/a w --start 0 --len 10 && fail "SMB lock over the NLM lock was granted"
 	grep -q denied "$O/cmd.out" || fail "SMB lock over the NLM lock: $(cat "$O/cmd.out")"
 	log "cross-protocol conflict shown: the SMB client's lock on a 0-10 is denied"
-	# An NFSv4.2 lock, and an SMB client that keeps its GUID and lease key.
+	# An NFSv4.2 lock, and an SMB client that keeps its GUID and lease key
+	# (on another file: stock ksmbd fails an open of a file an NFSv4 client
+	# holds a delegation on, "dentry open for dir failed, rc -11").
 	incli $LOCKF /mnt/nfs4/b w --start 100 --len 10 --hold 3600 >"$O/v4-hold.out" 2>&1 &
 	wait_for 60 grep -q granted "$O/v4-hold.out" || fail "NFSv4.2 lock: $(cat "$O/v4-hold.out")"
 	incli $SMBOP --server "$SRV" --user "$SMB_USER" --password "$SMB_PASS" --share export \
-		--guid "$GUID" --key "$KEY" b open:RWH lock:0:10:x hold:3600 >"$O/smb-hold.out" 2>&1 &
+		--guid "$GUID" --key "$KEY" c open:RWH lock:0:10:x hold:3600 >"$O/smb-hold.out" 2>&1 &
 	wait_for 60 grep -q "lock granted" "$O/smb-hold.out" || fail "SMB client: $(cat "$O/smb-hold.out")"
 	run xlockctl locks
 	sleep 2
@@ -208,7 +211,7 @@ reboot)
 	[ "$out" = "lock granted" ] || fail "NLM reclaim: $out"
 	# SMB: the client reconnects with its GUID and lease key.
 	ip netns exec cli $SMBOP --server "$SRV" --user "$SMB_USER" --password "$SMB_PASS" \
-		--share export --guid "$GUID" --key "$KEY" b open:RWH lock:0:10:x close >"$O/smb-reclaim.out" 2>&1
+		--share export --guid "$GUID" --key "$KEY" c open:RWH lock:0:10:x close >"$O/smb-reclaim.out" 2>&1
 	log "SMB reclaim: $(tr '\n' ' ' <"$O/smb-reclaim.out")"
 	grep -q "lock granted" "$O/smb-reclaim.out" || fail "SMB reclaim"
 	run xlockctl grace

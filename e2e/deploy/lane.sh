@@ -33,8 +33,13 @@ shift $((OPTIND - 1))
 B=$TOP/build/deploy
 mkdir -p "$B"
 
-# The packages, as make deb builds them (lintian-clean).
-make -s -C "$TOP" deb >"$B/deb.log" 2>&1 || { tail -n 20 "$B/deb.log"; echo "deploy: make deb failed"; exit 1; }
+# The packages, as make deb builds them (lintian-clean), unless built for
+# this version already.
+V=$("$TOP/scripts/version.sh")
+if [ ! -f "$TOP/build/deb/xlock_${V}_amd64.deb" ] || [ ! -f "$TOP/build/deb/xlock-dkms_${V}_all.deb" ]; then
+	make -s -C "$TOP" deb >"$B/deb.log" 2>&1 ||
+		{ tail -n 20 "$B/deb.log"; echo "deploy: make deb failed"; exit 1; }
+fi
 
 rc=0
 for REL in "$@"; do
@@ -50,7 +55,7 @@ for REL in "$@"; do
 	R=$B/run-$REL
 	rm -rf "$R"
 	mkdir -p "$R/share/debs" "$R/share/out" "$R/share/e2e"
-	cp "$TOP"/build/deb/xlock_*.deb "$TOP"/build/deb/xlock-dkms_*.deb "$R/share/debs/"
+	cp "$TOP/build/deb/xlock_${V}_amd64.deb" "$TOP/build/deb/xlock-dkms_${V}_all.deb" "$R/share/debs/"
 	cp -r "$TOP/e2e/deploy" "$TOP/e2e/tools" "$R/share/e2e/"
 	rm -rf "$R/share/e2e/tools/__pycache__"
 	# The cached root stays clean: the guest writes to an overlay, or to a
