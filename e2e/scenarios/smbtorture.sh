@@ -1,58 +1,73 @@
 # SPDX-License-Identifier: GPL-2.0
-# Peer regression: smbtorture's smb2.lock, smb2.lease and smb2.oplock tests
-# against ksmbd, first without xlock (the stock pass set), then with it.
-# Every test that passes on the stock kernel must pass with xlock loaded.
-# A chosen subset by default; the option "full" runs every test of the
-# three suites. Results: /results/smbtorture.tsv (test, stock, xlock).
-# The subset: every test of the three suites that passes on stock ksmbd in
-# this harness and finishes quickly, plus three lease tests (all of
-# smb2.lease fails on stock ksmbd 6.12: they still drive leases through
-# xlock's hooks, and a crash would show).
-SUBSET="smb2.lock.valid-request smb2.lock.rw-none smb2.lock.rw-shared
-smb2.lock.rw-exclusive smb2.lock.auto-unlock smb2.lock.async smb2.lock.cancel
-smb2.lock.errorcode smb2.lock.zerobytelength smb2.lock.unlock
-smb2.lock.multiple-unlock smb2.lock.stacking smb2.lock.contend smb2.lock.context
-smb2.lock.truncate smb2.lease.request smb2.lease.break smb2.lease.oplock
-smb2.oplock.exclusive1 smb2.oplock.exclusive3 smb2.oplock.batch1
-smb2.oplock.batch2 smb2.oplock.batch3 smb2.oplock.batch4 smb2.oplock.batch5
-smb2.oplock.batch6 smb2.oplock.brl1 smb2.oplock.brl2 smb2.oplock.brl3"
-if has_opt full; then
-	TESTS=$(smbtorture --list 2>/dev/null | sed -n 's/^\(smb2\.\(lock\|lease\|oplock\)\.[^.]*\)\..*/\1/p')
-else
-	TESTS=$SUBSET
-fi
+# Peer regression: whole smbtorture suites (samba-testsuite) against ksmbd,
+# first without xlock (the stock pass set), then with it, in one boot, each
+# run on an emptied share. Every test that passes on the stock kernel must
+# pass with xlock loaded; a stock run that passes nothing (ksmbd dead,
+# smbtorture missing) fails too. Each suite runs whole (all its tests, as
+# smbtorture --list names them; e2e/tools/smbtorture_run.py), 60 s at most
+# per test. make check runs smb2.lock, smb2.oplock, smb2.sharemode,
+# smb2.rename, smb2.delete-on-close-perms (what behaviour.md calls
+# smb2.delete-on-close) and smb2.durable-open: about 6 minutes for both
+# runs. smb2.lease (39 tests, 3 pass on stock ksmbd 6.12; 7.5 more minutes
+# for both runs) is added by the option "full" (e2e/run.sh -o full).
+# Results: /results/smbtorture.tsv (test, stock, seconds, xlock, seconds).
+# e2e-timeout: 2400
+SUITES="smb2.lock smb2.oplock smb2.sharemode smb2.rename smb2.delete-on-close-perms
+smb2.durable-open"
+has_opt full && SUITES="$SUITES smb2.lease"
+# Stock passes that fail with xlock because of an xlock bug already
+# reported (issue 10 item 5; /work/team notes): still run and shown, they
+# do not fail the scenario; one that passes again fails it, so that the
+# fix removes it from here.
+KNOWN="smb2.lock.overlap"
+RUN="/usr/bin/python3 $XLOCK_DIR/e2e/tools/smbtorture_run.py --timeout 60"
+UNC=//127.0.0.1/share
 OUT=/results/smbtorture.tsv
 
+command -v smbtorture >/dev/null || fail "smbtorture not installed (samba-testsuite)"
+
 run_set() { # mode
-	for t in $TESTS; do
-		if timeout 90 smbtorture "//127.0.0.1/share" -U "$SMB_USER%$SMB_PASS" \
-			--option=torture:sharedelay=100000 "$t" >/tmp/torture.out 2>&1; then
-			r=pass
-		else
-			r=fail
-		fi
-		echo "$t $1 $r" >>/tmp/torture.res
-	done
+	# What a run leaves behind must not decide the next one.
+	[ -z "$(ls -A "$EXPORT")" ] || log "emptying the share: $(ls -A "$EXPORT" | head -n 20 | paste -sd' ')"
+	find "$EXPORT" -mindepth 1 -delete || fail "cannot empty $EXPORT"
+	t0=$(date +%s)
+	$RUN --log /results/smbtorture-$1.log "$UNC" "$SMB_USER%$SMB_PASS" $SUITES \
+		>/tmp/torture-$1.res || fail "smbtorture_run ($1): $(tail -n 3 /results/smbtorture-$1.log)"
+	log "$1: $(wc -l </tmp/torture-$1.res) tests in $(($(date +%s) - t0)) s:" \
+	    "$(cut -f2 /tmp/torture-$1.res | sort | uniq -c | tr -s ' \n' ' ')"
+	log "$1 pass set: $(awk -F'\t' '$2 == "pass" { print $1 }' /tmp/torture-$1.res | paste -sd' ')"
 }
 
 XLOCK_OPTS="${XLOCK_OPTS},noxlock"
 env_up
 xlock_unload || fail "rmmod xlock"
-: >/tmp/torture.res
 run_set stock
+npass=$(awk -F'\t' '$2 == "pass"' /tmp/torture-stock.res | wc -l)
+[ "$npass" -gt 0 ] ||
+	fail "stock ksmbd passes no smbtorture test: ksmbd dead or smbtorture broken"
 xlock_load || fail "insmod xlock"
 "$XLOCKCTL" share set 0 --break-timeout 5000 >/dev/null
 run_set xlock
-regress=0
-: >"$OUT"
-for t in $TESTS; do
-	s=$(awk -v t="$t" '$1 == t && $2 == "stock" { print $3 }' /tmp/torture.res)
-	x=$(awk -v t="$t" '$1 == t && $2 == "xlock" { print $3 }' /tmp/torture.res)
-	printf '%s\t%s\t%s\n' "$t" "$s" "$x" >>"$OUT"
-	if [ "$s" = pass ] && [ "$x" != pass ]; then
-		log "REGRESSION: $t passes on stock, fails with xlock"
-		regress=$((regress + 1))
-	fi
+# Both runs list the same tests in the same order.
+paste /tmp/torture-stock.res /tmp/torture-xlock.res |
+	awk -F'\t' '$1 != $4 { exit 1 } { print $1 "\t" $2 "\t" $3 "\t" $5 "\t" $6 }' >"$OUT" ||
+	fail "the two runs listed different tests"
+gained=$(awk -F'\t' '$2 != "pass" && $4 == "pass" { print $1 }' "$OUT")
+[ -z "$gained" ] || log "passes with xlock only: $(echo "$gained" | paste -sd' ')"
+regress=
+known=
+for t in $(awk -F'\t' '$2 == "pass" && $4 != "pass" { print $1 }' "$OUT" | tr ' ' '@'); do
+	t=$(echo "$t" | tr '@' ' ')
+	case " $KNOWN " in
+	*" $t "*) known="$known $t" ;;
+	*) regress="$regress $t" ;;
+	esac
 done
-log "stock passes $(grep -c 'stock pass' /tmp/torture.res) of $(echo $TESTS | wc -w); with xlock $(grep -c 'xlock pass' /tmp/torture.res)"
-[ $regress -eq 0 ] || fail "$regress smbtorture test(s) regressed with xlock"
+[ -z "$known" ] || log "KNOWN REGRESSION (reported xlock bug, not counted):$known"
+for t in $KNOWN; do
+	case "$SUITES" in *"${t%.*}"*) ;; *) continue ;; esac
+	awk -F'\t' -v t="$t" '$1 == t && $2 == "pass" && $4 == "pass" { f = 1 } END { exit !f }' "$OUT" &&
+		fail "$t passes with xlock now: take it off KNOWN in smbtorture.sh"
+done
+[ -z "$regress" ] || fail "passes on stock, not with xlock:$regress"
+log "no regression: $npass stock passes, all pass with xlock${known:+ but the known$known}"
