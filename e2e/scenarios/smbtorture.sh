@@ -12,6 +12,7 @@
 # for both runs) is added by the option "full" (e2e/run.sh -o full).
 # Results: /results/smbtorture.tsv (test, stock, seconds, xlock, seconds).
 # e2e-timeout: 2400
+# e2e-default: no (whole-suite form not yet seen green in one boot before the 12:00 freeze; run it by name, then drop this line)
 SUITES="smb2.lock smb2.oplock smb2.sharemode smb2.rename smb2.delete-on-close-perms
 smb2.durable-open"
 has_opt full && SUITES="$SUITES smb2.lease"
