@@ -58,7 +58,7 @@ fi
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 
-BAD='Oops|BUG:|WARNING:|soft lockup|hard LOCKUP|KASAN|UBSAN|list_(add|del) corruption|blocked for more than [0-9]+ seconds|Kernel panic|general protection fault|kernel BUG at|Missing ENDBR|kmemleak: [0-9]+ leak\(s\) from xlock|possible recursive locking|circular locking|lock held when returning|inconsistent lock state|possible irq lock inversion|bad unlock balance|held lock freed|suspicious RCU usage|ODEBUG:|possible deadlock'
+BAD='Oops|BUG:|WARNING:|soft lockup|hard LOCKUP|KASAN|UBSAN|list_(add|del) corruption|blocked for more than [0-9]+ seconds|Kernel panic|general protection fault|kernel BUG at|Missing ENDBR|kmemleak: [0-9]+ leak\(s\) from xlock|possible recursive locking|circular locking|lock held when returning|inconsistent lock state|possible irq lock inversion|bad unlock balance|held lock freed|suspicious RCU usage|ODEBUG:|possible deadlock|Leaked (POSIX|FLOCK|LEASE) lock|Leaked locks on'
 
 boot() { # $1 = comma-separated scenarios, $2 = boot directory
 	mkdir -p "$2"

@@ -102,6 +102,11 @@ XLOCK_STUB void xlock_call_nlmsvc_release_host(struct nlm_host *host)
 	xlock_call_unreachable(__func__);
 }
 
+XLOCK_STUB void xlock_call_nlm_release_file(struct nlm_file *file)
+{
+	xlock_call_unreachable(__func__);
+}
+
 static struct xlock_hook lockd_hooks[];
 #define HS (&xlock_edge_lockd.hs)
 
@@ -224,7 +229,7 @@ static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 		ret = nlm_lck_denied;			/* C13 */
 		goto out;
 	case XLOCK_ARB_WAIT:
-		if (wait && !xlock_nlm_pending_add(f, filp, host, lock))
+		if (wait && !xlock_nlm_pending_add(f, file, host, lock))
 			ret = nlm_lck_blocked;		/* C5: GRANTED follows */
 		else
 			ret = nlm_drop_reply;		/* C6: the client retries */
@@ -237,9 +242,9 @@ static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 		/* Blocked by an SMB lock? Then its unlock wakes this request (C2). */
 		nlm_req(&req, XLOCK_OP_NLM_TEST, lock);
 		if (xlock_arbitrate(f, &req, 0, "nlm", &holder) == XLOCK_ARB_DENY)
-			xlock_nlm_pending_add(f, filp, host, lock);
+			xlock_nlm_pending_add(f, file, host, lock);
 	} else if (ret == nlm_granted || ret == nlm_lck_denied) {
-		xlock_nlm_pending_forget(host, file_inode(filp), lock);
+		xlock_nlm_pending_forget(host, file_inode(filp), lock, false);
 	}
 	sync_file(file, ret == nlm_granted, ws, we);
 out:
@@ -254,10 +259,28 @@ out_nofile:
 /*
  * C12: a TEST that the SMB side denies names the SMB holder: oh is
  * "smb:<client>", the range is the SMB lock's, or all of the file for a
- * lease or share mode. The reply is encoded by this (single) lockd thread
- * right after we return, so one static owner buffer serves.
+ * lease or share mode. A TEST_MSG reply is encoded later, in rpciod, from
+ * the call's own copy of @conflock: the owner text lives in that same
+ * struct, in conflock->fh (no holder encoding reads fh or caller).
  */
-static char test_oh[XLOCK_NAME_MAX + 8];
+static void test_holder(struct nlm_lock *conflock, const struct xlock_holder *h)
+{
+	char *oh = (char *)conflock->fh.data;
+
+	BUILD_BUG_ON(sizeof(conflock->fh.data) < sizeof(h->client));
+	strscpy(oh, h->client, sizeof(conflock->fh.data));
+	conflock->fh.size = 0;
+	conflock->caller = oh;
+	conflock->len = strlen(oh);
+	conflock->oh.data = oh;
+	conflock->oh.len = strlen(oh);
+	conflock->svid = 0;
+	conflock->fl.c.flc_type = h->kind == XLOCK_KIND_LOCK && h->mode == XLOCK_MODE_SHARED ?
+				  F_RDLCK : F_WRLCK;
+	conflock->fl.fl_start = h->kind == XLOCK_KIND_LOCK ? h->start : 0;
+	conflock->fl.fl_end = h->kind == XLOCK_KIND_LOCK && h->end != XLOCK_END_MAX ?
+			      h->end : OFFSET_MAX;
+}
 
 static __be32 wrap_nlmsvc_testlock(struct svc_rqst *rqstp, struct nlm_file *file,
 				   struct nlm_host *host, struct nlm_lock *lock,
@@ -271,25 +294,17 @@ static __be32 wrap_nlmsvc_testlock(struct svc_rqst *rqstp, struct nlm_file *file
 
 	xlock_hook_enter(HS, &lockd_hooks[H_TEST]);
 	ret = call_nlmsvc_testlock(rqstp, file, host, lock, conflock, cookie);
+	/* Anything else (grace, no locks) stands as lockd answered it. */
+	if (ret != nlm_granted && ret != nlm_lck_denied)
+		goto out;
 	f = xlock_file_get(&filp->f_path, false);
-	if (IS_ERR_OR_NULL(f) || (ret != nlm_granted && ret != nlm_lck_denied))
+	if (IS_ERR_OR_NULL(f))
 		goto out;
 	nlm_req(&req, XLOCK_OP_NLM_TEST, lock);
-	if (xlock_arbitrate(f, &req, 0, "nlm test", &h) == XLOCK_ARB_GO)
-		goto out_put;
-	strscpy(test_oh, h.client, sizeof(test_oh));
-	conflock->caller = test_oh;
-	conflock->len = strlen(test_oh);
-	conflock->oh.data = test_oh;
-	conflock->oh.len = strlen(test_oh);
-	conflock->svid = 0;
-	conflock->fl.c.flc_type = h.kind == XLOCK_KIND_LOCK && h.mode == XLOCK_MODE_SHARED ?
-				  F_RDLCK : F_WRLCK;
-	conflock->fl.fl_start = h.kind == XLOCK_KIND_LOCK ? h.start : 0;
-	conflock->fl.fl_end = h.kind == XLOCK_KIND_LOCK && h.end != XLOCK_END_MAX ?
-			      h.end : OFFSET_MAX;
-	ret = nlm_lck_denied;
-out_put:
+	if (xlock_arbitrate(f, &req, 0, "nlm test", &h) != XLOCK_ARB_GO) {
+		test_holder(conflock, &h);
+		ret = nlm_lck_denied;
+	}
 	xlock_file_put(f);
 out:
 	xlock_hook_exit(HS);
@@ -317,7 +332,8 @@ static __be32 wrap_nlmsvc_cancel_blocked(struct net *net, struct nlm_file *file,
 	xlock_hook_enter(HS, &lockd_hooks[H_CANCEL]);
 	ret = call_nlmsvc_cancel_blocked(net, file, lock);
 	if (lo)
-		xlock_nlm_pending_forget(lo->host, file_inode(nlmsvc_file_file(file)), lock);
+		xlock_nlm_pending_forget(lo->host, file_inode(nlmsvc_file_file(file)), lock,
+					 true);
 	xlock_hook_exit(HS);
 	return ret;
 }
@@ -386,6 +402,7 @@ static struct xlock_call lockd_calls[] = {
 	XLOCK_CALL(xlock_call_nlm_async_call, "lockd:nlm_async_call"),
 	XLOCK_CALL(xlock_call_nlm_get_host, "lockd:nlm_get_host"),
 	XLOCK_CALL(xlock_call_nlmsvc_release_host, "lockd:nlmsvc_release_host"),
+	XLOCK_CALL(xlock_call_nlm_release_file, "lockd:nlm_release_file"),
 };
 
 /* lockd's data we hand back to it: its lock manager ops and RPC callback ops. */

@@ -17,13 +17,25 @@
  * The GRANTED reply comes back to lockd's nlmsvc_grant_reply(), which the
  * lockd edge passes here: a client that no longer wants the lock gets it
  * released again.
+ *
+ * Lifetime: a pending is listed (one reference) in its file's bucket and
+ * under its cookie; every queued run of its work holds a reference of its
+ * own, so a kick or a VFS notify racing a forget never runs on freed
+ * memory. p->mutex orders the work against forget/reply: once p->dead is
+ * set under it, the work neither locks nor re-arms the VFS waiter. The
+ * request holds lockd's nlm_file (as a lockd block does), so the lock it
+ * grants is on lockd's own open of the file for that mode, which lockd
+ * keeps open while the lock exists.
  */
 #include <linux/filelock.h>
 #include <linux/fs.h>
+#include <linux/hash.h>
 #include <linux/lockd/lockd.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/utsname.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 
 #include "arbiter.h"
 #include "nlm.h"
@@ -34,18 +46,23 @@
 #define COOKIE_MAGIC	0x786c636bU	/* "xlck" */
 #define MAX_AGE		(10 * 60 * HZ)	/* a waiter nobody cancels */
 #define REPLY_WAIT	(60 * HZ)	/* for the client's GRANTED_RES */
+#define REAP_EVERY	(30 * HZ)
+#define BUCKET_BITS	10
 
 enum { P_WAITING, P_GRANTED };
 
 struct pending {
-	struct list_head node;		/* in pendings, under pending_lock */
+	struct list_head node;		/* in its file's bucket, under the bucket lock */
 	struct work_struct work;
 	refcount_t ref;
+	struct mutex mutex;		/* state, armed, wfl, dead; the work's run */
+	bool dead;			/* finished: the work does nothing more */
 	u32 cookie;
 	int state;
 	unsigned long created;
 	struct xlock_file *f;		/* pinned */
-	struct file *filp;		/* pinned: lockd's open of the file */
+	struct nlm_file *nfile;		/* pinned (f_count), as a lockd block does */
+	struct file *filp;		/* pinned: lockd's open for the lock's mode */
 	struct file_lock fl;		/* the request, as lockd set it up */
 	struct file_lock wfl;		/* our waiter in the VFS, when armed */
 	bool armed;
@@ -57,12 +74,29 @@ struct pending {
 	u32 entry;			/* the PENDING table entry */
 };
 
-static DEFINE_SPINLOCK(pending_lock);
-static LIST_HEAD(pendings);
+/* Pendings hashed by file: add, kick and find touch one file's requests. */
+static struct pending_bucket {
+	spinlock_t lock;		/* list, and pendings_stopped */
+	struct list_head list;
+} buckets[1 << BUCKET_BITS];
+
+static DEFINE_XARRAY_ALLOC(cookies);	/* cookie -> listed pending */
 static u32 next_cookie;
-static bool pendings_stopped = true;
+static bool pendings_stopped = true;	/* written under every bucket lock */
 static struct workqueue_struct *pending_wq;
 static const struct rpc_call_ops *lockd_callback_ops;
+static void reap_fn(struct work_struct *w);
+static DECLARE_DELAYED_WORK(reap_work, reap_fn);
+
+static struct pending_bucket *bucket_of(u64 dev, u64 ino)
+{
+	return &buckets[hash_64(ino ^ (dev << 32) ^ (dev >> 32), BUCKET_BITS)];
+}
+
+static struct pending_bucket *bucket_of_inode(const struct inode *inode)
+{
+	return bucket_of(inode->i_sb->s_dev, inode->i_ino);
+}
 
 static void pending_put(struct pending *p)
 {
@@ -70,24 +104,58 @@ static void pending_put(struct pending *p)
 		return;
 	locks_release_private(&p->fl);
 	fput(p->filp);
+	xlock_call_nlm_release_file(p->nfile);
 	xlock_call_nlmsvc_release_host(p->host);
 	xlock_file_put(p->f);
 	kfree(p);
 }
 
-/* Take @p off the list (once): its table entry and VFS waiter go too. */
-static void pending_drop(struct pending *p)
+/* Run @p's work once more; the run holds its own reference. */
+static void pending_queue(struct pending *p)
 {
+	refcount_inc(&p->ref);
+	if (!queue_work(pending_wq, &p->work))
+		refcount_dec(&p->ref);	/* already queued; never the last */
+}
+
+/* Give back the lock granted for @p (the client did not take it). */
+static void pending_unlock(struct pending *p)
+{
+	struct file_lock unl;
+
+	locks_init_lock(&unl);
+	locks_copy_lock(&unl, &p->fl);
+	unl.c.flc_type = F_UNLCK;
+	vfs_lock_file(p->filp, F_SETLK, &unl, NULL);
+	locks_release_private(&unl);
+	xlock_sync_locks(p->f, file_inode(p->filp), XLOCK_PROTO_NLM, NULL, 0, NULL);
+}
+
+/*
+ * Finish @p (once; the caller holds a reference): off its bucket and
+ * cookie, its VFS waiter and table entry gone; with @release a lock
+ * already granted for it is given back.
+ */
+static void pending_finish(struct pending *p, bool release)
+{
+	struct pending_bucket *b = bucket_of_inode(file_inode(p->filp));
 	bool listed;
 
-	spin_lock(&pending_lock);
+	spin_lock(&b->lock);
 	listed = !list_empty(&p->node);
 	list_del_init(&p->node);
-	spin_unlock(&pending_lock);
+	spin_unlock(&b->lock);
 	if (!listed)
 		return;
+	xa_erase(&cookies, p->cookie);
+	mutex_lock(&p->mutex);
+	p->dead = true;
 	if (p->armed)
 		locks_delete_block(&p->wfl);
+	p->armed = false;
+	if (p->state == P_GRANTED && release)
+		pending_unlock(p);
+	mutex_unlock(&p->mutex);
 	xlock_entry_del_id(p->entry, XLOCK_ENTRY_F_PENDING);
 	pending_put(p);
 }
@@ -97,7 +165,7 @@ static void waiter_notify(struct file_lock *wfl)
 	struct pending *p = container_of(wfl, struct pending, wfl);
 
 	/* Under the VFS's blocked_lock_lock: only queue. */
-	queue_work(pending_wq, &p->work);
+	pending_queue(p);
 }
 
 static const struct lock_manager_operations waiter_lmops = {
@@ -109,6 +177,7 @@ static void arm(struct pending *p)
 {
 	int ret;
 
+	lockdep_assert_held(&p->mutex);
 	if (p->armed)
 		locks_delete_block(&p->wfl);
 	locks_init_lock(&p->wfl);
@@ -130,7 +199,7 @@ static void arm(struct pending *p)
 		vfs_lock_file(p->filp, F_SETLK, &p->wfl, NULL);
 	}
 	p->armed = false;
-	queue_work(pending_wq, &p->work);
+	pending_queue(p);
 }
 
 static void send_granted(struct pending *p)
@@ -165,9 +234,8 @@ static void send_granted(struct pending *p)
 }
 
 /* Try to grant @p now: take the lock as lockd would, tell the client. */
-static void pending_fn(struct work_struct *w)
+static int pending_try(struct pending *p)
 {
-	struct pending *p = container_of(w, struct pending, work);
 	struct xlock_rule_req req = {
 		.op = XLOCK_OP_NLM_LOCK,
 		.mode = lock_is_write(&p->fl) ? XLOCK_MODE_EXCL : XLOCK_MODE_SHARED,
@@ -177,29 +245,41 @@ static void pending_fn(struct work_struct *w)
 	loff_t start = p->fl.fl_start, end = p->fl.fl_end;
 	int ret;
 
-	if (p->state != P_WAITING || list_empty(&p->node))
-		return;
+	lockdep_assert_held(&p->mutex);
 	/* The SMB side first: a lease that came back is broken again. */
 	ret = xlock_arbitrate(p->f, &req, 0, "nlm", NULL);
 	if (ret == XLOCK_ARB_WAIT || ret == XLOCK_ARB_SHARING)
-		return;		/* the break's completion kicks us again */
+		return 0;	/* the break's completion kicks us again */
 	p->fl.c.flc_flags &= ~FL_SLEEP;
 	ret = vfs_lock_file(p->filp, F_SETLK, &p->fl, NULL);
 	p->fl.fl_start = start;
 	p->fl.fl_end = end;
 	if (ret == -EAGAIN) {
 		arm(p);
-		return;
+		return 0;
 	}
-	if (ret) {
-		pending_drop(p);
-		return;
-	}
-	p->state = P_GRANTED;
+	if (ret)
+		return ret;
+	WRITE_ONCE(p->state, P_GRANTED);
 	xlock_entry_del_id(p->entry, XLOCK_ENTRY_F_PENDING);
 	xlock_sync_locks(p->f, file_inode(p->filp), XLOCK_PROTO_NLM, NULL, 0, NULL);
 	send_granted(p);
-	p->created = jiffies;
+	WRITE_ONCE(p->created, jiffies);
+	return 0;
+}
+
+static void pending_fn(struct work_struct *w)
+{
+	struct pending *p = container_of(w, struct pending, work);
+	int ret = 0;
+
+	mutex_lock(&p->mutex);
+	if (!p->dead && p->state == P_WAITING)
+		ret = pending_try(p);
+	mutex_unlock(&p->mutex);
+	if (ret)
+		pending_finish(p, false);
+	pending_put(p);		/* this run's reference */
 }
 
 static bool same_request(const struct pending *p, const struct nlm_host *host,
@@ -209,45 +289,78 @@ static bool same_request(const struct pending *p, const struct nlm_host *host,
 	       p->fl.fl_start == lock->fl.fl_start && p->fl.fl_end == lock->fl.fl_end;
 }
 
-static struct pending *find(const struct nlm_host *host, const struct inode *inode,
-			    const struct nlm_lock *lock)
+/* The pending for this request, with a reference, or NULL. */
+static struct pending *find_get(const struct nlm_host *host, const struct inode *inode,
+				const struct nlm_lock *lock)
 {
-	struct pending *p;
+	struct pending_bucket *b = bucket_of_inode(inode);
+	struct pending *p, *found = NULL;
 
-	list_for_each_entry(p, &pendings, node)
-		if (same_request(p, host, inode, lock))
-			return p;
-	return NULL;
+	spin_lock(&b->lock);
+	list_for_each_entry(p, &b->list, node) {
+		if (same_request(p, host, inode, lock)) {
+			refcount_inc(&p->ref);
+			found = p;
+			break;
+		}
+	}
+	spin_unlock(&b->lock);
+	return found;
 }
 
-/* Forget granted requests whose reply never came, and waiters nobody wants. */
-static void reap(void)
+/* Reaping: a granted request whose reply never came, a waiter nobody wants. */
+static bool expired(const struct pending *p)
 {
-	struct pending *p;
-
-	for (;;) {
-		spin_lock(&pending_lock);
-		list_for_each_entry(p, &pendings, node)
-			if (time_after(jiffies, p->created +
-				       (p->state == P_GRANTED ? REPLY_WAIT : MAX_AGE)))
-				break;
-		if (list_entry_is_head(p, &pendings, node)) {
-			spin_unlock(&pending_lock);
-			return;
-		}
-		refcount_inc(&p->ref);
-		spin_unlock(&pending_lock);
-		cancel_work_sync(&p->work);
-		pending_drop(p);
-		pending_put(p);
-	}
+	return time_after(jiffies, READ_ONCE(p->created) +
+			  (READ_ONCE(p->state) == P_GRANTED ? REPLY_WAIT : MAX_AGE));
 }
 
 /*
- * lockd answers NLM4_BLOCKED to @lock for @host on @f: keep the request and
- * grant it when the SMB side lets go.
+ * Finish (without giving locks back) every pending that has expired
+ * (@reap), or else every one of @host (NULL: all).
  */
-int xlock_nlm_pending_add(struct xlock_file *f, struct file *filp, struct nlm_host *host,
+static void finish_matching(const struct nlm_host *host, bool reap)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(buckets); i++) {
+		struct pending_bucket *b = &buckets[i];
+		struct pending *p;
+
+		for (;;) {
+			bool found = false;
+
+			spin_lock(&b->lock);
+			list_for_each_entry(p, &b->list, node) {
+				if (reap ? expired(p) : !host || p->host == host) {
+					refcount_inc(&p->ref);
+					found = true;
+					break;
+				}
+			}
+			spin_unlock(&b->lock);
+			if (!found)
+				break;
+			pending_finish(p, false);
+			pending_put(p);
+		}
+	}
+}
+
+/* Forget granted requests whose reply never came, and waiters nobody wants. */
+static void reap_fn(struct work_struct *w)
+{
+	finish_matching(NULL, true);
+	if (!READ_ONCE(pendings_stopped))
+		queue_delayed_work(pending_wq, &reap_work, REAP_EVERY);
+}
+
+/*
+ * lockd answers NLM4_BLOCKED to @lock for @host on @file (@f in the table):
+ * keep the request and grant it when the SMB side lets go. Runs on lockd's
+ * thread, inside the request that holds @file.
+ */
+int xlock_nlm_pending_add(struct xlock_file *f, struct nlm_file *file, struct nlm_host *host,
 			  struct nlm_lock *lock)
 {
 	struct xlock_entry_init init = {
@@ -258,20 +371,22 @@ int xlock_nlm_pending_add(struct xlock_file *f, struct file *filp, struct nlm_ho
 		.end = lock->fl.fl_end == OFFSET_MAX ? XLOCK_END_MAX : lock->fl.fl_end,
 		.owner.nlm.svid = lock->svid,
 	};
+	/* lockd's open of the file for this lock's mode: the grant uses it. */
+	struct file *filp = lock->fl.c.flc_file;
+	struct pending_bucket *b;
 	struct xlock_client *c;
 	struct pending *p;
 	const char *why;
 	char addr[48];
 	int ret;
 
-	if (lock->oh.len > NLMCLNT_OHSIZE || !lockd_callback_ops)
+	if (lock->oh.len > NLMCLNT_OHSIZE || !lockd_callback_ops || !filp)
 		return -EINVAL;		/* the client's polling will do */
-	reap();
-	spin_lock(&pending_lock);
-	p = find(host, file_inode(filp), lock);
-	spin_unlock(&pending_lock);
-	if (p)
+	p = find_get(host, file_inode(filp), lock);
+	if (p) {
+		pending_put(p);
 		return 0;
+	}
 
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)
@@ -290,10 +405,14 @@ int xlock_nlm_pending_add(struct xlock_file *f, struct file *filp, struct nlm_ho
 	}
 	INIT_LIST_HEAD(&p->node);
 	INIT_WORK(&p->work, pending_fn);
+	mutex_init(&p->mutex);
 	refcount_set(&p->ref, 1);
 	p->created = jiffies;
 	refcount_inc(&f->ref);
 	p->f = f;
+	/* lockd itself counts its blocks so, on this thread (nlmsvc_create_block). */
+	file->f_count++;
+	p->nfile = file;
 	p->filp = get_file(filp);
 	locks_init_lock(&p->fl);
 	locks_copy_lock(&p->fl, &lock->fl);
@@ -303,71 +422,62 @@ int xlock_nlm_pending_add(struct xlock_file *f, struct file *filp, struct nlm_ho
 	p->oh_len = lock->oh.len;
 	memcpy(p->oh, lock->oh.data, lock->oh.len);
 
-	spin_lock(&pending_lock);
+	ret = xa_alloc_cyclic(&cookies, &p->cookie, p, XA_LIMIT(1, U32_MAX), &next_cookie,
+			      GFP_KERNEL);
+	if (ret < 0)
+		goto fail;
+	b = bucket_of_inode(file_inode(filp));
+	spin_lock(&b->lock);
 	if (pendings_stopped) {
-		spin_unlock(&pending_lock);
-		xlock_entry_del_id(p->entry, XLOCK_ENTRY_F_PENDING);
-		pending_put(p);
-		return -ENOTCONN;
+		spin_unlock(&b->lock);
+		xa_erase(&cookies, p->cookie);
+		ret = -ENOTCONN;
+		goto fail;
 	}
-	p->cookie = ++next_cookie;
-	list_add(&p->node, &pendings);
-	spin_unlock(&pending_lock);
+	list_add_tail(&p->node, &b->list);
+	spin_unlock(&b->lock);
 	xlock_stat_inc(XLOCK_STAT_NLM_BLOCKED);
-	queue_work(pending_wq, &p->work);
+	pending_queue(p);
 	return 0;
+fail:
+	xlock_entry_del_id(p->entry, XLOCK_ENTRY_F_PENDING);
+	pending_put(p);
+	return ret;
 }
 
 /* Something on @f changed (a break finished, an SMB lock or open went). */
 void xlock_nlm_pending_kick(struct xlock_file *f)
 {
+	struct pending_bucket *b = bucket_of(f->key.dev, f->key.ino);
 	struct pending *p;
 
-	spin_lock(&pending_lock);
-	list_for_each_entry(p, &pendings, node)
-		if (p->f == f && p->state == P_WAITING)
-			queue_work(pending_wq, &p->work);
-	spin_unlock(&pending_lock);
+	spin_lock(&b->lock);
+	list_for_each_entry(p, &b->list, node)
+		if (p->f == f && READ_ONCE(p->state) == P_WAITING)
+			pending_queue(p);
+	spin_unlock(&b->lock);
 }
 
-/* The client cancelled, or asked again and lockd answered itself. */
+/*
+ * lockd answered the request itself (@cancel false: the lock, if we
+ * granted it, is the client's now), or the client cancelled it (@cancel:
+ * a lock we granted in the meantime is given back).
+ */
 void xlock_nlm_pending_forget(const struct nlm_host *host, const struct inode *inode,
-			      const struct nlm_lock *lock)
+			      const struct nlm_lock *lock, bool cancel)
 {
-	struct pending *p;
+	struct pending *p = find_get(host, inode, lock);
 
-	spin_lock(&pending_lock);
-	p = find(host, inode, lock);
-	if (p)
-		refcount_inc(&p->ref);
-	spin_unlock(&pending_lock);
 	if (!p)
 		return;
-	cancel_work_sync(&p->work);
-	pending_drop(p);
+	pending_finish(p, cancel);
 	pending_put(p);
 }
 
-/* FREE_ALL or a reboot of @host: lockd drops its state, we drop ours. */
+/* FREE_ALL or a reboot of @host (NULL: all): lockd drops its state, we drop ours. */
 void xlock_nlm_pending_forget_host(const struct nlm_host *host)
 {
-	struct pending *p;
-
-	for (;;) {
-		spin_lock(&pending_lock);
-		list_for_each_entry(p, &pendings, node)
-			if (!host || p->host == host)
-				break;
-		if (list_entry_is_head(p, &pendings, node)) {
-			spin_unlock(&pending_lock);
-			return;
-		}
-		refcount_inc(&p->ref);
-		spin_unlock(&pending_lock);
-		cancel_work_sync(&p->work);
-		pending_drop(p);
-		pending_put(p);
-	}
+	finish_matching(host, false);
 }
 
 /*
@@ -377,8 +487,9 @@ void xlock_nlm_pending_forget_host(const struct nlm_host *host)
  */
 bool xlock_nlm_pending_reply(const struct nlm_cookie *cookie, __be32 status)
 {
-	struct pending *p, *found = NULL;
+	struct pending *p;
 	u32 magic, id;
+	bool granted;
 
 	if (cookie->len != 8)
 		return false;
@@ -386,46 +497,45 @@ bool xlock_nlm_pending_reply(const struct nlm_cookie *cookie, __be32 status)
 	memcpy(&id, cookie->data + 4, 4);
 	if (magic != COOKIE_MAGIC)
 		return false;
-	spin_lock(&pending_lock);
-	list_for_each_entry(p, &pendings, node) {
-		if (p->cookie == id && p->state == P_GRANTED) {
-			refcount_inc(&p->ref);
-			found = p;
-			break;
-		}
-	}
-	spin_unlock(&pending_lock);
-	if (!found)
+	xa_lock(&cookies);
+	p = xa_load(&cookies, id);
+	if (p)
+		refcount_inc(&p->ref);
+	xa_unlock(&cookies);
+	if (!p)
 		return true;
-	if (status != nlm_granted) {
-		struct file_lock unl;
-
-		locks_init_lock(&unl);
-		locks_copy_lock(&unl, &found->fl);
-		unl.c.flc_type = F_UNLCK;
-		vfs_lock_file(found->filp, F_SETLK, &unl, NULL);
-		locks_release_private(&unl);
-		xlock_sync_locks(found->f, file_inode(found->filp), XLOCK_PROTO_NLM, NULL, 0, NULL);
-	}
-	pending_drop(found);
-	pending_put(found);
+	mutex_lock(&p->mutex);
+	granted = p->state == P_GRANTED;
+	mutex_unlock(&p->mutex);
+	if (granted)
+		pending_finish(p, status != nlm_granted);
+	pending_put(p);
 	return true;
+}
+
+static void set_stopped(bool stopped)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(buckets); i++) {
+		spin_lock(&buckets[i].lock);
+		WRITE_ONCE(pendings_stopped, stopped);
+		spin_unlock(&buckets[i].lock);
+	}
 }
 
 void xlock_nlm_pendings_start(const struct rpc_call_ops *callback_ops)
 {
-	spin_lock(&pending_lock);
 	lockd_callback_ops = callback_ops;
-	pendings_stopped = false;
-	spin_unlock(&pending_lock);
+	set_stopped(false);
+	queue_delayed_work(pending_wq, &reap_work, REAP_EVERY);
 }
 
 /* lockd is going (or xlock is): nothing stays pending on its behalf. */
 void xlock_nlm_pendings_stop(void)
 {
-	spin_lock(&pending_lock);
-	pendings_stopped = true;
-	spin_unlock(&pending_lock);
+	set_stopped(true);
+	cancel_delayed_work_sync(&reap_work);
 	xlock_nlm_pending_forget_host(NULL);
 	flush_workqueue(pending_wq);
 	lockd_callback_ops = NULL;
@@ -433,6 +543,12 @@ void xlock_nlm_pendings_stop(void)
 
 int xlock_nlm_pendings_init(void)
 {
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(buckets); i++) {
+		spin_lock_init(&buckets[i].lock);
+		INIT_LIST_HEAD(&buckets[i].list);
+	}
 	pending_wq = alloc_workqueue("xlock_nlm", WQ_UNBOUND, 0);
 	return pending_wq ? 0 : -ENOMEM;
 }
