@@ -272,8 +272,9 @@ static u8 grace_lease(struct file *filp, struct ksmbd_file *fp, struct lease_ctx
 	if (lctx) {
 		memcpy(d.lease_key, KS_AT(lctx, lease_ctx_info, lease_key, u8),
 		       sizeof(d.lease_key));
+		/* A reclaim gets back at most what was persisted (h). */
 		if (!xlock_reclaim_match(&key, &d))
-			return want;
+			return want & d.state;
 	}
 	xlock_grace_decide(&key, &req, d.client, &v);
 	return v.kind == XLOCK_V_REDUCED ? v.state : want;

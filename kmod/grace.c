@@ -254,9 +254,10 @@ static bool same_owner(const struct reclaim *r, const struct xlock_reclaim_desc 
 
 /*
  * Is @d, on the file @key, a reclaim of something persisted? Marks it
- * reclaimed and returns 0, or -ENOENT. Only meaningful in grace.
+ * reclaimed, sets d->state to the persisted lease state and returns 0, or
+ * -ENOENT. Only meaningful in grace.
  */
-int xlock_reclaim_match(const struct xlock_fkey *key, const struct xlock_reclaim_desc *d)
+int xlock_reclaim_match(const struct xlock_fkey *key, struct xlock_reclaim_desc *d)
 {
 	struct reclaim *r, *found = NULL;
 	bool all = false;
@@ -271,6 +272,8 @@ int xlock_reclaim_match(const struct xlock_fkey *key, const struct xlock_reclaim
 		if (!r->reclaimed)
 			break;
 	}
+	if (found)
+		d->state = found->state;
 	if (found && !found->reclaimed) {
 		found->reclaimed = true;
 		clients[ci].reclaimed++;
@@ -288,24 +291,42 @@ int xlock_reclaim_match(const struct xlock_fkey *key, const struct xlock_reclaim
 }
 
 /*
+ * One batch of not yet reclaimed entries decides @req into @v; a reduced
+ * lease state narrows *@state. True once the batches' verdict is a refusal.
+ */
+static bool grace_batch(const struct xlock_rule_req *req, const struct xlock_rule_entry *head,
+			struct xlock_verdict *v, bool *reduced, u8 *state)
+{
+	xlock_rules_decide(req, head, v);
+	if (v->kind == XLOCK_V_REDUCED) {
+		*state = *reduced ? *state & v->state : v->state;
+		*reduced = true;
+		return false;
+	}
+	return v->kind != XLOCK_V_GRANT;
+}
+
+/*
  * What the not yet reclaimed entries of @key (other than @client's) say
  * about @req. No server knows them during grace, SMB's own included, so
  * the rules see them as NLM locks: a lock as itself, a write-caching lease
- * (for a lease request only) as a shared lock of the whole file.
+ * (for a lease request only) as a shared lock of the whole file. They are
+ * decided in batches (under the spinlock, on the stack): every one counts.
  */
 void xlock_grace_decide(const struct xlock_fkey *key, const struct xlock_rule_req *req,
 			const char *client, struct xlock_verdict *v)
 {
 	struct xlock_rule_entry few[8], *head = NULL;
+	bool reduced = false;
 	unsigned int n = 0;
 	struct reclaim *r;
+	u8 state = 0;
 	int ci;
 
 	spin_lock(&grace_lock);
 	ci = client_index(client, false);
 	hlist_for_each_entry(r, bucket(key), node) {
-		if (r->reclaimed || r->client == ci || memcmp(&r->key, key, sizeof(*key)) ||
-		    n == ARRAY_SIZE(few))
+		if (r->reclaimed || r->client == ci || memcmp(&r->key, key, sizeof(*key)))
 			continue;
 		few[n] = (struct xlock_rule_entry){
 			.proto = XLOCK_PROTO_NLM, .kind = XLOCK_KIND_LOCK, .mode = r->mode,
@@ -318,8 +339,20 @@ void xlock_grace_decide(const struct xlock_fkey *key, const struct xlock_rule_re
 		}
 		few[n].next = head;
 		head = &few[n++];
+		if (n < ARRAY_SIZE(few))
+			continue;
+		if (grace_batch(req, head, v, &reduced, &state))
+			goto out;
+		head = NULL;
+		n = 0;
 	}
-	xlock_rules_decide(req, head, v);
+	if (grace_batch(req, head, v, &reduced, &state))
+		goto out;
+	if (reduced) {
+		v->kind = XLOCK_V_REDUCED;
+		v->state = state;
+	}
+out:
 	v->holder = NULL;
 	spin_unlock(&grace_lock);
 	trace_xlock_grace_verdict(key, req, v, -1, NULL);

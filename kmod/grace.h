@@ -17,6 +17,7 @@ struct xlock_reclaim_desc {
 	u32 svid;
 	u8 lease_key[16];
 	char client[XLOCK_NAME_MAX - 1];	/* NLM caller name, SMB GUID in hex */
+	u8 state;			/* out: the persisted lease state */
 };
 
 struct xlock_grace_info {
@@ -37,7 +38,7 @@ int xlock_reclaim_add(const struct path *path, const char *client,
 		      unsigned int *total, const char **why);
 int xlock_grace_start(unsigned int secs, const char **why);
 int xlock_grace_end(const char *why);
-int xlock_reclaim_match(const struct xlock_fkey *key, const struct xlock_reclaim_desc *d);
+int xlock_reclaim_match(const struct xlock_fkey *key, struct xlock_reclaim_desc *d);
 void xlock_grace_decide(const struct xlock_fkey *key, const struct xlock_rule_req *req,
 			const char *client, struct xlock_verdict *v);
 void xlock_grace_info(struct xlock_grace_info *gi);
