@@ -63,24 +63,84 @@ void xlock_edge_put(struct xlock_edge *e)
 	module_put(e->mod);
 }
 
-static atomic_t teardown[XLOCK_PROTO_SMB + 1];
+/*
+ * Teardown is marked per task, not per protocol: the entries a stopping
+ * server drops (lockd leaving one network namespace, an edge detaching)
+ * are released by the task that stops it, while other namespaces' servers
+ * keep releasing their clients' locks for real at the same time (m).
+ */
+#define TEARDOWN_SLOTS	32
+
+static struct {
+	struct task_struct *task;
+	u8 proto;
+	unsigned int depth;
+} teardown[TEARDOWN_SLOTS];
+static DEFINE_SPINLOCK(teardown_lock);	/* teardown[], teardown_overflow */
+static unsigned int teardown_overflow[XLOCK_PROTO_SMB + 1];
 
 void xlock_teardown_begin(u8 proto)
 {
-	atomic_inc(&teardown[proto]);
+	int i, free = -1;
+
+	spin_lock(&teardown_lock);
+	for (i = 0; i < TEARDOWN_SLOTS; i++) {
+		if (teardown[i].task == current && teardown[i].proto == proto) {
+			teardown[i].depth++;
+			goto out;
+		}
+		if (!teardown[i].task && free < 0)
+			free = i;
+	}
+	if (free >= 0) {
+		teardown[free].task = current;
+		teardown[free].proto = proto;
+		teardown[free].depth = 1;
+	} else {
+		/* More stopping servers than slots: mark every task's, as before. */
+		pr_warn_once("more than %d servers stopping at once: teardown marked globally\n",
+			     TEARDOWN_SLOTS);
+		teardown_overflow[proto]++;
+	}
+out:
+	spin_unlock(&teardown_lock);
 }
 
 void xlock_teardown_end(u8 proto)
 {
-	atomic_dec(&teardown[proto]);
+	int i;
+
+	spin_lock(&teardown_lock);
+	for (i = 0; i < TEARDOWN_SLOTS; i++) {
+		if (teardown[i].task == current && teardown[i].proto == proto) {
+			if (!--teardown[i].depth)
+				teardown[i].task = NULL;
+			goto out;
+		}
+	}
+	if (!WARN_ON_ONCE(!teardown_overflow[proto]))
+		teardown_overflow[proto]--;
+out:
+	spin_unlock(&teardown_lock);
 }
 
+/* Is the current task stopping a @proto server (its releases are teardown)? */
 bool xlock_tearing_down(u8 proto)
 {
+	bool ret = false;
+	int i;
+
 	if (proto > XLOCK_PROTO_SMB)
 		return false;
-	return atomic_read(&teardown[proto]) ||
-	       (proto == XLOCK_PROTO_SMB && xlock_ksmbd_stopping());
+	if (proto == XLOCK_PROTO_SMB && xlock_ksmbd_stopping())
+		return true;
+	spin_lock(&teardown_lock);
+	if (teardown_overflow[proto])
+		ret = true;
+	for (i = 0; i < TEARDOWN_SLOTS && !ret; i++)
+		ret = teardown[i].task == current && teardown[i].proto == proto;
+	spin_unlock(&teardown_lock);
+	return ret;
 }
 
 /* Per-edge set-up once hooked, and tear-down before unhooking. */
