@@ -278,6 +278,10 @@ static void edge_detach(struct xlock_edge *e, const char *why)
 	if (e->state == XLOCK_EDGE_ACTIVE) {
 		WRITE_ONCE(e->state, XLOCK_EDGE_ABSENT);
 		edge_detaching(e);
+		xlock_hookset_unhook(&e->hs);
+		/* SMB locks blocked inside our wrapper would hold unload forever. */
+		if (e == &xlock_edge_ksmbd)
+			xlock_ksmbd_unblock_locks();
 		xlock_hookset_detach(&e->hs);
 		pr_info("edge %s detached (%s)\n", e->module, why);
 	}

@@ -7,6 +7,7 @@
  * C13), byte-range locks after each SMB2 LOCK, and all of it gone at close.
  * ksmbd's structures are private: see ksmbd_obj.h.
  */
+#include <linux/filelock.h>
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -485,9 +486,65 @@ static void smb_lock_refuse(struct ksmbd_work *work, int off, u32 status)
 	call_smb2_set_err_rsp(work);
 }
 
+/*
+ * SMB2 LOCK requests inside ksmbd, so inside our wrapper: a blocking one
+ * waits in ksmbd for as long as the conflicting lock stays. Unload cannot
+ * wait for that (d): xlock_ksmbd_unblock_locks() cancels them as ksmbd
+ * cancels one on a client's SMB2 CANCEL (STATUS_CANCELLED; the client may
+ * ask again, and then meets ksmbd alone).
+ */
+struct lock_work {
+	struct list_head node;
+	struct ksmbd_work *work;
+};
+
+static LIST_HEAD(lock_works);
+static DEFINE_SPINLOCK(lock_works_lock);	/* lock_works */
+
+static void cancel_blocked_locks(void)
+{
+	struct lock_work *lw;
+
+	spin_lock(&lock_works_lock);
+	list_for_each_entry(lw, &lock_works, node) {
+		struct ksmbd_conn *conn = *KS_AT(lw->work, ksmbd_work, conn, struct ksmbd_conn *);
+		spinlock_t *request_lock = KS_AT(conn, ksmbd_conn, request_lock, spinlock_t);
+		struct list_head *async = KS_AT(lw->work, ksmbd_work, async_request_entry,
+						struct list_head);
+		u8 *state = KS_AT(lw->work, ksmbd_work, state, u8);
+		void **argv;
+
+		/* As smb2_cancel(): only a deferred (async-listed) ACTIVE work. */
+		spin_lock(request_lock);
+		argv = *KS_AT(lw->work, ksmbd_work, cancel_argv, void **);
+		if (!list_empty(async) &&
+		    *state == XLOCK_BTF_KSMBD_WORK_ACTIVE && argv && argv[0]) {
+			struct file_lock *flock = argv[0];
+
+			*state = XLOCK_BTF_KSMBD_WORK_CANCELLED;
+			locks_delete_block(flock);
+			locks_wake_up(flock);
+		}
+		spin_unlock(request_lock);
+	}
+	spin_unlock(&lock_works_lock);
+}
+
+/* The ksmbd edge's hooks are off: let the wrappers still running return. */
+void xlock_ksmbd_unblock_locks(void)
+{
+	atomic_t *active = &xlock_edge_ksmbd.hs.active;
+
+	while (atomic_read(active)) {
+		cancel_blocked_locks();
+		wait_var_event_timeout(active, !atomic_read(active), HZ / 5);
+	}
+}
+
 /* After an SMB2 LOCK: mirror that open's byte-range locks into the table. */
 static int wrap_smb2_lock(struct ksmbd_work *work)
 {
+	struct lock_work lw;
 	char *buf = *KS_AT(work, ksmbd_work, request_buf, char *);
 	int off = *KS_AT(work, ksmbd_work, next_smb2_rcv_hdr_off, int);
 	struct ksmbd_file *fp = NULL;
@@ -524,7 +581,14 @@ static int wrap_smb2_lock(struct ksmbd_work *work)
 		ret = -ENOSPC;
 		goto out;
 	}
+	lw.work = work;
+	spin_lock(&lock_works_lock);
+	list_add(&lw.node, &lock_works);
+	spin_unlock(&lock_works_lock);
 	ret = call_smb2_lock(work);
+	spin_lock(&lock_works_lock);
+	list_del(&lw.node);
+	spin_unlock(&lock_works_lock);
 	if (!fp)
 		goto out;
 	filp = ks_fp_filp(fp);

@@ -181,7 +181,8 @@ err_calls:
 	return ret;
 }
 
-void xlock_hookset_detach(struct xlock_hookset *hs)
+/* Stop redirecting (new calls run unhooked); wrappers running go on. */
+void xlock_hookset_unhook(struct xlock_hookset *hs)
 {
 	if (hs->hooks_on) {
 		/*
@@ -193,6 +194,11 @@ void xlock_hookset_detach(struct xlock_hookset *hs)
 		ftrace_free_filter(&hs->hook_ops);
 		hs->hooks_on = false;
 	}
+}
+
+void xlock_hookset_detach(struct xlock_hookset *hs)
+{
+	xlock_hookset_unhook(hs);
 	/* Wrappers still running may use the calls: let them finish. */
 	wait_var_event(&hs->active, !atomic_read(&hs->active));
 	if (hs->calls_on) {

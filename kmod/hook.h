@@ -58,6 +58,7 @@ struct xlock_hookset {
 void xlock_call_unreachable(const char *name);
 
 int xlock_hookset_attach(struct xlock_hookset *hs, char *why, size_t len);
+void xlock_hookset_unhook(struct xlock_hookset *hs);
 void xlock_hookset_detach(struct xlock_hookset *hs);
 
 static inline void xlock_hook_enter(struct xlock_hookset *hs, struct xlock_hook *h)

@@ -20,6 +20,7 @@ void xlock_call_opinfo_put(struct oplock_info *op);
 
 void xlock_ksmbd_attached(void);
 void xlock_ksmbd_detaching(void);
+void xlock_ksmbd_unblock_locks(void);
 bool xlock_ksmbd_stopping(void);
 
 /* V3: SMB opens wait for NFSv4 delegation recalls (smb_deleg.c). */
