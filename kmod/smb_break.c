@@ -166,11 +166,18 @@ static void break_fn(struct work_struct *w)
 	if (ci)
 		op = find_op(ci, b->fp);
 	if (op) {
+		/*
+		 * Under breaks_lock: a breaks_stop() either comes after the
+		 * op is set and our timer armed (its zero delay wins), or
+		 * before, and we see it stopped.
+		 */
+		spin_lock(&breaks_lock);
 		spin_lock(&b->lock);
 		b->op = op;
 		spin_unlock(&b->lock);
-		mod_delayed_work(break_wq, &b->revoke, READ_ONCE(breaks_stopped) ? 0 :
+		mod_delayed_work(break_wq, &b->revoke, breaks_stopped ? 0 :
 				 msecs_to_jiffies(b->timeout_ms));
+		spin_unlock(&breaks_lock);
 		state = break_op(b, ci, op);
 		cancel_delayed_work_sync(&b->revoke);
 		spin_lock(&b->lock);
@@ -232,7 +239,12 @@ int xlock_smb_break(struct xlock_file *f, u32 id, u64 fp, u8 to, unsigned int ti
 	return 0;
 
 fail:
-	xlock_lease_set_state(f, id, to);
+	/*
+	 * Nothing was sent: the lease stays as it is, only no longer
+	 * breaking. Waiters are not woken (they would only try again at
+	 * once); they answer "later" at their deadline.
+	 */
+	xlock_lease_set_breaking(f, id, XLOCK_NO_BREAK);
 	return -ENOTCONN;
 }
 
