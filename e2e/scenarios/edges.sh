@@ -1,0 +1,84 @@
+# SPDX-License-Identifier: GPL-2.0
+# e2e-accel: tcg
+# The edges under the races and corner cases issue 10 found by reading
+# (items a, b, d, g, h, i, j, k, m): each section sets up the case that
+# went wrong and checks the result; e2e/run.sh also fails the scenario on
+# any kernel WARNING or leaked-lock report while it runs. Single-threaded
+# TCG: the last section unloads xlock (live text patching).
+. "$XLOCK_DIR/e2e/guest/xproto.sh"
+xsetup
+stat_of() { "$XLOCKCTL" --json status 2>/dev/null |
+	/usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['stats']['$1'])" 2>/dev/null || echo 0; }
+top() { "$XLOCKCTL" --json status 2>/dev/null |
+	/usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])" 2>/dev/null || echo "?"; }
+
+# a: a blocked NLM write lock that xlock grants when the SMB lock goes, on a
+# file lockd also has open for reading (another client's read lock). lockd
+# opens a file once per mode: the grant must use the open for the lock's
+# mode (a WARNING in vfs_lock_file and a lock on the wrong open before).
+f=$(fresh pending-mixed)
+$LOCKF "$NFS_MNT/$f" r --start 200 --len 10 --hold 60 >/tmp/rlock.out &
+BG_PIDS="$BG_PIDS $!"
+wait_for 20 grep -q granted /tmp/rlock.out || fail "NLM read lock: $(cat /tmp/rlock.out)"
+cb0=$(stat_of nlm_granted_callbacks)
+smb_bg /tmp/smb.out "$f" open:none lock:0:100:x hold:15 unlock:0:100 hold:30
+wait_for 20 grep -q "lock granted" /tmp/smb.out || fail "SMB lock: $(cat /tmp/smb.out)"
+$LOCKF "$NFS_MNT/$f" w --len 100 --wait --timeout 60 >/tmp/lock.out &
+BG_PIDS="$BG_PIDS $!"
+wait_for 40 grep -q "unlock ok" /tmp/smb.out || fail "SMB unlock: $(cat /tmp/smb.out)"
+wait_for 40 grep -q -e granted -e denied /tmp/lock.out
+log "NFS lock: $(cat /tmp/lock.out); callbacks $cb0 -> $(stat_of nlm_granted_callbacks)"
+cell "a-pending-grant-mixed-opens" granted/yes granted/yes \
+     "$(sed -n 's/^\(granted\|denied\).*/\1/p' /tmp/lock.out)/$([ "$(stat_of nlm_granted_callbacks)" -gt "$cb0" ] && echo yes || echo no)"
+xkill
+# Every client gone: no POSIX lock may stay behind on the file.
+ino=$(stat -c %i "$EXPORT/$f")
+wait_for 20 sh -c "! grep -q ':$ino ' /proc/locks"
+cell "a-no-lock-left" none none "$(grep -q ":$ino " /proc/locks && echo left || echo none)"
+
+# b: a TEST that lockd answers with neither granted nor denied (every TEST
+# in a grace period) must not pin the file: once its SMB holder is gone the
+# file leaves the table (before, a leaked reference kept it, and its path,
+# so the export could not be unmounted even after rmmod).
+f=$(fresh grace-test)
+n0=$(top files)
+smb_bg /tmp/smb.out "$f" open:RH hold:60
+# A restarted nfsd (and lockd) is in grace: TEST answers denied_grace_period.
+rpc.nfsd 0 && rpc.nfsd --grace-time 30 --lease-time 10 4 || fail "nfsd restart"
+# (mountd may take a moment to answer nlmtest's file handle request again)
+wait_for 40 sh -c "timeout 5 $NLMTEST 127.0.0.1 '$EXPORT/$f' w 0 10 >/tmp/test.out 2>/dev/null"
+got=$(cat /tmp/test.out)
+echo Y >/proc/fs/nfsd/v4_end_grace 2>/dev/null
+echo Y >/proc/fs/lockd/nlm_end_grace 2>/dev/null
+cell "b-test-in-grace" "status 4" "status 4" "$got"
+xkill
+files_are() { [ "$(top files)" = "$1" ]; }
+wait_for 20 files_are "$n0"
+cell "b-file-released" "$n0" "$n0" "$(top files)"
+# k: C9 for attributes the NFS client gets without asking for the file
+# itself: READDIRPLUS of a directory it has never listed (ls -l). The cifs
+# client writes under its W lease (cached); NFS must see the new size.
+d=$(fresh kdir) && rm -f "$EXPORT/$d" && mkdir -m 0777 "$EXPORT/$d"
+printf orig >"$EXPORT/$d/f" && chmod 0666 "$EXPORT/$d/f"
+hold_start "$d/f"
+hold_cmd write smb-data-longer >/dev/null
+cell "k-readdirplus-size" 15 15 "$(ls -l "$NFS_MNT/$d" | awk '$NF == "f" { print $5 }')"
+hold_stop
+# d: unload while an SMB blocking lock waits inside ksmbd (behind an NLM
+# lock): rmmod must not wait for the NLM lock to go. The SMB request is
+# cancelled (STATUS_CANCELLED), as on the client's own CANCEL.
+f=$(fresh unload)
+$LOCKF "$NFS_MNT/$f" w --len 100 --hold 60 >/tmp/lock.out &
+BG_PIDS="$BG_PIDS $!"
+wait_for 20 grep -q granted /tmp/lock.out || fail "NLM lock: $(cat /tmp/lock.out)"
+smb_bg /tmp/smb.out "$f" open:none lock:0:10:x:wait hold:1
+sleep 3
+grep -q "^lock" /tmp/smb.out && fail "the SMB lock did not wait: $(cat /tmp/smb.out)"
+t0=$(now)
+rmmod xlock || fail "rmmod xlock"
+dt=$(since "$t0")
+log "rmmod took $dt s; SMB client: $(tr '\n' ' ' </tmp/smb.out)"
+cell "d-rmmod-with-smb-lock-blocked" fast fast "$(echo "$dt" | awk '{ print ($1 < 10) ? "fast" : "slow" }')"
+xkill
+xlock_load || fail "cannot load xlock again"
+xdone
