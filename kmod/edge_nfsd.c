@@ -140,14 +140,7 @@ static __be32 wrap_fh_compose(struct svc_fh *fhp, struct svc_export *exp,
 	__be32 ret;
 
 	xlock_hook_enter(HS, &nfsd_hooks[H_COMPOSE]);
-	/*
-	 * Only nfsd's threads answer clients; a write to
-	 * /proc/fs/nfsd/filehandle composes a handle in the writer's task
-	 * and returns no attributes, so it breaks nothing.
-	 */
-	ret = 0;
-	if (current->flags & PF_KTHREAD)
-		ret = arbitrate(NULL, dentry, XLOCK_OP_NFS_READ);
+	ret = arbitrate(NULL, dentry, XLOCK_OP_NFS_READ);
 	if (ret != cpu_to_be32(NFSERR_JUKEBOX))
 		ret = call_fh_compose(fhp, exp, dentry, ref_fh);
 	xlock_hook_exit(HS);
