@@ -30,7 +30,6 @@ module_param(nfsd_wait_ms, uint, 0644);
 MODULE_PARM_DESC(nfsd_wait_ms,
 		 "How long an nfsd thread waits for an SMB lease ack before NFS3ERR_JUKEBOX (ms)");
 
-struct svc_export;
 struct svc_fh;
 
 /* nfsd's access flags (fs/nfsd/vfs.h). */
@@ -38,7 +37,7 @@ struct svc_fh;
 #define NFSD_MAY_TRUNC	0x010
 #define NFSD_MAY_NLM	0x020
 
-enum { H_VERIFY, H_UNLINK, H_RENAME, H_COMPOSE };
+enum { H_VERIFY, H_UNLINK, H_RENAME };
 
 static XLOCK_STUB __be32 call_fh_verify(struct svc_rqst *rqstp, struct svc_fh *fhp,
 					umode_t type, int access)
@@ -57,13 +56,6 @@ static XLOCK_STUB __be32 call_nfsd_unlink(struct svc_rqst *rqstp, struct svc_fh 
 static XLOCK_STUB __be32 call_nfsd_rename(struct svc_rqst *rqstp, struct svc_fh *ffhp,
 					  char *fname, int flen, struct svc_fh *tfhp,
 					  char *tname, int tlen)
-{
-	xlock_call_unreachable(__func__);
-	return cpu_to_be32(NFSERR_JUKEBOX);
-}
-
-static XLOCK_STUB __be32 call_fh_compose(struct svc_fh *fhp, struct svc_export *exp,
-					 struct dentry *dentry, struct svc_fh *ref_fh)
 {
 	xlock_call_unreachable(__func__);
 	return cpu_to_be32(NFSERR_JUKEBOX);
@@ -93,10 +85,7 @@ static __be32 arbitrate(struct svc_rqst *rqstp, struct dentry *dentry, u8 op)
 	f = xlock_file_lookup(&key);
 	if (!f)
 		return 0;	/* nothing of SMB's on it */
-	if (rqstp)
-		xlock_addr_str(svc_addr(rqstp), addr, sizeof(addr));
-	else
-		strscpy(addr, "?", sizeof(addr));
+	xlock_addr_str(svc_addr(rqstp), addr, sizeof(addr));
 	snprintf(who, sizeof(who), "nfs:%s", addr);
 	switch (xlock_arbitrate(f, &req, READ_ONCE(nfsd_wait_ms), who, NULL)) {
 	case XLOCK_ARB_SHARING:
@@ -123,26 +112,6 @@ static __be32 wrap_fh_verify(struct svc_rqst *rqstp, struct svc_fh *fhp, umode_t
 		ret = arbitrate(rqstp, fh_dentry(fhp),
 				access & (NFSD_MAY_WRITE | NFSD_MAY_TRUNC) ?
 				XLOCK_OP_NFS_WRITE : XLOCK_OP_NFS_READ);
-	xlock_hook_exit(HS);
-	return ret;
-}
-
-/*
- * C9 for a child's attributes: LOOKUP and READDIRPLUS compose the child's
- * handle and return its attributes without verifying it, so an SMB writer
- * is made to flush here first (no request at hand: the holder is "nfs:?").
- * Only a slow ack matters (JUKEBOX: LOOKUP is retried, READDIRPLUS leaves
- * the entry's attributes out); share modes do not deny a lookup.
- */
-static __be32 wrap_fh_compose(struct svc_fh *fhp, struct svc_export *exp,
-			      struct dentry *dentry, struct svc_fh *ref_fh)
-{
-	__be32 ret;
-
-	xlock_hook_enter(HS, &nfsd_hooks[H_COMPOSE]);
-	ret = arbitrate(NULL, dentry, XLOCK_OP_NFS_READ);
-	if (ret != cpu_to_be32(NFSERR_JUKEBOX))
-		ret = call_fh_compose(fhp, exp, dentry, ref_fh);
 	xlock_hook_exit(HS);
 	return ret;
 }
@@ -198,14 +167,12 @@ static struct xlock_hook nfsd_hooks[] = {
 	[H_VERIFY] = XLOCK_HOOK("nfsd:fh_verify", wrap_fh_verify),
 	[H_UNLINK] = XLOCK_HOOK("nfsd:nfsd_unlink", wrap_nfsd_unlink),
 	[H_RENAME] = XLOCK_HOOK("nfsd:nfsd_rename", wrap_nfsd_rename),
-	[H_COMPOSE] = XLOCK_HOOK("nfsd:fh_compose", wrap_fh_compose),
 };
 
 static struct xlock_call nfsd_calls[] = {
 	XLOCK_CALL(call_fh_verify, "nfsd:fh_verify"),
 	XLOCK_CALL(call_nfsd_unlink, "nfsd:nfsd_unlink"),
 	XLOCK_CALL(call_nfsd_rename, "nfsd:nfsd_rename"),
-	XLOCK_CALL(call_fh_compose, "nfsd:fh_compose"),
 };
 
 struct xlock_edge xlock_edge_nfsd = {
