@@ -80,16 +80,19 @@ smb_settle() {
 	smb_state "$1"
 }
 
-# A cifs-side holder of file $1 driven through a FIFO; ask with hold_cmd.
-hold_start() {
+# A holder of path $1 (open mode $2) driven through a FIFO; ask with hold_cmd.
+hold_path() {
 	HOLD_FIFO=/tmp/holder.$$.fifo
 	HOLD_OUT=/tmp/holder.$$.out
 	rm -f "$HOLD_FIFO" "$HOLD_OUT"
 	mkfifo "$HOLD_FIFO"
-	$HOLDER "$SMB_MNT/$1" "$HOLD_FIFO" "${2:-rw}" >"$HOLD_OUT" 2>&1 &
+	$HOLDER "$1" "$HOLD_FIFO" "$2" >"$HOLD_OUT" 2>&1 &
 	BG_PIDS="$BG_PIDS $!"
-	wait_for 20 grep -q opened "$HOLD_OUT" || fail "holder did not open: $(cat "$HOLD_OUT")"
+	wait_for 20 grep -q opened "$HOLD_OUT" || fail "holder of $1 did not open: $(cat "$HOLD_OUT")"
 }
+
+# A cifs-side holder of file $1.
+hold_start() { hold_path "$SMB_MNT/$1" "${2:-rw}"; }
 
 # hold_cmd COMMAND: prints the holder's answer line.
 hold_cmd() {

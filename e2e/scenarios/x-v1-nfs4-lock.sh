@@ -10,15 +10,7 @@ xsetup
 NFS4_MNT=/mnt/nfs4
 nfs_mount_up 4.2 "$NFS4_MNT" || fail "NFSv4.2 mount failed"
 
-nfs4_open() { # FILE MODE: an NFSv4 open, driven by hold_cmd
-	HOLD_FIFO=/tmp/holder.$$.fifo
-	HOLD_OUT=/tmp/holder.$$.out
-	rm -f "$HOLD_FIFO" "$HOLD_OUT"
-	mkfifo "$HOLD_FIFO"
-	$HOLDER "$NFS4_MNT/$1" "$HOLD_FIFO" "$2" >"$HOLD_OUT" 2>&1 &
-	BG_PIDS="$BG_PIDS $!"
-	wait_for 20 grep -q opened "$HOLD_OUT" || fail "NFSv4 open: $(cat "$HOLD_OUT")"
-}
+nfs4_open() { hold_path "$NFS4_MNT/$1" "$2"; } # FILE MODE: an NFSv4 open, driven by hold_cmd
 
 f=$(fresh excl-vs-R)
 nfs4_open "$f" rw

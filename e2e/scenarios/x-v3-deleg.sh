@@ -17,15 +17,7 @@ deleg() {
 }
 
 # A holder of file $1 through the NFSv4 mount (mode $2), driven by hold_cmd.
-nfs4_hold() {
-	HOLD_FIFO=/tmp/holder.$$.fifo
-	HOLD_OUT=/tmp/holder.$$.out
-	rm -f "$HOLD_FIFO" "$HOLD_OUT"
-	mkfifo "$HOLD_FIFO"
-	$HOLDER "$NFS4_MNT/$1" "$HOLD_FIFO" "$2" >"$HOLD_OUT" 2>&1 &
-	BG_PIDS="$BG_PIDS $!"
-	wait_for 20 grep -q opened "$HOLD_OUT" || fail "NFSv4 holder did not open: $(cat "$HOLD_OUT")"
-}
+nfs4_hold() { hold_path "$NFS4_MNT/$1" "$2"; }
 
 # The first line of an smbop run, its status name only on an error.
 first() { head -n 1 "$1" | sed 's/^error .*\(STATUS_[A-Z_]*\).*/error \1/'; }
