@@ -562,13 +562,8 @@ static int wrap_smb2_lock(struct ksmbd_work *work)
 	}
 	if (fp && xlock_grace_active() &&
 	    grace_refuses_lock(work, buf + RFC1002_LEN + off, fp)) {
-		char *rsp = *KS_AT(work, ksmbd_work, response_buf, char *);
-		int roff = off ? *KS_AT(work, ksmbd_work, next_smb2_rsp_hdr_off, int) : 0;
-
 		/* MS-SMB2's "try again": what a failover server answers. */
-		put_unaligned_le32(STATUS_FILE_NOT_AVAILABLE,
-				   rsp + RFC1002_LEN + roff + SMB2_HDR_STATUS);
-		call_smb2_set_err_rsp(work);
+		smb_lock_refuse(work, off, STATUS_FILE_NOT_AVAILABLE);
 		call_fd_put(work, fp);
 		ret = -EAGAIN;
 		goto out;
