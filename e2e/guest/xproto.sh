@@ -16,6 +16,7 @@ NLMTEST="/usr/bin/python3 $XLOCK_DIR/e2e/tools/nlmtest.py"
 HOLDER="/usr/bin/python3 $XLOCK_DIR/e2e/tools/holder.py"
 MATRIX=/results/matrix.tsv
 CELLS_FAILED=0
+CELLS_FAILED_NAMES=
 BG_PIDS=
 
 xsetup() {
@@ -31,14 +32,18 @@ xsetup() {
 cell() {
 	if [ "$MODE" = xlock ]; then exp=$2; else exp=$3; fi
 	res=PASS
-	[ "$exp" = "$4" ] || { res=FAIL; CELLS_FAILED=$((CELLS_FAILED + 1)); }
+	if [ "$exp" != "$4" ]; then
+		res=FAIL
+		CELLS_FAILED=$((CELLS_FAILED + 1))
+		CELLS_FAILED_NAMES="$CELLS_FAILED_NAMES $1 (expected '$exp' got '$(printf '%s' "$4" | tr '\n' ' ')')"
+	fi
 	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$SCEN" "$1" "$MODE" "$exp" "$4" "$res" >>"$MATRIX"
 	log "cell $1 [$MODE]: expected '$exp', got '$4': $res"
 }
 
 xdone() {
 	xkill
-	[ "$CELLS_FAILED" -eq 0 ] || fail "$CELLS_FAILED cell(s) failed"
+	[ "$CELLS_FAILED" -eq 0 ] || fail "$CELLS_FAILED cell(s) failed:$CELLS_FAILED_NAMES"
 	log "all cells as expected ($MODE)"
 }
 
