@@ -96,7 +96,7 @@ $(BUILD)/tests/config_test: tests/host/config_test.c userspace/config.c userspac
 NL_CFLAGS = $(shell pkg-config --cflags libnl-3.0 libnl-genl-3.0)
 NL_LIBS = $(shell pkg-config --libs libnl-3.0 libnl-genl-3.0)
 XLOCKD_LOOP_SRCS := $(addprefix userspace/,sync.c reclaim.c settings.c config.c dmetrics.c \
-	journal.c store.c log.c show.c json.c nlattr.c)
+	daemon.c journal.c store.c log.c report.c metrics.c json.c nlattr.c)
 $(BUILD)/tests/xlockd_test: tests/host/xlockd_test.c userspace/xlockd.c $(XLOCKD_LOOP_SRCS) \
 		$(wildcard userspace/*.h) include/uapi/linux/xlock.h tests/host/tap.h
 	@mkdir -p $(dir $@)

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "help.h"
-#include "xlockctl.h"
+#include "cli.h"
 
 const char *cmd_name;
 const char *topic = "";

@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon.h"
+#include "dmetrics.h"
 #include "log.h"
-#include "show.h"
-#include "xlockd.h"
+#include "metrics.h"
+#include "report.h"
 
 static int on_status(struct nlattr **tb, const struct nlmsghdr *nlh, void *arg)
 {

@@ -14,6 +14,7 @@
 #include <netlink/netlink.h>
 
 #include "nl.h"
+#include "nlattr.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270

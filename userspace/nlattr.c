@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nl.h"
+#include "nlattr.h"
 
 void xnl_oom(void)
 {

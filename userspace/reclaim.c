@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "log.h"
-#include "xlockd.h"
+#include "daemon.h"
+#include "nlattr.h"
+#include "reclaim.h"
 
 /* Message room for a full batch, the path and the client. */
 #define RECLAIM_MSG_SIZE (XLOCK_RECLAIM_RECS_MAX * sizeof(struct xlock_reclaim_rec) + 8192)

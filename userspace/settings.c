@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon.h"
 #include "log.h"
-#include "show.h"
-#include "xlockd.h"
+#include "nlattr.h"
+#include "report.h"
+#include "settings.h"
 
 #define PARAMS "/sys/module/xlock/parameters"
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Decoding and printing of what the kernel reports: see show.h.
+ * xlockctl's printing of what the kernel reports (decoded by report.c):
+ * text tables or JSON. See show.h.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -9,93 +10,11 @@
 #include <string.h>
 
 #include "json.h"
-#include "nl.h"
+#include "nlattr.h"
 #include "show.h"
 
 #define MAJOR(dev) ((unsigned int)((dev) >> 20))	/* the kernel's dev_t split */
 #define MINOR(dev) ((unsigned int)((dev) & 0xfffff))
-
-static void oom(void)
-{
-	fputs("xlockctl: out of memory\n", stderr);
-	exit(1);
-}
-
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (!d)
-		oom();
-	return d;
-}
-
-/* --- names -------------------------------------------------------------- */
-
-static const char *proto_name(uint8_t proto)
-{
-	return proto == XLOCK_PROTO_NLM ? "nlm" : proto == XLOCK_PROTO_SMB ? "smb" : "unknown";
-}
-
-static const char *kind_name(uint8_t kind)
-{
-	static const char *const names[] = { "unknown", "lock", "lease", "share" };
-
-	return names[kind < 4 ? kind : 0];
-}
-
-static const char *edge_state_name(uint8_t state)
-{
-	static const char *const names[] = { "absent", "active", "refused", "unknown" };
-
-	return names[state < 3 ? state : 3];
-}
-
-static const char *event_name(uint8_t event)
-{
-	static const char *const names[] = {
-		"unknown", "grant", "release", "change", "break", "break_timeout", "conflict",
-	};
-
-	return names[event < 7 ? event : 0];
-}
-
-static const char *outcome_name(uint8_t outcome)
-{
-	static const char *const names[] = {
-		"unknown", "granted", "reduced", "denied", "blocked", "retry",
-	};
-
-	return names[outcome < 6 ? outcome : 0];
-}
-
-const char *lease_letters(uint8_t state, char *buf)
-{
-	char *p = buf;
-
-	if (state & XLOCK_LEASE_R)
-		*p++ = 'R';
-	if (state & XLOCK_LEASE_W)
-		*p++ = 'W';
-	if (state & XLOCK_LEASE_H)
-		*p++ = 'H';
-	*p = '\0';
-	return buf;
-}
-
-static const char *access_letters(uint8_t bits, char *buf)
-{
-	char *p = buf;
-
-	if (bits & XLOCK_SHARE_READ)
-		*p++ = 'r';
-	if (bits & XLOCK_SHARE_WRITE)
-		*p++ = 'w';
-	if (bits & XLOCK_SHARE_DELETE)
-		*p++ = 'd';
-	*p = '\0';
-	return buf;
-}
 
 /* --- text tables -------------------------------------------------------- */
 
@@ -114,7 +33,7 @@ static char *printable(const char *s)
 		n += ((unsigned char)*q < 0x20 || *q == 0x7f) ? 4 : 1;
 	d = malloc(n + 1);
 	if (!d)
-		oom();
+		xnl_oom();
 	p = d;
 	for (; *s; s++) {
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
@@ -134,7 +53,7 @@ static void table_row(struct table *t, ...)
 		t->cap = t->cap ? 2 * t->cap : 16;
 		t->cell = realloc(t->cell, t->cap * t->cols * sizeof(*t->cell));
 		if (!t->cell)
-			oom();
+			xnl_oom();
 	}
 	va_start(ap, t);
 	for (size_t c = 0; c < t->cols; c++)
@@ -172,107 +91,6 @@ static void table_print(struct table *t)
 }
 
 /* --- status ------------------------------------------------------------- */
-
-static void edges_parse(struct nlattr *edges, struct status *st)
-{
-	struct nlattr *tb[XLOCK_A_MAX + 1], *a;
-	int rem;
-
-	if (!edges)
-		return;
-	nla_for_each_nested(a, edges, rem) {
-		if (nla_type(a) != XLOCK_A_EDGE || st->nr_edges == MAX_EDGES ||
-		    xnl_parse_nested(tb, a))
-			continue;
-		st->edges[st->nr_edges].name = xnl_strdup(tb[XLOCK_A_NAME]);
-		if (!st->edges[st->nr_edges].name)
-			st->edges[st->nr_edges].name = xstrdup("?");
-		st->edges[st->nr_edges].state = xnl_u8(tb[XLOCK_A_EDGE_STATE], 0xff);
-		st->edges[st->nr_edges].reason = xnl_strdup(tb[XLOCK_A_REASON]);
-		st->nr_edges++;
-	}
-}
-
-/* A nest whose attribute types are indexes 1..n into @out. */
-static void counters_parse(struct nlattr *nest, uint64_t *out, size_t n)
-{
-	struct nlattr *a;
-	int rem;
-
-	if (!nest)
-		return;
-	nla_for_each_nested(a, nest, rem)
-		if (nla_type(a) >= 1 && (size_t)nla_type(a) <= n && nla_len(a) == 8)
-			out[nla_type(a) - 1] = nla_get_u64(a);
-}
-
-static const char *const stat_names[XLOCK_STAT_MAX + 1] = {
-	[XLOCK_STAT_NFS_VS_LEASE] = "nfs_vs_smb_lease",
-	[XLOCK_STAT_NFS_VS_SMB_LOCK] = "nfs_vs_smb_lock",
-	[XLOCK_STAT_NFS_VS_SHARE] = "nfs_vs_smb_share_mode",
-	[XLOCK_STAT_SMB_VS_NLM] = "smb_vs_nlm_lock",
-	[XLOCK_STAT_BREAKS_SENT] = "breaks_sent",
-	[XLOCK_STAT_BREAKS_DONE] = "breaks_acked",
-	[XLOCK_STAT_BREAKS_TIMED_OUT] = "breaks_timed_out",
-	[XLOCK_STAT_NLM_BLOCKED] = "nlm_blocked",
-	[XLOCK_STAT_NLM_GRANTED_CB] = "nlm_granted_callbacks",
-	[XLOCK_STAT_NLM_RETRY] = "nlm_retry",
-	[XLOCK_STAT_NFS_JUKEBOX] = "nfs_jukebox",
-	[XLOCK_STAT_DENIED] = "denied",
-	[XLOCK_STAT_REDUCED] = "smb_leases_reduced",
-	[XLOCK_STAT_NOT_RECORDED] = "not_recorded",
-};
-
-static const uint32_t latency_bounds[] = XLOCK_LATENCY_BOUNDS_MS;
-
-const char *grace_name(uint8_t state)
-{
-	switch (state) {
-	case XLOCK_GRACE_NONE:
-		return "none";
-	case XLOCK_GRACE_RUNNING:
-		return "running";
-	case XLOCK_GRACE_OVER:
-		return "over";
-	}
-	return "?";
-}
-
-void status_parse(struct nlattr **tb, struct status *st)
-{
-	memset(st, 0, sizeof(*st));
-	st->version = xnl_strdup(tb[XLOCK_A_VERSION]);
-	st->generation = xnl_u64(tb[XLOCK_A_GENERATION], 0);
-	edges_parse(tb[XLOCK_A_EDGES], st);
-	st->entries = xnl_u64(tb[XLOCK_A_NR_ENTRIES], 0);
-	st->files = xnl_u64(tb[XLOCK_A_NR_FILES], 0);
-	st->clients = xnl_u64(tb[XLOCK_A_NR_CLIENTS], 0);
-	st->nlm_locks = xnl_u64(tb[XLOCK_A_NR_NLM_LOCKS], 0);
-	st->smb_locks = xnl_u64(tb[XLOCK_A_NR_SMB_LOCKS], 0);
-	st->leases = xnl_u64(tb[XLOCK_A_NR_LEASES], 0);
-	st->share_modes = xnl_u64(tb[XLOCK_A_NR_SHARE_MODES], 0);
-	st->limit_total = xnl_u32(tb[XLOCK_A_LIMIT_TOTAL], 0);
-	st->limit_file = xnl_u32(tb[XLOCK_A_LIMIT_FILE], 0);
-	st->limit_client = xnl_u32(tb[XLOCK_A_LIMIT_CLIENT], 0);
-	st->limit_hits = xnl_u64(tb[XLOCK_A_LIMIT_HITS], 0);
-	st->persist = xnl_u8(tb[XLOCK_A_PERSIST], 0);
-	st->grace_state = xnl_u8(tb[XLOCK_A_GRACE_STATE], 0);
-	st->test_api = xnl_u8(tb[XLOCK_A_TEST_API], 0);
-	counters_parse(tb[XLOCK_A_STATS], st->stats + 1, XLOCK_STAT_MAX);
-	counters_parse(tb[XLOCK_A_BREAK_LATENCY], st->latency, XLOCK_LATENCY_BUCKETS);
-	st->has_latency_sum = tb[XLOCK_A_BREAK_TIME_NS] != NULL;
-	st->latency_sum_ns = xnl_u64(tb[XLOCK_A_BREAK_TIME_NS], 0);
-}
-
-void status_free(struct status *st)
-{
-	free(st->version);
-	for (size_t i = 0; i < st->nr_edges; i++) {
-		free(st->edges[i].name);
-		free(st->edges[i].reason);
-	}
-	memset(st, 0, sizeof(*st));
-}
 
 static void limits_json(struct json *j, const struct status *st)
 {
@@ -379,122 +197,6 @@ void status_print(const struct status *st, bool json)
 	       st->stats[XLOCK_STAT_DENIED], st->stats[XLOCK_STAT_REDUCED]);
 }
 
-/* A Prometheus metric of one unlabelled value, with its HELP and TYPE. */
-void metric_u64(FILE *f, const char *name, const char *type, const char *help, uint64_t v)
-{
-	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %" PRIu64 "\n", name, help, name, type,
-		name, v);
-}
-
-/*
- * The _bucket lines of histogram @name: @n bucket counts, bucket i bounded
- * by bounds[i] and the last by +Inf. Returns the total count.
- */
-uint64_t metric_buckets(FILE *f, const char *name, const double *bounds,
-			const uint64_t *counts, size_t n)
-{
-	uint64_t cum = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		cum += counts[i];
-		if (i < n - 1)
-			fprintf(f, "%s_bucket{le=\"%g\"} %" PRIu64 "\n", name, bounds[i], cum);
-		else
-			fprintf(f, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name, cum);
-	}
-	return cum;
-}
-
-/* Prometheus text exposition (version 0.0.4) of the status counters. */
-void metrics_print(FILE *f, const struct status *st)
-{
-	static const uint8_t edge_states[] = {
-		XLOCK_EDGE_ACTIVE, XLOCK_EDGE_REFUSED, XLOCK_EDGE_ABSENT,
-	};
-	double bounds_s[XLOCK_LATENCY_BUCKETS - 1];
-	uint64_t cum;
-	size_t i, k;
-
-	fprintf(f, "# HELP xlock_entries Entries in the lock table, by kind.\n");
-	fprintf(f, "# TYPE xlock_entries gauge\n");
-	fprintf(f, "xlock_entries{kind=\"nlm_lock\"} %" PRIu64 "\n", st->nlm_locks);
-	fprintf(f, "xlock_entries{kind=\"smb_lock\"} %" PRIu64 "\n", st->smb_locks);
-	fprintf(f, "xlock_entries{kind=\"smb_lease\"} %" PRIu64 "\n", st->leases);
-	fprintf(f, "xlock_entries{kind=\"smb_share_mode\"} %" PRIu64 "\n", st->share_modes);
-	metric_u64(f, "xlock_files", "gauge", "Files with entries.", st->files);
-	metric_u64(f, "xlock_clients", "gauge", "Clients with entries.", st->clients);
-	/*
-	 * One series per edge and state, 1 for the state it is in: alert on
-	 * xlock_edge_state{state="refused"} == 1 (a kernel update changed a
-	 * hooked function and that protocol is no longer coordinated).
-	 */
-	fprintf(f, "# HELP xlock_edge_state Whether xlock's hooks into lockd, nfsd, ksmbd are in that state.\n");
-	fprintf(f, "# TYPE xlock_edge_state gauge\n");
-	for (i = 0; i < st->nr_edges; i++)
-		for (k = 0; k < sizeof(edge_states); k++)
-			fprintf(f, "xlock_edge_state{edge=\"%s\",state=\"%s\"} %d\n",
-				st->edges[i].name, edge_state_name(edge_states[k]),
-				st->edges[i].state == edge_states[k]);
-	fprintf(f, "# HELP xlock_conflicts_total Cross-protocol conflicts, by direction and kind.\n");
-	fprintf(f, "# TYPE xlock_conflicts_total counter\n");
-	fprintf(f, "xlock_conflicts_total{direction=\"nfs_to_smb\",kind=\"lease\"} %" PRIu64 "\n",
-	       st->stats[XLOCK_STAT_NFS_VS_LEASE]);
-	fprintf(f, "xlock_conflicts_total{direction=\"nfs_to_smb\",kind=\"lock\"} %" PRIu64 "\n",
-	       st->stats[XLOCK_STAT_NFS_VS_SMB_LOCK]);
-	fprintf(f, "xlock_conflicts_total{direction=\"nfs_to_smb\",kind=\"share_mode\"} %" PRIu64
-	       "\n", st->stats[XLOCK_STAT_NFS_VS_SHARE]);
-	fprintf(f, "xlock_conflicts_total{direction=\"smb_to_nfs\",kind=\"lock\"} %" PRIu64 "\n",
-	       st->stats[XLOCK_STAT_SMB_VS_NLM]);
-	fprintf(f, "# HELP xlock_breaks_total SMB lease breaks for the other protocol, by outcome.\n");
-	fprintf(f, "# TYPE xlock_breaks_total counter\n");
-	fprintf(f, "xlock_breaks_total{outcome=\"sent\"} %" PRIu64 "\n",
-	       st->stats[XLOCK_STAT_BREAKS_SENT]);
-	fprintf(f, "xlock_breaks_total{outcome=\"acked\"} %" PRIu64 "\n",
-	       st->stats[XLOCK_STAT_BREAKS_DONE]);
-	fprintf(f, "xlock_breaks_total{outcome=\"timed_out\"} %" PRIu64 "\n",
-	       st->stats[XLOCK_STAT_BREAKS_TIMED_OUT]);
-	fprintf(f, "# HELP xlock_break_duration_seconds Time from sending a lease break to its end.\n");
-	fprintf(f, "# TYPE xlock_break_duration_seconds histogram\n");
-	for (i = 0; i < XLOCK_LATENCY_BUCKETS - 1; i++)
-		bounds_s[i] = latency_bounds[i] / 1000.0;
-	cum = metric_buckets(f, "xlock_break_duration_seconds", bounds_s, st->latency,
-			     XLOCK_LATENCY_BUCKETS);
-	/* The module adds up each break's own time; an older one does not (NaN). */
-	if (st->has_latency_sum)
-		fprintf(f, "xlock_break_duration_seconds_sum %.9f\n", st->latency_sum_ns / 1e9);
-	else
-		fprintf(f, "xlock_break_duration_seconds_sum NaN\n");
-	fprintf(f, "xlock_break_duration_seconds_count %" PRIu64 "\n", cum);
-	fprintf(f, "# HELP xlock_nlm_answers_total NLM answers xlock gave for SMB state.\n");
-	fprintf(f, "# TYPE xlock_nlm_answers_total counter\n");
-	fprintf(f, "xlock_nlm_answers_total{answer=\"blocked\"} %" PRIu64 "\n",
-	       st->stats[XLOCK_STAT_NLM_BLOCKED]);
-	fprintf(f, "xlock_nlm_answers_total{answer=\"granted_callback\"} %" PRIu64 "\n",
-	       st->stats[XLOCK_STAT_NLM_GRANTED_CB]);
-	fprintf(f, "xlock_nlm_answers_total{answer=\"retry\"} %" PRIu64 "\n",
-	       st->stats[XLOCK_STAT_NLM_RETRY]);
-	metric_u64(f, "xlock_nfs_jukebox_total", "counter", "NFS requests answered NFS3ERR_JUKEBOX.",
-		   st->stats[XLOCK_STAT_NFS_JUKEBOX]);
-	metric_u64(f, "xlock_denied_total", "counter",
-		   "Requests refused because of the other protocol.", st->stats[XLOCK_STAT_DENIED]);
-	metric_u64(f, "xlock_limit_hits_total", "counter", "Requests refused by a table limit.",
-		   st->limit_hits);
-	metric_u64(f, "xlock_persistence", "gauge", "Whether xlockd is attached (1) or not (0).",
-		   st->persist ? 1 : 0);
-	metric_u64(f, "xlock_grace", "gauge", "Whether the grace period runs (1) or not (0).",
-		   st->grace_state == XLOCK_GRACE_RUNNING);
-	fprintf(f, "# HELP xlock_reclaims_total Reclaims in grace, by outcome.\n");
-	fprintf(f, "# TYPE xlock_reclaims_total counter\n");
-	fprintf(f, "xlock_reclaims_total{outcome=\"granted\"} %" PRIu64 "\n",
-		st->stats[XLOCK_STAT_RECLAIMED]);
-	fprintf(f, "xlock_reclaims_total{outcome=\"refused\"} %" PRIu64 "\n",
-		st->stats[XLOCK_STAT_RECLAIM_REFUSED]);
-	metric_u64(f, "xlock_not_recorded_total", "counter",
-		   "Locks or leases a server granted that the table could not record.",
-		   st->stats[XLOCK_STAT_NOT_RECORDED]);
-}
-
 void limits_print(const struct status *st, bool json)
 {
 	struct json j;
@@ -514,26 +216,6 @@ void limits_print(const struct status *st, bool json)
 }
 
 /* --- shares ------------------------------------------------------------- */
-
-void share_parse(struct nlattr **tb, struct share *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->id = xnl_u32(tb[XLOCK_A_SHARE_ID], 0);
-	s->name = xnl_strdup(tb[XLOCK_A_NAME]);
-	if (!s->name)
-		s->name = xstrdup("");
-	s->path = xnl_strdup(tb[XLOCK_A_PATH]);
-	s->flags = xnl_u32(tb[XLOCK_A_SHARE_FLAGS], 0);
-	s->break_timeout_ms = xnl_u32(tb[XLOCK_A_BREAK_TIMEOUT_MS], 0);
-	s->grace_s = xnl_u32(tb[XLOCK_A_GRACE_S], 0);
-	s->entries = xnl_u64(tb[XLOCK_A_NR_ENTRIES], 0);
-}
-
-void share_free(struct share *s)
-{
-	free(s->name);
-	free(s->path);
-}
 
 static void shares_json(const struct share *s, size_t n)
 {
@@ -581,75 +263,6 @@ void shares_print(const struct share *s, size_t n, bool json)
 }
 
 /* --- entries ------------------------------------------------------------ */
-
-static void hex(char *dst, const void *src, size_t len)
-{
-	const unsigned char *p = src;
-
-	for (size_t i = 0; i < len; i++)
-		sprintf(dst + 2 * i, "%02x", p[i]);
-	dst[2 * len] = '\0';
-}
-
-/* Binary attribute @a as hex into @dst (2 * @max + 1 bytes); "" if absent. */
-static void hex_attr(char *dst, struct nlattr *a, size_t max)
-{
-	size_t len = a ? (size_t)nla_len(a) : 0;
-
-	hex(dst, a ? nla_data(a) : "", len < max ? len : max);
-}
-
-static void owner_parse(struct nlattr **tb, struct entry *e)
-{
-	struct nlattr *oh = tb[XLOCK_A_NLM_OH];
-
-	e->svid = xnl_u32(tb[XLOCK_A_NLM_SVID], 0);
-	/* A 64-bit hash of the owner handle. */
-	if (oh)
-		snprintf(e->oh_hash, sizeof(e->oh_hash), "%016" PRIx64, nla_get_u64(oh));
-	hex_attr(e->guid, tb[XLOCK_A_SMB_GUID], 16);
-	hex_attr(e->lease_key, tb[XLOCK_A_SMB_LEASE_KEY], 16);
-	e->fid = xnl_u64(tb[XLOCK_A_SMB_FID], 0);
-	e->has_fid = !!tb[XLOCK_A_SMB_FID];
-}
-
-void entry_parse(struct nlattr **tb, struct entry *e)
-{
-	memset(e, 0, sizeof(*e));
-	e->id = xnl_u64(tb[XLOCK_A_ENTRY_ID], 0);
-	e->proto = xnl_u8(tb[XLOCK_A_PROTO], 0);
-	e->kind = xnl_u8(tb[XLOCK_A_KIND], 0);
-	e->flags = xnl_u32(tb[XLOCK_A_FLAGS], 0);
-	e->dev = xnl_u64(tb[XLOCK_A_DEV], 0);
-	e->ino = xnl_u64(tb[XLOCK_A_INO], 0);
-	e->path = xnl_strdup(tb[XLOCK_A_PATH]);
-	e->share_id = xnl_u32(tb[XLOCK_A_SHARE_ID], 0);
-	e->client = xnl_strdup(tb[XLOCK_A_CLIENT]);
-	if (!e->client)
-		e->client = xstrdup("");
-	e->client_addr = xnl_strdup(tb[XLOCK_A_CLIENT_ADDR]);
-	e->age_ms = xnl_u64(tb[XLOCK_A_AGE_MS], 0);
-	e->mode = xnl_u8(tb[XLOCK_A_MODE], 0);
-	e->start = xnl_u64(tb[XLOCK_A_START], 0);
-	e->end = xnl_u64(tb[XLOCK_A_END], XLOCK_END_MAX);
-	e->state = xnl_u8(tb[XLOCK_A_LEASE_STATE], 0);
-	e->breaking = tb[XLOCK_A_BREAK_TO] != NULL;
-	e->break_to = xnl_u8(tb[XLOCK_A_BREAK_TO], 0);
-	e->access = xnl_u8(tb[XLOCK_A_SHARE_ACCESS], 0);
-	e->allow = xnl_u8(tb[XLOCK_A_SHARE_ALLOW], 0);
-	owner_parse(tb, e);
-	e->event = xnl_u8(tb[XLOCK_A_EVENT], 0);
-	e->outcome = xnl_u8(tb[XLOCK_A_OUTCOME], 0);
-	e->req_client = xnl_strdup(tb[XLOCK_A_REQ_CLIENT]);
-}
-
-void entry_free(struct entry *e)
-{
-	free(e->path);
-	free(e->client);
-	free(e->client_addr);
-	free(e->req_client);
-}
 
 static void flags_json(struct json *j, uint32_t flags)
 {

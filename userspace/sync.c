@@ -12,7 +12,10 @@
 #include <netlink/genl/genl.h>
 
 #include "log.h"
-#include "xlockd.h"
+#include "daemon.h"
+#include "nlattr.h"
+#include "reclaim.h"
+#include "sync.h"
 
 /* The owner's identity, as it will reclaim: NLM caller name, SMB client GUID. */
 static void owner_id(struct nlattr **tb, uint8_t proto, char *out)

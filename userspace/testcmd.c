@@ -5,7 +5,9 @@
  */
 #include <string.h>
 
-#include "xlockctl.h"
+#include "cli.h"
+#include "nlattr.h"
+#include "testcmd.h"
 
 /* What test add was given; @seen has a bit per option, by its letter. */
 struct test_opts {

@@ -12,10 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "help.h"
 #include "json.h"
+#include "metrics.h"
+#include "nlattr.h"
+#include "report.h"
 #include "show.h"
-#include "xlockctl.h"
+#include "testcmd.h"
 
 #ifndef XLOCK_VERSION
 #define XLOCK_VERSION "unknown"

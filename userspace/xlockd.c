@@ -28,8 +28,13 @@
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 
+#include "daemon.h"
+#include "dmetrics.h"
 #include "log.h"
-#include "xlockd.h"
+#include "nlattr.h"
+#include "reclaim.h"
+#include "settings.h"
+#include "sync.h"
 
 #ifndef XLOCK_VERSION
 #define XLOCK_VERSION "unknown"
@@ -42,14 +47,6 @@
 #define RETRY_EVERY	1.0		/* seconds between snapshot or dump retries */
 
 static volatile sig_atomic_t stop, reload;
-
-double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* --- systemd's readiness protocol, without libsystemd --------------------- */
 
@@ -174,10 +171,6 @@ static void detach(struct xlockd *d)
 }
 
 /* --- persistence ------------------------------------------------------------ */
-
-const double window_bounds[WINDOW_BUCKETS - 1] = {
-	0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1,
-};
 
 static void acked(struct xlockd *d)
 {

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What xlockctl's source files share: exit codes, error reporting and
- * argument parsing (cli.c), the test commands (testcmd.c).
+ * xlockctl's command-line plumbing (cli.c), used by its command files
+ * (xlockctl.c, testcmd.c): exit codes, error reporting, the connection,
+ * argument parsing.
  */
-#ifndef XLOCKCTL_H
-#define XLOCKCTL_H
+#ifndef XLOCKCTL_CLI_H
+#define XLOCKCTL_CLI_H
 
 #include <getopt.h>
 #include <stdbool.h>
@@ -60,8 +61,5 @@ int next_opt(int argc, char **argv, const struct option *opts);
 void want_args(int argc, char **argv, int n, const char *names);
 /* A command with COMMON_OPTS only and @n positional arguments. */
 void no_options(int argc, char **argv, int n, const char *names);
-
-int cmd_test_add(int argc, char **argv);
-int cmd_test_del(int argc, char **argv);
 
 #endif

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * xlockd: what its files share. xlockd.c runs the daemon (start-up, the
- * event loop, group commit), sync.c keeps the store equal to the kernel's
- * table (dump, events), reclaim.c turns persisted state into a reclaim set
- * and a grace period after a restart, dmetrics.c writes the metrics file.
+ * xlockd's state, shared by its units (each below xlockd.c, none calling
+ * up): xlockd.c runs the daemon (start-up, the event loop, group commit),
+ * sync.c keeps the store equal to the kernel's table (dump, events),
+ * reclaim.c turns persisted state into a reclaim set and a grace period
+ * after a restart, settings.c applies the configuration, dmetrics.c writes
+ * the metrics file. daemon.c holds the little they all use.
  */
-#ifndef XLOCKD_H
-#define XLOCKD_H
+#ifndef XLOCKD_DAEMON_H
+#define XLOCKD_DAEMON_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -72,25 +74,10 @@ struct xlockd {
 	double load_s;			/* reading the state files at start */
 };
 
+/* Bounds (seconds) of the event-to-durable histogram's buckets. */
 extern const double window_bounds[WINDOW_BUCKETS - 1];
 
+/* CLOCK_MONOTONIC in seconds. */
 double now_s(void);
-
-/* sync.c */
-int sync_dump(struct xlockd *d);
-int sync_on_event(struct nlattr **tb, const struct nlmsghdr *nlh, void *arg);
-void sync_split_kept(struct xlockd *d);
-
-/* reclaim.c */
-void reclaim_after_restart(struct xlockd *d);
-void reclaim_resume(struct xlockd *d);
-void reclaim_grace_ended(struct xlockd *d, uint64_t unclaimed);
-
-/* settings.c: apply d->cfg to the module; read the file again and apply it */
-int settings_apply(struct xlockd *d);
-void settings_reload(struct xlockd *d);
-
-/* dmetrics.c */
-void dmetrics_write(struct xlockd *d);
 
 #endif
