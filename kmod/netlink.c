@@ -489,14 +489,24 @@ int __init xlock_genl_init(void)
 
 	if (ret)
 		return ret;
+	ret = xlock_events_init();
+	if (ret)
+		goto err_daemon;
 	ret = genl_register_family(&xlock_family);
 	if (ret)
-		xlock_nl_daemon_exit();
+		goto err_events;
+	return 0;
+
+err_events:
+	xlock_events_exit();
+err_daemon:
+	xlock_nl_daemon_exit();
 	return ret;
 }
 
 void xlock_genl_exit(void)
 {
+	xlock_events_exit();
 	genl_unregister_family(&xlock_family);
 	xlock_nl_daemon_exit();
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The entry commands of the xlock family: the lock dump (GetAllLocksOnFile
- * among its filters), break, clear-client, the test API and entry events.
+ * among its filters), break, clear-client and the test API.
  */
 #include <linux/module.h>
 #include <linux/namei.h>
@@ -75,8 +75,8 @@ static int put_owner(struct sk_buff *skb, const struct xlock_entry *e)
 	return 0;
 }
 
-static int put_entry(struct sk_buff *skb, const struct xlock_entry *e, u32 id,
-		     const char *path)
+int xlock_nl_put_entry(struct sk_buff *skb, const struct xlock_entry *e, u32 id,
+		       const char *path)
 {
 	const struct xlock_rule_entry *r = &e->r;
 	u64 age = jiffies64_to_msecs(get_jiffies_64() - e->created);
@@ -210,7 +210,7 @@ int xlock_nl_locks_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 			}
 			path = snap.e.file->path.dentry ?
 			       d_path(&snap.e.file->path, ctx->buf, PATH_MAX) : NULL;
-			if (put_entry(skb, &snap.e, snap.id, IS_ERR(path) ? NULL : path)) {
+			if (xlock_nl_put_entry(skb, &snap.e, snap.id, IS_ERR(path) ? NULL : path)) {
 				genlmsg_cancel(skb, hdr);
 				xlock_entry_snapshot_put(&snap);
 				break;	/* the skb is full: resume at this entry */
@@ -433,45 +433,4 @@ int xlock_nl_test_del_doit(struct sk_buff *skb, struct genl_info *info)
 		ret = -EINVAL;
 	}
 	return ret;
-}
-
-/* --- events ------------------------------------------------------------- */
-
-/* Every attribute put_entry() may add, strings at their longest, but the path. */
-#define EVENT_SIZE 768
-
-void xlock_nl_entry_event(u8 event, const struct xlock_entry *e)
-{
-	const char *path = NULL;
-	struct sk_buff *msg;
-	char *buf = NULL;
-	void *hdr;
-
-	if (!genl_has_listeners(&xlock_family, &init_net, 0))
-		return;
-	/* xlockd persists files by path: worth a d_path() only for it. */
-	if (event == XLOCK_EVENT_GRANT && xlock_nl_daemon_attached() && e->file->path.dentry) {
-		buf = kmalloc(PATH_MAX, GFP_KERNEL);
-		if (buf)
-			path = d_path(&e->file->path, buf, PATH_MAX);
-		if (IS_ERR_OR_NULL(path))
-			path = NULL;
-	}
-	/* Small skbs: a burst of events must fit the daemon's receive buffer. */
-	msg = genlmsg_new(EVENT_SIZE + (path ? strlen(path) + 1 : 0), GFP_KERNEL);
-	if (!msg)
-		goto lost;
-	hdr = genlmsg_put(msg, 0, 0, &xlock_family, 0, XLOCK_CMD_EVENT);
-	if (!hdr || nla_put_u8(msg, XLOCK_A_EVENT, event) || put_entry(msg, e, e->id, path)) {
-		nlmsg_free(msg);
-		goto lost;
-	}
-	genlmsg_end(msg, hdr);
-	genlmsg_multicast(&xlock_family, msg, 0, 0, GFP_KERNEL);
-	kfree(buf);
-	return;
-lost:
-	/* Listeners see ENOBUFS, as for an overrun: xlockd reads the table again. */
-	genl_set_err(&xlock_family, &init_net, 0, 0, ENOBUFS);
-	kfree(buf);
 }

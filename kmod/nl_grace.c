@@ -273,27 +273,6 @@ int xlock_nl_get_grace_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-/* XLOCK_EVENT_GRACE_START / _END (with the count) to the event group. */
-void xlock_nl_grace_event(u8 event, u64 n)
-{
-	struct sk_buff *msg;
-	void *hdr;
-
-	if (!genl_has_listeners(&xlock_family, &init_net, 0))
-		return;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return;
-	hdr = genlmsg_put(msg, 0, 0, &xlock_family, 0, XLOCK_CMD_EVENT);
-	if (!hdr || nla_put_u8(msg, XLOCK_A_EVENT, event) ||
-	    nla_put_u64_64bit(msg, XLOCK_A_NR_ENTRIES, n, XLOCK_A_PAD)) {
-		nlmsg_free(msg);
-		return;
-	}
-	genlmsg_end(msg, hdr);
-	genlmsg_multicast(&xlock_family, msg, 0, 0, GFP_KERNEL);
-}
-
 int xlock_nl_daemon_init(void)
 {
 	return netlink_register_notifier(&daemon_nb);

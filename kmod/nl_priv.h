@@ -26,6 +26,9 @@ int xlock_nl_break_doit(struct sk_buff *skb, struct genl_info *info);
 int xlock_nl_clear_client_doit(struct sk_buff *skb, struct genl_info *info);
 int xlock_nl_test_add_doit(struct sk_buff *skb, struct genl_info *info);
 int xlock_nl_test_del_doit(struct sk_buff *skb, struct genl_info *info);
+struct xlock_entry;
+int xlock_nl_put_entry(struct sk_buff *skb, const struct xlock_entry *e, u32 id,
+		       const char *path);
 struct xlock_entry_init;
 int xlock_nl_parse_entry(struct genl_info *info, struct xlock_entry_init *init);
 
@@ -40,5 +43,9 @@ int xlock_nl_get_grace_doit(struct sk_buff *skb, struct genl_info *info);
 bool xlock_nl_daemon_attached(void);
 int xlock_nl_daemon_init(void);
 void xlock_nl_daemon_exit(void);
+
+/* nl_events.c */
+int xlock_events_init(void);
+void xlock_events_exit(void);
 
 #endif

@@ -182,23 +182,6 @@ void xlock_file_decide(struct xlock_file *f, const struct xlock_rule_req *req,
 			    holder->client : NULL);
 }
 
-/*
- * Events go out after the file lock is dropped, when the entry may already
- * be gone: send a copy taken under the lock, its client pinned.
- */
-static void event_copy(struct xlock_entry *dst, const struct xlock_entry *e)
-{
-	lockdep_assert_held(&e->file->lock);
-	*dst = *e;
-	refcount_inc(&dst->client->ref);
-}
-
-static void event_emit(u8 event, struct xlock_entry *copy)
-{
-	xlock_nl_entry_event(event, copy);
-	xlock_client_put(copy->client);
-}
-
 static atomic64_t *kind_counter(u8 kind)
 {
 	return &nr_kind[kind < ARRAY_SIZE(nr_kind) ? kind : 0];
@@ -264,7 +247,8 @@ static int entry_add(struct xlock_file *f, struct xlock_client *c,
 		     const struct xlock_entry_init *init, u32 *id, const char **why,
 		     bool limited)
 {
-	struct xlock_entry *e, ev;
+	struct xlock_nl_event *ev;
+	struct xlock_entry *e;
 	int ret;
 
 	*why = NULL;
@@ -283,11 +267,13 @@ static int entry_add(struct xlock_file *f, struct xlock_client *c,
 		kmem_cache_free(entry_cache, e);
 		return ret;
 	}
+	ev = xlock_event_prepare();
 	spin_lock(&f->lock);
 	if (limited && room(f, c, 1, why)) {
 		spin_unlock(&f->lock);
 		xa_erase(&entries, e->id);
 		kmem_cache_free(entry_cache, e);
+		xlock_event_cancel(ev);
 		return -ENOSPC;
 	}
 	refcount_inc(&f->ref);
@@ -298,10 +284,10 @@ static int entry_add(struct xlock_file *f, struct xlock_client *c,
 	e->r.next = f->head;
 	f->head = &e->r;
 	f->nr++;
-	event_copy(&ev, e);
+	/* Queued under the lock: before anything can remove the entry. */
+	xlock_event_queue(ev, XLOCK_EVENT_GRANT, e);
 	spin_unlock(&f->lock);
 	xlock_file_changed(f);
-	event_emit(XLOCK_EVENT_GRANT, &ev);
 	return 0;
 }
 
@@ -475,8 +461,9 @@ void xlock_entry_del(struct xlock_entry *e)
 /* Lease @id on @f now holds @state (an ack, or an admin change of a test entry). */
 int xlock_lease_set_state(struct xlock_file *f, u32 id, u8 state)
 {
+	struct xlock_nl_event *ev = xlock_event_prepare();
 	struct xlock_rule_entry *r;
-	struct xlock_entry *e, ev;
+	struct xlock_entry *e;
 
 	spin_lock(&f->lock);
 	for (r = f->head; r; r = r->next) {
@@ -485,13 +472,13 @@ int xlock_lease_set_state(struct xlock_file *f, u32 id, u8 state)
 			continue;
 		e->r.state = state;
 		e->r.brk_to = XLOCK_NO_BREAK;
-		event_copy(&ev, e);
+		xlock_event_queue(ev, XLOCK_EVENT_CHANGE, e);
 		spin_unlock(&f->lock);
 		xlock_file_changed(f);
-		event_emit(XLOCK_EVENT_CHANGE, &ev);
 		return 0;
 	}
 	spin_unlock(&f->lock);
+	xlock_event_cancel(ev);
 	return -ENOENT;
 }
 

@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: GPL-2.0
+# Benchmark (bench/run.sh, not part of make check), issue 11 item 7: what
+# xlockd attached costs NLM. Real NLM lock+unlock round trips through the
+# NFS mount (bench/nlm_rate.py), in ABBA rounds in one boot: no xlockd,
+# xlockd, xlockd, no xlockd; each round's ratio is the mean of its two
+# xlockd runs over the mean of its two runs without. Results as
+# "name value" lines in bench-persist.txt (bench/ratio_ci.py sums them up).
+# e2e-timeout: 1500
+OUT=/results/bench-persist.txt
+ROUNDS=${XLOCK_BENCH_ROUNDS:-10}
+SECS=${XLOCK_BENCH_SECS:-3}
+# Guest options rounds=N, secs=S (e2e/run.sh -o) override both.
+for o in $(echo "${XLOCK_OPTS:-}" | tr ',' ' '); do
+	case $o in
+	rounds=*) ROUNDS=${o#rounds=} ;;
+	secs=*) SECS=${o#secs=} ;;
+	esac
+done
+: >"$OUT"
+rec() { echo "$1 $2" | tee -a "$OUT"; }
+
+xlock_load || fail "insmod xlock"
+env_up
+: >"$NFS_MNT/bench-nlm"
+# Warm up lockd, statd and the client.
+/usr/bin/python3 "$XLOCK_DIR/bench/nlm_rate.py" "$NFS_MNT/bench-nlm" 2 >/dev/null
+r=1
+while [ $r -le "$ROUNDS" ]; do
+	for mode in stock xlockd xlockd stock; do
+		if [ "$mode" = xlockd ]; then
+			xlockd_start --state-dir "/tmp/bp-$r" || fail "xlockd"
+		fi
+		rec "nlm_$mode" "$(/usr/bin/python3 "$XLOCK_DIR/bench/nlm_rate.py" "$NFS_MNT/bench-nlm" "$SECS")"
+		[ "$mode" = xlockd ] && xlockd_stop
+	done
+	r=$((r + 1))
+done
+mounts_down
