@@ -1,12 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # e2e-accel: tcg
-# e2e-default: no its b-test-in-grace cell got no NLM TEST answer after the nfsd restart in the one run with the fixes (a, b-file-released, k, d cells passed); harness to fix
 # The edges under the races and corner cases issue 10 found by reading
 # (items a, b, d, g, h, i, j, k, m): each section sets up the case that
 # went wrong and checks the result; e2e/run.sh also fails the scenario on
 # any kernel WARNING or leaked-lock report while it runs. Single-threaded
 # TCG: the last section unloads xlock (live text patching).
 . "$XLOCK_DIR/e2e/guest/xproto.sh"
+GRACESET="/usr/bin/python3 $XLOCK_DIR/e2e/tools/graceset.py"
 xsetup
 stat_of() { "$XLOCKCTL" --json status 2>/dev/null |
 	/usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['stats']['$1'])" 2>/dev/null || echo 0; }
@@ -37,25 +37,46 @@ ino=$(stat -c %i "$EXPORT/$f")
 wait_for 20 sh -c "! grep -q ':$ino ' /proc/locks"
 cell "a-no-lock-left" none none "$(grep -q ":$ino " /proc/locks && echo left || echo none)"
 
+# b, g, h in one grace period of xlock's own: a reclaim set loaded as
+# xlockd loads it after a restart (e2e/tools/graceset.py), so lockd and
+# nfsd are in grace too, without restarting them.
 # b: a TEST that lockd answers with neither granted nor denied (every TEST
 # in a grace period) must not pin the file: once its SMB holder is gone the
 # file leaves the table (before, a leaked reference kept it, and its path,
 # so the export could not be unmounted even after rmmod).
-f=$(fresh grace-test)
+# g: nine unreclaimed NLM locks on one file all hold back a conflicting SMB
+# lock (before, only the first 8 of the file's entries were looked at).
+# h: a lease reclaim gets at most the persisted state (before, a client that
+# held R got the RWH it asked for).
+fb=$(fresh grace-test)
+fg=$(fresh grace-many)
+fh=$(fresh grace-lease)
 n0=$(top files)
-smb_bg /tmp/smb.out "$f" open:RH hold:60
-# A restarted nfsd (and lockd) is in grace: TEST answers denied_grace_period.
-rpc.nfsd 0 && rpc.nfsd --grace-time 30 --lease-time 10 4 || fail "nfsd restart"
-# (mountd may take a moment to answer nlmtest's file handle request again)
-wait_for 40 sh -c "timeout 5 $NLMTEST 127.0.0.1 '$EXPORT/$f' w 0 10 >/tmp/test.out 2>/dev/null"
-got=$(cat /tmp/test.out)
-echo Y >/proc/fs/nfsd/v4_end_grace 2>/dev/null
-echo Y >/proc/fs/lockd/nlm_end_grace 2>/dev/null
+smb_bg /tmp/smb.out "$fb" open:R hold:120
+GUID_H=XLOCKGRACELEASE1
+KEY_H=c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0
+$GRACESET add "$EXPORT/$fg" ghost $(for i in 0 1 2 3 4 5 6 7 8; do
+	echo "nlm:x:$((i * 10)):$((i * 10 + 9)):$((i + 1))"; done) >/tmp/gs.out 2>&1 &&
+$GRACESET add "$EXPORT/$fh" "$(printf %s "$GUID_H" | od -An -tx1 | tr -d ' \n')" \
+	"lease:$KEY_H:R" >>/tmp/gs.out 2>&1 &&
+$GRACESET start 120 >>/tmp/gs.out 2>&1 || fail "reclaim set: $(cat /tmp/gs.out)"
+log "grace: $("$XLOCKCTL" grace | tr '\n' ' ')"
+got=$($NLMTEST 127.0.0.1 "$EXPORT/$fb" w 0 10 2>&1 | tail -n 1)
 cell "b-test-in-grace" "status 4" "status 4" "$got"
+# The first record added is the last one the file's hash chain shows.
+got=$($SMBOP "$fg" open:none lock:0:10:x lock:80:10:x lock:100:10:x 2>&1 |
+	sed -n 's/^lock //p' | tr '\n' ' ')
+cell "g-nine-unreclaimed-hold" \
+     "STATUS_FILE_NOT_AVAILABLE STATUS_FILE_NOT_AVAILABLE granted " \
+     "STATUS_FILE_NOT_AVAILABLE STATUS_FILE_NOT_AVAILABLE granted " "$got"
+got=$($SMBOP --guid "$GUID_H" --key "$KEY_H" "$fh" open:RWH 2>&1 | sed -n 's/^open granted=//p')
+cell "h-lease-reclaim-at-most-persisted" R R "$got"
+"$XLOCKCTL" grace end >/dev/null || fail "grace end"
 xkill
 files_are() { [ "$(top files)" = "$1" ]; }
 wait_for 20 files_are "$n0"
 cell "b-file-released" "$n0" "$n0" "$(top files)"
+
 # k: C9 for attributes the NFS client gets without asking for the file
 # itself: READDIRPLUS of a directory it has never listed (ls -l). The cifs
 # client writes under its W lease (cached); NFS must see the new size.
@@ -63,7 +84,14 @@ d=$(fresh kdir) && rm -f "$EXPORT/$d" && mkdir -m 0777 "$EXPORT/$d"
 printf orig >"$EXPORT/$d/f" && chmod 0666 "$EXPORT/$d/f"
 hold_start "$d/f"
 hold_cmd write smb-data-longer >/dev/null
-cell "k-readdirplus-size" 15 15 "$(ls -l "$NFS_MNT/$d" | awk '$NF == "f" { print $5 }')"
+cell "k-readdirplus-size" 15 4 "$(ls -l "$NFS_MNT/$d" | awk '$NF == "f" { print $5 }')"
+hold_stop
+# ... and LOOKUP of a name it has never looked up (stat).
+d=$(fresh kdir2) && rm -f "$EXPORT/$d" && mkdir -m 0777 "$EXPORT/$d"
+printf orig >"$EXPORT/$d/f" && chmod 0666 "$EXPORT/$d/f"
+hold_start "$d/f"
+hold_cmd write smb-data-longer >/dev/null
+cell "k-lookup-size" 15 4 "$(stat -c %s "$NFS_MNT/$d/f")"
 hold_stop
 # d: unload while an SMB blocking lock waits inside ksmbd (behind an NLM
 # lock): rmmod must not wait for the NLM lock to go. The SMB request is
