@@ -9,6 +9,8 @@
  * CREATE (C10) first end SMB caching, and SMB share modes deny what they
  * deny (C13, NFS3ERR_ACCES). REMOVE and RENAME verify the directory only,
  * so those wrappers look up the victim and break its handle leases (C8).
+ * Attributes nfsd returns of a file it did not verify (LOOKUP's child,
+ * READDIRPLUS entries) are met where NFSv3 replies encode them (C9).
  * An SMB client slow to ack gets nfsd_wait_ms; then the NFS client is told
  * NFS3ERR_JUKEBOX and retries. lockd's own opens (NFSD_MAY_NLM) are left
  * to the lockd edge: lockd's thread never waits here.
@@ -31,13 +33,14 @@ MODULE_PARM_DESC(nfsd_wait_ms,
 		 "How long an nfsd thread waits for an SMB lease ack before NFS3ERR_JUKEBOX (ms)");
 
 struct svc_fh;
+struct xdr_stream;
 
 /* nfsd's access flags (fs/nfsd/vfs.h). */
 #define NFSD_MAY_WRITE	0x002
 #define NFSD_MAY_TRUNC	0x010
 #define NFSD_MAY_NLM	0x020
 
-enum { H_VERIFY, H_UNLINK, H_RENAME };
+enum { H_VERIFY, H_UNLINK, H_RENAME, H_POST_OP_ATTR };
 
 static XLOCK_STUB __be32 call_fh_verify(struct svc_rqst *rqstp, struct svc_fh *fhp,
 					umode_t type, int access)
@@ -59,6 +62,13 @@ static XLOCK_STUB __be32 call_nfsd_rename(struct svc_rqst *rqstp, struct svc_fh 
 {
 	xlock_call_unreachable(__func__);
 	return cpu_to_be32(NFSERR_JUKEBOX);
+}
+
+static XLOCK_STUB bool call_post_op_attr(struct svc_rqst *rqstp, struct xdr_stream *xdr,
+					 const struct svc_fh *fhp)
+{
+	xlock_call_unreachable(__func__);
+	return false;
 }
 
 static struct xlock_hook nfsd_hooks[];
@@ -116,6 +126,35 @@ static __be32 wrap_fh_verify(struct svc_rqst *rqstp, struct svc_fh *fhp, umode_t
 	return ret;
 }
 
+/*
+ * C9 for attributes nfsd returns without verifying the file they describe
+ * (LOOKUP's child, each READDIRPLUS entry, ACCESS, ...): every NFSv3 reply
+ * encodes them here, in the nfsd thread that answers the client, so an SMB
+ * writer is made to flush first. Only where attributes go to a client:
+ * composing a handle (a REMOVE's lookup of its victim, a handle asked of
+ * /proc/fs/nfsd/filehandle) breaks nothing. If the ack is slow the reply
+ * carries no attributes for that file, which NFSv3 allows (the client asks
+ * with GETATTR, which waits in fh_verify). Share modes do not hide
+ * attributes. READDIRPLUS runs this under the directory's lock: the wait
+ * is nfsd_wait_ms at most.
+ */
+static bool wrap_post_op_attr(struct svc_rqst *rqstp, struct xdr_stream *xdr,
+			      const struct svc_fh *fhp)
+{
+	/* A handle without a dentry: the encoder writes "no attributes". */
+	static const u8 no_attrs[XLOCK_BTF_svc_fh_SIZE] __aligned(8);
+	bool ret;
+
+	xlock_hook_enter(HS, &nfsd_hooks[H_POST_OP_ATTR]);
+	if (rqstp && fhp &&
+	    arbitrate(rqstp, fh_dentry((struct svc_fh *)fhp), XLOCK_OP_NFS_READ) ==
+	    cpu_to_be32(NFSERR_JUKEBOX))
+		fhp = (const struct svc_fh *)no_attrs;
+	ret = call_post_op_attr(rqstp, xdr, fhp);
+	xlock_hook_exit(HS);
+	return ret;
+}
+
 /* C8: the file named @name in directory @dirfh, about to be removed or replaced. */
 static __be32 arbitrate_name(struct svc_rqst *rqstp, struct svc_fh *dirfh, const char *name,
 			     int len)
@@ -167,12 +206,14 @@ static struct xlock_hook nfsd_hooks[] = {
 	[H_VERIFY] = XLOCK_HOOK("nfsd:fh_verify", wrap_fh_verify),
 	[H_UNLINK] = XLOCK_HOOK("nfsd:nfsd_unlink", wrap_nfsd_unlink),
 	[H_RENAME] = XLOCK_HOOK("nfsd:nfsd_rename", wrap_nfsd_rename),
+	[H_POST_OP_ATTR] = XLOCK_HOOK("nfsd:svcxdr_encode_post_op_attr", wrap_post_op_attr),
 };
 
 static struct xlock_call nfsd_calls[] = {
 	XLOCK_CALL(call_fh_verify, "nfsd:fh_verify"),
 	XLOCK_CALL(call_nfsd_unlink, "nfsd:nfsd_unlink"),
 	XLOCK_CALL(call_nfsd_rename, "nfsd:nfsd_rename"),
+	XLOCK_CALL(call_post_op_attr, "nfsd:svcxdr_encode_post_op_attr"),
 };
 
 struct xlock_edge xlock_edge_nfsd = {

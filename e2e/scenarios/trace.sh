@@ -57,6 +57,8 @@ order() {
 }
 
 # 1. NFS write under RWH: request -> break_sent -> break_acked -> verdict.
+# The client's LOOKUP returns the file's attributes, so W is broken there
+# (C9, an nfs_read that waits for the ack); the write breaks what is left.
 trace_case write-vs-RWH
 f=$(fresh tr-write)
 ino=$(stat -c %i "$EXPORT/$f")
@@ -66,9 +68,9 @@ smb_settle /tmp/smb.out 8 none >/dev/null
 sleep 1
 cell "write-vs-RWH-order" ordered ordered \
      "$(order "xlock_request xlock_break_sent xlock_break_acked xlock_verdict" "$ino")"
-v=$(verdicts nfs_write "$ino")
-cell "write-vs-RWH-verdicts" "break/undecided..grant/go" "break/undecided..grant/go" \
-     "$(echo "$v" | head -n 1)..$(echo "$v" | tail -n 1)"
+v=$(verdicts nfs_read "$ino")
+cell "write-vs-RWH-verdicts" "break/undecided..grant/go break/go" "break/undecided..grant/go break/go" \
+     "$(echo "$v" | head -n 1)..$(echo "$v" | tail -n 1) $(verdicts nfs_write "$ino" | head -n 1)"
 # The file as xlockctl names it: dev=MAJOR:MINOR ino=N.
 cell "write-vs-RWH-file" "dev=$(stat -c %Hd:%Ld "$EXPORT/$f") ino=$ino" \
      "dev=$(stat -c %Hd:%Ld "$EXPORT/$f") ino=$ino" \

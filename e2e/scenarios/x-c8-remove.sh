@@ -2,7 +2,7 @@
 # C8: NFS REMOVE and RENAME (of the file, or over it) against an SMB lease
 # with H: the handle lease is broken first and the NFS operation goes on
 # once the SMB client acked (or its lease was revoked at the 5 s timeout).
-# Leases without H are not broken. Content: a renamed file keeps its data
+# REMOVE breaks no lease without H; the LOOKUP before it breaks W (C9). Content: a renamed file keeps its data
 # under its new name only; a file renamed over another is what the target
 # name holds, and the source name is gone. (The cifs client's view of a
 # name replaced under it depends on its 1 s deferred-close and attribute
@@ -14,9 +14,11 @@ for st in R RH RW RWH; do
 	f=$(fresh "rm-$st")
 	smb_bg /tmp/smb.out "$f" "open:$st" hold:30
 	rm "$NFS_MNT/$f" || fail "NFS remove"
-	case $st in *H) want=$(smb_settle /tmp/smb.out 5 R) ;; *) want=$st ;; esac
+	# REMOVE breaks H (C8); the NFS client's LOOKUP of the name before it
+	# returns the file's attributes, which breaks W (C9).
+	case $st in *H|RW) want=$(smb_settle /tmp/smb.out 5 R) ;; *) want=$st ;; esac
 	[ -e "$EXPORT/$f" ] && gone=present || gone=removed
-	case $st in *H) exp=R ;; *) exp=$st ;; esac
+	case $st in *H|RW) exp=R ;; *) exp=$st ;; esac
 	cell "remove-vs-$st" "removed/$exp" "removed/$st" "$gone/$(smb_state /tmp/smb.out)"
 	xkill
 done
