@@ -6,6 +6,8 @@ by commands read from a FIFO, one per line; one answer line per command.
 usage: holder.py FILE FIFO [rw|r]
   write TEXT           pwrite TEXT at offset 0, no truncation (the kernel
                        client may cache it)
+  fsync                fsync this open handle: the cached writes reach
+                       the server
   read                 pread the whole file through this open handle
   lock r|w START LEN   a non-blocking fcntl lock: "granted" or "denied"
   close                close and exit
@@ -22,6 +24,9 @@ def run(fd, cmd):
     if cmd[0] == "write":
         os.pwrite(fd, cmd[1].encode(), 0)
         print("written", flush=True)
+    elif cmd[0] == "fsync":
+        os.fsync(fd)
+        print("synced", flush=True)
     elif cmd[0] == "read":
         size = os.fstat(fd).st_size
         data = os.pread(fd, max(size, 4096), 0)
