@@ -17,6 +17,7 @@
 #   -O  where results go (default build/e2e/<time>)
 #   -q  print only the summary lines
 #   -v  print each scenario's log after its result
+#   -P  only prepare (build the guest's initramfs if stale) and exit
 # Exit status: 0 if every scenario passed or skipped, 1 otherwise.
 set -eu
 
@@ -28,7 +29,8 @@ OPTS=
 OUT=
 QUIET=
 VERBOSE=
-while getopts t:n:o:O:qv c; do
+PREPARE=
+while getopts t:n:o:O:qvP c; do
 	case $c in
 	t) TIMEOUT=$OPTARG ;;
 	n) PER_BOOT=$OPTARG ;;
@@ -36,11 +38,12 @@ while getopts t:n:o:O:qv c; do
 	O) OUT=$OPTARG ;;
 	q) QUIET=1 ;;
 	v) VERBOSE=1 ;;
-	*) sed -n '2,20p' "$0" >&2; exit 2 ;;
+	P) PREPARE=1 ;;
+	*) sed -n '2,21p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -gt 0 ] || { echo "run.sh: no scenario named" >&2; exit 2; }
+[ $# -gt 0 ] || [ -n "$PREPARE" ] || { echo "run.sh: no scenario named" >&2; exit 2; }
 # The torture scenario's seed and length (SEED=N replays a run).
 [ -z "${SEED:-}" ] || OPTS="${OPTS:+$OPTS,}seed=$SEED"
 [ -z "${TORTURE_SECS:-}" ] || OPTS="${OPTS:+$OPTS,}secs=$TORTURE_SECS"
@@ -54,6 +57,7 @@ if [ ! -f "$INITRD" ] || [ "$TOP/e2e/initramfs-init" -nt "$INITRD" ] ||
    [ "$TOP/e2e/mkinitramfs.sh" -nt "$INITRD" ]; then
 	"$TOP/e2e/mkinitramfs.sh" "$KVER" "$INITRD"
 fi
+[ -z "$PREPARE" ] || exit 0
 [ -n "$OUT" ] || OUT="$TOP/build/e2e/$(date +%Y%m%d-%H%M%S)-$$"
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
