@@ -2,6 +2,15 @@
 /*
  * nfsd's NFSv4 paths that its NFSv3 paths (edge_nfsd.c) do not cover.
  *
+ * V4: nfsd grants no delegation an SMB client's lease or open conflicts
+ * with. nfsd's own check before a delegation counts only writers, so a
+ * write delegation can be granted while an SMB client has the file open
+ * for reading. nfsd sets every delegation with vfs_setlease(FL_DELEG); we
+ * wrap it and, for calls from nfsd, ask the rules (XLOCK_OP_NFS4_DELEG,
+ * leases and share modes) and ksmbd (any open, for a write delegation). A
+ * refusal is -EAGAIN, which nfsd takes as contention: the OPEN succeeds
+ * without a delegation. Nothing is broken for a delegation.
+ *
  * V1: NFSv4 LOCK. Its file handle check already breaks W like a READ
  * (edge_nfsd.c); an exclusive lock also breaks R (C4), and a lease whose
  * ack is slow is answered NFS4ERR_DELAY (the client retries). Conflicts
@@ -11,6 +20,7 @@
  * BTF check covers the nfsd functions and fields used here), detached
  * before it goes.
  */
+#include <linux/filelock.h>
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/nfs4.h>
@@ -20,6 +30,7 @@
 #include "edge.h"
 #include "generated/btf.h"
 #include "nfs4.h"
+#include "smb.h"
 #include "stats.h"
 #include "table.h"
 
@@ -31,6 +42,15 @@ MODULE_PARM_DESC(nfs4_wait_ms,
 struct nfsd4_compound_state;
 union nfsd4_op_u;
 
+static XLOCK_STUB int call_vfs_setlease(struct file *filp, int arg, struct file_lease **lease,
+					void **priv)
+{
+	xlock_call_unreachable(__func__);
+	return -EAGAIN;
+}
+
+static_assert(__same_type(&call_vfs_setlease, &vfs_setlease));
+
 static XLOCK_STUB __be32 call_nfsd4_lock(struct svc_rqst *rqstp,
 					 struct nfsd4_compound_state *cstate,
 					 union nfsd4_op_u *u)
@@ -39,16 +59,20 @@ static XLOCK_STUB __be32 call_nfsd4_lock(struct svc_rqst *rqstp,
 	return cpu_to_be32(NFS4ERR_DELAY);
 }
 
+static int wrap_vfs_setlease(struct file *filp, int arg, struct file_lease **lease,
+			     void **priv);
 static __be32 wrap_nfsd4_lock(struct svc_rqst *rqstp, struct nfsd4_compound_state *cstate,
 			      union nfsd4_op_u *u);
 
-enum { H_LOCK };
+enum { H_SETLEASE, H_LOCK };
 
 static struct xlock_hook nfsd4_hooks[] = {
+	[H_SETLEASE] = XLOCK_HOOK("vfs_setlease", wrap_vfs_setlease),
 	[H_LOCK] = XLOCK_HOOK("nfsd:nfsd4_lock", wrap_nfsd4_lock),
 };
 
 static struct xlock_call nfsd4_calls[] = {
+	XLOCK_CALL(call_vfs_setlease, "vfs_setlease"),
 	XLOCK_CALL(call_nfsd4_lock, "nfsd:nfsd4_lock"),
 };
 
@@ -62,6 +86,13 @@ static struct xlock_hookset nfsd4_hs = {
 
 static bool nfsd4_on;
 
+static bool from_nfsd(unsigned long caller)
+{
+	struct module *mod = READ_ONCE(xlock_edge_nfsd.mod);
+
+	return mod && within_module(caller, mod);
+}
+
 static struct xlock_file *inode_file(struct inode *inode)
 {
 	struct xlock_fkey key = { .dev = inode->i_sb->s_dev, .ino = inode->i_ino };
@@ -69,6 +100,63 @@ static struct xlock_file *inode_file(struct inode *inode)
 	if (!S_ISREG(inode->i_mode))
 		return NULL;
 	return xlock_file_lookup(&key);	/* NULL: nothing of SMB's on it */
+}
+
+/* Has an SMB client @d's file open? ksmbd keeps a ksmbd_inode while it has. */
+static bool smb_has_open(struct dentry *d)
+{
+	struct ksmbd_inode *ci;
+
+	if (!xlock_edge_get(&xlock_edge_ksmbd))
+		return false;
+	ci = xlock_call_ksmbd_inode_lookup_lock(d);
+	if (ci)
+		xlock_call_ksmbd_inode_put(ci);
+	xlock_edge_put(&xlock_edge_ksmbd);
+	return ci;
+}
+
+/* Does SMB state on @filp's file refuse an NFSv4 delegation of type @arg? */
+static bool deleg_refused(struct file *filp, int arg)
+{
+	struct xlock_rule_req req = {
+		.op = XLOCK_OP_NFS4_DELEG,
+		.state = arg == F_WRLCK ? XLOCK_LEASE_R | XLOCK_LEASE_W : XLOCK_LEASE_R,
+		.end = XLOCK_END_MAX,
+	};
+	struct inode *inode = file_inode(filp);
+	struct xlock_file *f;
+	bool refused;
+
+	if (arg == F_WRLCK && S_ISREG(inode->i_mode) && smb_has_open(filp->f_path.dentry)) {
+		pr_info_ratelimited("no NFSv4 write delegation on dev=%u:%u ino=%lu: an SMB client has it open\n",
+				    MAJOR(inode->i_sb->s_dev), MINOR(inode->i_sb->s_dev),
+				    inode->i_ino);
+		return true;
+	}
+	f = inode_file(inode);
+	if (!f)
+		return false;
+	refused = xlock_arbitrate(f, &req, 0, "nfs4", NULL) != XLOCK_ARB_GO;
+	xlock_file_put(f);
+	return refused;
+}
+
+static int wrap_vfs_setlease(struct file *filp, int arg, struct file_lease **lease,
+			     void **priv)
+{
+	unsigned long caller = (unsigned long)__builtin_return_address(0);
+	int ret;
+
+	xlock_hook_enter(&nfsd4_hs, &nfsd4_hooks[H_SETLEASE]);
+	if ((arg == F_RDLCK || arg == F_WRLCK) && lease && *lease &&
+	    ((*lease)->c.flc_flags & FL_DELEG) && from_nfsd(caller) &&
+	    deleg_refused(filp, arg))
+		ret = -EAGAIN;
+	else
+		ret = call_vfs_setlease(filp, arg, lease, priv);
+	xlock_hook_exit(&nfsd4_hs);
+	return ret;
 }
 
 #define FIELD(p, off, type) (*(type *)((char *)(p) + (off)))
@@ -131,7 +219,7 @@ int xlock_nfsd4_attach(void)
 
 	ret = xlock_hookset_attach(&nfsd4_hs, why, sizeof(why));
 	if (ret)
-		pr_warn("NFSv4 locks will not heed SMB leases: %s\n", why);
+		pr_warn("NFSv4 delegations and locks will not heed SMB state: %s\n", why);
 	nfsd4_on = !ret;
 	return ret;
 }

@@ -3,7 +3,7 @@
 #ifndef _XLOCK_NFS4_H
 #define _XLOCK_NFS4_H
 
-/* V1: NFSv4 LOCK against SMB leases (edge_nfsd4.c). */
+/* V1, V4: NFSv4 LOCK and delegations against SMB state (edge_nfsd4.c). */
 int xlock_nfsd4_attach(void);
 void xlock_nfsd4_detach(void);
 

@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: GPL-2.0
+# V4: nfsd grants no NFSv4 delegation that SMB state conflicts with: no
+# write delegation while an SMB client has the file open (here for reading,
+# with an R or RH lease, which the NFSv4 write OPEN breaks first, as C10).
+# Stock nfsd counts only writers, so it grants the write delegation and
+# leaves the lease. A read delegation next to an SMB read lease is no
+# conflict. The NFSv4.2 mount is the scenario's own.
+. "$XLOCK_DIR/e2e/guest/xproto.sh"
+xsetup
+NFS4_MNT=/mnt/nfs4
+nfs_mount_up 4.2 "$NFS4_MNT" || fail "NFSv4.2 mount failed"
+
+# The delegation nfsd holds on file $1 now: r, w or none.
+deleg() {
+	d=$(cat /proc/fs/nfsd/clients/*/states 2>/dev/null |
+		sed -n "/type: deleg.*\/$1\"/s/.*access: \([rw]\).*/\1/p" | head -n 1)
+	echo "${d:-none}"
+}
+
+nfs4_open() { hold_path "$NFS4_MNT/$1" "$2"; } # FILE MODE: held until hold_stop
+
+for st in R RH; do
+	f=$(fresh "w-vs-$st")
+	smb_bg /tmp/smb.out "$f" "open:$st:r" hold:40
+	nfs4_open "$f" rw
+	cell "nfs4-write-open-vs-smb-$st" none w "$(deleg "$f")"
+	cell "smb-$st-after-nfs4-write-open" none "$st" \
+		"$(smb_settle /tmp/smb.out 5 "$([ $MODE = xlock ] && echo none || echo "$st")")"
+	hold_stop
+	xkill
+done
+
+f=$(fresh r-vs-R)
+smb_bg /tmp/smb.out "$f" open:R:r hold:40
+nfs4_open "$f" r
+cell "nfs4-read-open-vs-smb-R" r r "$(deleg "$f")"
+hold_stop
+xkill
+
+# No SMB state left: the write delegation is granted again.
+f=$(fresh alone)
+nfs4_open "$f" rw
+cell "nfs4-write-open-alone" w w "$(deleg "$f")"
+hold_stop
+xdone
