@@ -5,7 +5,7 @@
  * V4: nfsd grants no delegation an SMB client's lease or open conflicts
  * with. nfsd's own check before a delegation counts only writers, so a
  * write delegation can be granted while an SMB client has the file open
- * for reading. nfsd sets every delegation with vfs_setlease(FL_DELEG); we
+ * for reading. nfsd sets every delegation with kernel_setlease(FL_DELEG); we
  * wrap it and, for calls from nfsd, ask the rules (XLOCK_OP_NFS4_DELEG,
  * leases and share modes) and ksmbd (any open, for a write delegation). A
  * refusal is -EAGAIN, which nfsd takes as contention: the OPEN succeeds
@@ -42,14 +42,14 @@ MODULE_PARM_DESC(nfs4_wait_ms,
 struct nfsd4_compound_state;
 union nfsd4_op_u;
 
-static XLOCK_STUB int call_vfs_setlease(struct file *filp, int arg, struct file_lease **lease,
-					void **priv)
+static XLOCK_STUB int call_kernel_setlease(struct file *filp, int arg,
+					   struct file_lease **lease, void **priv)
 {
 	xlock_call_unreachable(__func__);
 	return -EAGAIN;
 }
 
-static_assert(__same_type(&call_vfs_setlease, &vfs_setlease));
+static_assert(__same_type(&call_kernel_setlease, &kernel_setlease));
 
 static XLOCK_STUB __be32 call_nfsd4_lock(struct svc_rqst *rqstp,
 					 struct nfsd4_compound_state *cstate,
@@ -59,20 +59,20 @@ static XLOCK_STUB __be32 call_nfsd4_lock(struct svc_rqst *rqstp,
 	return cpu_to_be32(NFS4ERR_DELAY);
 }
 
-static int wrap_vfs_setlease(struct file *filp, int arg, struct file_lease **lease,
-			     void **priv);
+static int wrap_kernel_setlease(struct file *filp, int arg, struct file_lease **lease,
+				void **priv);
 static __be32 wrap_nfsd4_lock(struct svc_rqst *rqstp, struct nfsd4_compound_state *cstate,
 			      union nfsd4_op_u *u);
 
 enum { H_SETLEASE, H_LOCK };
 
 static struct xlock_hook nfsd4_hooks[] = {
-	[H_SETLEASE] = XLOCK_HOOK("vfs_setlease", wrap_vfs_setlease),
+	[H_SETLEASE] = XLOCK_HOOK("kernel_setlease", wrap_kernel_setlease),
 	[H_LOCK] = XLOCK_HOOK("nfsd:nfsd4_lock", wrap_nfsd4_lock),
 };
 
 static struct xlock_call nfsd4_calls[] = {
-	XLOCK_CALL(call_vfs_setlease, "vfs_setlease"),
+	XLOCK_CALL(call_kernel_setlease, "kernel_setlease"),
 	XLOCK_CALL(call_nfsd4_lock, "nfsd:nfsd4_lock"),
 };
 
@@ -142,8 +142,8 @@ static bool deleg_refused(struct file *filp, int arg)
 	return refused;
 }
 
-static int wrap_vfs_setlease(struct file *filp, int arg, struct file_lease **lease,
-			     void **priv)
+static int wrap_kernel_setlease(struct file *filp, int arg, struct file_lease **lease,
+				void **priv)
 {
 	unsigned long caller = (unsigned long)__builtin_return_address(0);
 	int ret;
@@ -154,7 +154,7 @@ static int wrap_vfs_setlease(struct file *filp, int arg, struct file_lease **lea
 	    deleg_refused(filp, arg))
 		ret = -EAGAIN;
 	else
-		ret = call_vfs_setlease(filp, arg, lease, priv);
+		ret = call_kernel_setlease(filp, arg, lease, priv);
 	xlock_hook_exit(&nfsd4_hs);
 	return ret;
 }
