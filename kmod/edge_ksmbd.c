@@ -18,6 +18,7 @@
 #include "generated/btf.h"
 #include "grace.h"
 #include "ksmbd_obj.h"
+#include "nfs4.h"
 #include "nlm.h"
 #include "smb.h"
 #include "stats.h"
@@ -323,7 +324,7 @@ static bool grace_refuses_lock(struct ksmbd_work *work, const char *req, struct 
 }
 
 /*
- * C1, C3: cut the requested lease (or oplock) down to what the NLM locks
+ * C1, C3 (V2): cut the requested lease (or oplock) down to what the NLM (and NFSv4) locks
  * on the file allow, by rewriting ksmbd's request before it decides; then
  * record what it granted.
  */
@@ -361,7 +362,8 @@ static int wrap_smb_grant_oplock(struct ksmbd_work *work, int req_op_level, u64 
 		want = lctx ? le32_to_cpu(*ks_lctx_req_state(lctx)) & XLOCK_LEASE_ALL :
 			      xlock_rules_oplock_state(req_op_level);
 		resv = lease_resv(fp, lctx);
-		got = resv ? xlock_arbitrate_lease(f, want, "smb", resv) : 0;
+		got = xlock_nfs4_lease_cap(f, file_inode(filp), want);	/* V2 */
+		got = resv && got ? xlock_arbitrate_lease(f, got, "smb", resv) : 0;
 		if (got != want) {
 			if (lctx)
 				*ks_lctx_req_state(lctx) = cpu_to_le32(got);

@@ -212,6 +212,67 @@ static __be32 wrap_nfsd4_lock(struct svc_rqst *rqstp, struct nfsd4_compound_stat
 	return ret;
 }
 
+/*
+ * V2 (C1, C3): NFSv4 byte-range locks are not in the table; nfsd's locks
+ * are the VFS posix locks carrying nfsd's lock manager operations. Any of
+ * them takes W from an SMB lease asked for on the file (the cifs client
+ * would keep its own locks local under W), an exclusive one R as well.
+ * The rules decide, with the locks as NFS-side entries.
+ */
+u8 xlock_nfs4_lease_cap(struct xlock_file *f, struct inode *inode, u8 want)
+{
+	struct xlock_rule_entry e[2] = {
+		{ .proto = XLOCK_PROTO_NLM, .kind = XLOCK_KIND_LOCK, .mode = XLOCK_MODE_SHARED,
+		  .end = XLOCK_END_MAX, .brk_to = XLOCK_NO_BREAK },
+		{ .proto = XLOCK_PROTO_NLM, .kind = XLOCK_KIND_LOCK, .mode = XLOCK_MODE_EXCL,
+		  .end = XLOCK_END_MAX, .brk_to = XLOCK_NO_BREAK },
+	};
+	struct xlock_rule_req req = { .op = XLOCK_OP_SMB_LEASE, .state = want };
+	struct xlock_verdict v = { .kind = XLOCK_V_GRANT };
+	struct xlock_rule_entry *head = NULL;
+	struct file_lock_context *ctx;
+	bool shared = false, excl = false;
+	struct file_lock *fl;
+	struct module *mod;
+
+	ctx = locks_inode_context(inode);
+	if (!want || !ctx || !xlock_edge_get(&xlock_edge_nfsd))
+		return want;
+	mod = xlock_edge_nfsd.mod;
+	spin_lock(&ctx->flc_lock);
+	list_for_each_entry(fl, &ctx->flc_posix, c.flc_list) {
+		if (!fl->fl_lmops || !within_module((unsigned long)fl->fl_lmops, mod))
+			continue;
+		if (fl->c.flc_type == F_WRLCK)
+			excl = true;
+		else
+			shared = true;
+	}
+	spin_unlock(&ctx->flc_lock);
+	xlock_edge_put(&xlock_edge_nfsd);
+	if (excl) {
+		e[1].next = head;
+		head = &e[1];
+	}
+	if (shared) {
+		e[0].next = head;
+		head = &e[0];
+	}
+	if (!head)
+		return want;
+	xlock_rules_decide(&req, head, &v);
+	if (v.kind != XLOCK_V_REDUCED)
+		return want;
+	xlock_stat_inc(XLOCK_STAT_SMB_VS_NLM);
+	xlock_stat_inc(XLOCK_STAT_REDUCED);
+	xlock_conflict_note(f, "SMB lease request %s%s%s vs NFSv4 %s lock: granted %s%s%s",
+			    want & XLOCK_LEASE_R ? "R" : "", want & XLOCK_LEASE_W ? "W" : "",
+			    want & XLOCK_LEASE_H ? "H" : "", excl ? "exclusive" : "shared",
+			    v.state ? "" : "none", v.state & XLOCK_LEASE_R ? "R" : "",
+			    v.state & XLOCK_LEASE_H ? "H" : "");
+	return v.state;
+}
+
 int xlock_nfsd4_attach(void)
 {
 	char why[160];
