@@ -7,7 +7,7 @@
  * where NFS meets the SMB side: READ and anything that returns attributes
  * (C9) first make an SMB writer flush, WRITE, SETATTR size and truncating
  * CREATE (C10) first end SMB caching, and SMB share modes deny what they
- * deny (C13, NFS3ERR_ACCES). REMOVE and RENAME verify the directory only,
+ * deny (C13, NFS3ERR_ACCES; V5 for NFSv4). REMOVE and RENAME verify the directory only,
  * so those wrappers look up the victim and break its handle leases (C8).
  * Attributes nfsd returns of a file it did not verify (LOOKUP's child,
  * READDIRPLUS entries) are met where NFSv3 replies encode them (C9).
@@ -19,6 +19,7 @@
 #include <linux/module.h>
 #include <linux/namei.h>
 #include <linux/nfs.h>
+#include <linux/nfs4.h>
 #include <linux/sunrpc/svc.h>
 
 #include "arbiter.h"
@@ -39,6 +40,7 @@ struct xdr_stream;
 #define NFSD_MAY_WRITE	0x002
 #define NFSD_MAY_TRUNC	0x010
 #define NFSD_MAY_NLM	0x020
+#define NFSD_MAY_READ_IF_EXEC	0x800	/* only NFSv4 OPEN's permission check */
 
 enum { H_VERIFY, H_UNLINK, H_RENAME, H_POST_OP_ATTR };
 
@@ -79,8 +81,21 @@ static struct dentry *fh_dentry(struct svc_fh *fhp)
 	return *(struct dentry **)((char *)fhp + XLOCK_BTF_svc_fh_fh_dentry);
 }
 
+/*
+ * V5: an SMB share mode refuses an NFSv4 OPEN with NFS4ERR_SHARE_DENIED and
+ * a REMOVE or RENAME with NFS4ERR_FILE_OPEN; NFSv3 has only NFS3ERR_ACCES.
+ */
+static __be32 sharing_status(struct svc_rqst *rqstp, u8 op, bool open4)
+{
+	if (rqstp->rq_vers != 4)
+		return cpu_to_be32(NFSERR_ACCES);
+	if (op == XLOCK_OP_NFS_REMOVE)
+		return cpu_to_be32(NFS4ERR_FILE_OPEN);
+	return cpu_to_be32(open4 ? NFS4ERR_SHARE_DENIED : NFSERR_ACCES);
+}
+
 /* Arbitrate an NFS operation on @dentry; the NFS status to answer, or 0. */
-static __be32 arbitrate(struct svc_rqst *rqstp, struct dentry *dentry, u8 op)
+static __be32 arbitrate(struct svc_rqst *rqstp, struct dentry *dentry, u8 op, bool open4)
 {
 	struct xlock_rule_req req = { .op = op, .end = XLOCK_END_MAX };
 	struct xlock_fkey key;
@@ -99,6 +114,8 @@ static __be32 arbitrate(struct svc_rqst *rqstp, struct dentry *dentry, u8 op)
 	snprintf(who, sizeof(who), "nfs:%s", addr);
 	switch (xlock_arbitrate(f, &req, READ_ONCE(nfsd_wait_ms), who, NULL)) {
 	case XLOCK_ARB_SHARING:
+		ret = sharing_status(rqstp, op, open4);
+		break;
 	case XLOCK_ARB_DENY:
 		ret = cpu_to_be32(NFSERR_ACCES);
 		break;
@@ -121,7 +138,8 @@ static __be32 wrap_fh_verify(struct svc_rqst *rqstp, struct svc_fh *fhp, umode_t
 	if (!ret && !(access & NFSD_MAY_NLM))
 		ret = arbitrate(rqstp, fh_dentry(fhp),
 				access & (NFSD_MAY_WRITE | NFSD_MAY_TRUNC) ?
-				XLOCK_OP_NFS_WRITE : XLOCK_OP_NFS_READ);
+				XLOCK_OP_NFS_WRITE : XLOCK_OP_NFS_READ,
+				access & NFSD_MAY_READ_IF_EXEC);
 	xlock_hook_exit(HS);
 	return ret;
 }
@@ -147,7 +165,7 @@ static bool wrap_post_op_attr(struct svc_rqst *rqstp, struct xdr_stream *xdr,
 
 	xlock_hook_enter(HS, &nfsd_hooks[H_POST_OP_ATTR]);
 	if (rqstp && fhp &&
-	    arbitrate(rqstp, fh_dentry((struct svc_fh *)fhp), XLOCK_OP_NFS_READ) ==
+	    arbitrate(rqstp, fh_dentry((struct svc_fh *)fhp), XLOCK_OP_NFS_READ, false) ==
 	    cpu_to_be32(NFSERR_JUKEBOX))
 		fhp = (const struct svc_fh *)no_attrs;
 	ret = call_post_op_attr(rqstp, xdr, fhp);
@@ -169,7 +187,7 @@ static __be32 arbitrate_name(struct svc_rqst *rqstp, struct svc_fh *dirfh, const
 	child = lookup_one_len_unlocked(name, dir, len);
 	if (IS_ERR(child))
 		return 0;
-	ret = arbitrate(rqstp, child, XLOCK_OP_NFS_REMOVE);
+	ret = arbitrate(rqstp, child, XLOCK_OP_NFS_REMOVE, false);
 	dput(child);
 	return ret;
 }
