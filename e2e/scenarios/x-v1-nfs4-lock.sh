@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
-# V1: an NFSv4 LOCK against an SMB lease. The NFSv4 client opens the file
-# read-write (a write delegation), then an SMB client opens it with an R
-# lease (the delegation is recalled first, V3), then the NFSv4 client takes
-# an exclusive lock: R is broken before the lock is granted (C4), though
-# the lock's own file handle check only breaks what a read would. Stock:
-# the SMB open fails under the delegation. The NFSv4.2 mount is our own.
+# V1: NFSv4 LOCK and LOCKT against SMB leases and SMB locks. The NFSv4
+# client opens the file read-write (a write delegation), then an SMB
+# client opens it with an R lease (the delegation is recalled first, V3),
+# then the NFSv4 client takes an exclusive lock: R is broken before the
+# lock is granted (C4), though the lock's own file handle check only
+# breaks what a read would. Stock: the SMB open fails under the
+# delegation. The NFSv4.2 mount is our own.
 . "$XLOCK_DIR/e2e/guest/xproto.sh"
 xsetup
 NFS4_MNT=/mnt/nfs4
@@ -22,5 +23,26 @@ cell "smb-R-open-next-to-nfs4-open" "open granted=R" "error STATUS_UNEXPECTED_IO
 got=$(hold_cmd lock w 0 100)
 [ "$MODE" = xlock ] && got="$got/$(smb_settle /tmp/smb.out 5 none)"
 cell "nfs4-excl-lock-vs-R" "granted/none" "granted" "$got"
+hold_stop
+xkill
+
+# The cifs client keeps its lock (and its write) local under W. NFSv4
+# LOCKT and LOCK meet it in the VFS once W is broken: with xlock the
+# NFSv4 OPEN before them already breaks it (C9/C10), the cifs client
+# pushes its lock and flushes. Stock: the cifs lock stays local.
+f=$(fresh cifs-cached)
+hold_start "$f"
+[ "$(hold_cmd lock w 0 10)" = granted ] || fail "cifs lock"
+hold_cmd write smb-data >/dev/null
+got=$(/usr/bin/python3 -c '
+import fcntl, os, struct, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fl = fcntl.fcntl(fd, fcntl.F_GETLK, struct.pack("hhqqi4x", fcntl.F_WRLCK, 0, 0, 100, 0))
+print({fcntl.F_UNLCK: "unlocked", fcntl.F_RDLCK: "read", fcntl.F_WRLCK: "write"}[struct.unpack("hhqqi4x", fl)[0]])
+' "$NFS4_MNT/$f" 2>&1)
+cell "nfs4-lockt-vs-cifs-lock" write unlocked "$got"
+cell "nfs4-reads-cifs-data" smb-data orig "$(cat "$NFS4_MNT/$f")"
+$LOCKF "$NFS4_MNT/$f" w --len 100 >/tmp/lock.out 2>&1
+cell "nfs4-lock-vs-cifs-lock" denied granted "$(sed -n 's/^\(granted\|denied\).*/\1/p' /tmp/lock.out)"
 hold_stop
 xdone
