@@ -273,6 +273,75 @@ u8 xlock_nfs4_lease_cap(struct xlock_file *f, struct inode *inode, u8 want)
 	return v.state;
 }
 
+/* The NFSv4 client of an nfsd client struct: its client id and address. */
+static void holder_client(struct xlock_nfs4_holder *h, const void *clp)
+{
+	h->clientid = 0;
+	h->addr[0] = '\0';
+	if (!clp)
+		return;
+	/* clientid_t: cl_boot, then cl_id */
+	h->clientid = (u64)FIELD(clp, XLOCK_BTF_nfs4_client_cl_clientid, u32) << 32 |
+		      FIELD(clp, XLOCK_BTF_nfs4_client_cl_clientid + 4, u32);
+	xlock_addr_str((const struct sockaddr *)((const char *)clp +
+						 XLOCK_BTF_nfs4_client_cl_addr),
+		       h->addr, sizeof(h->addr));
+}
+
+/*
+ * `xlockctl locks --path` (issue 13): NFSv4 state is nfsd's own, not in the
+ * table, so the NFSv4 holders of @inode are read from the VFS lists under
+ * their lock: nfsd's byte-range locks (posix locks with its lock manager)
+ * and its delegations (FL_DELEG leases it set), with their nfsd client.
+ * nfsd frees a lock owner or a delegation only after taking its lock or
+ * lease off these lists. At most @max; the number found.
+ */
+int xlock_nfs4_holders(struct inode *inode, struct xlock_nfs4_holder *h, int max)
+{
+	struct file_lock_context *ctx = locks_inode_context(inode);
+	struct file_lease *fl;
+	struct file_lock *lk;
+	struct module *mod;
+	int n = 0;
+
+	if (!ctx || !xlock_edge_get(&xlock_edge_nfsd))
+		return 0;
+	mod = xlock_edge_nfsd.mod;
+	spin_lock(&ctx->flc_lock);
+	list_for_each_entry(lk, &ctx->flc_posix, c.flc_list) {
+		if (n == max)
+			break;
+		if (!lk->fl_lmops || !within_module((unsigned long)lk->fl_lmops, mod) ||
+		    !lk->c.flc_owner)
+			continue;
+		holder_client(&h[n], FIELD(lk->c.flc_owner, XLOCK_BTF_nfs4_lockowner_lo_owner +
+					   XLOCK_BTF_nfs4_stateowner_so_client, void *));
+		h[n].kind = XLOCK_KIND_LOCK;
+		h[n].mode = lk->c.flc_type == F_WRLCK ? XLOCK_MODE_EXCL : XLOCK_MODE_SHARED;
+		h[n].start = lk->fl_start;
+		h[n].end = lk->fl_end == OFFSET_MAX ? XLOCK_END_MAX : lk->fl_end;
+		n++;
+	}
+	list_for_each_entry(fl, &ctx->flc_lease, c.flc_list) {
+		if (n == max)
+			break;
+		if (!(fl->c.flc_flags & FL_DELEG) || !fl->fl_lmops ||
+		    !within_module((unsigned long)fl->fl_lmops, mod) || !fl->c.flc_owner)
+			continue;
+		holder_client(&h[n], FIELD(fl->c.flc_owner, XLOCK_BTF_nfs4_delegation_dl_stid +
+					   XLOCK_BTF_nfs4_stid_sc_client, void *));
+		h[n].kind = XLOCK_KIND_DELEG;
+		h[n].mode = fl->c.flc_type == F_WRLCK ? XLOCK_LEASE_R | XLOCK_LEASE_W :
+							XLOCK_LEASE_R;
+		h[n].start = 0;
+		h[n].end = XLOCK_END_MAX;
+		n++;
+	}
+	spin_unlock(&ctx->flc_lock);
+	xlock_edge_put(&xlock_edge_nfsd);
+	return n;
+}
+
 int xlock_nfsd4_attach(void)
 {
 	char why[160];

@@ -24,14 +24,15 @@ static char *xstrdup(const char *s)
 
 const char *proto_name(uint8_t proto)
 {
-	return proto == XLOCK_PROTO_NLM ? "nlm" : proto == XLOCK_PROTO_SMB ? "smb" : "unknown";
+	return proto == XLOCK_PROTO_NLM ? "nlm" : proto == XLOCK_PROTO_SMB ? "smb" :
+	       proto == XLOCK_PROTO_NFS4 ? "nfs4" : "unknown";
 }
 
 const char *kind_name(uint8_t kind)
 {
-	static const char *const names[] = { "unknown", "lock", "lease", "share" };
+	static const char *const names[] = { "unknown", "lock", "lease", "share", "deleg" };
 
-	return names[kind < 4 ? kind : 0];
+	return names[kind < 5 ? kind : 0];
 }
 
 const char *edge_state_name(uint8_t state)

@@ -295,6 +295,9 @@ static void kind_json(struct json *j, const struct entry *e)
 		json_str(j, "access", access_letters(e->access, buf));
 		json_str(j, "allow", access_letters(e->allow, buf));
 		break;
+	case XLOCK_KIND_DELEG:
+		json_str(j, "deleg", e->state & XLOCK_LEASE_W ? "write" : "read");
+		break;
 	}
 }
 
@@ -359,6 +362,9 @@ static void entry_what(const struct entry *e, char *buf, size_t size)
 		access_letters(e->access, a);
 		access_letters(e->allow, b);
 		n = snprintf(buf, size, "access=%s allow=%s", a[0] ? a : "none", b[0] ? b : "none");
+		break;
+	case XLOCK_KIND_DELEG:
+		n = snprintf(buf, size, "%s", e->state & XLOCK_LEASE_W ? "write" : "read");
 		break;
 	default:
 		n = snprintf(buf, size, "?");

@@ -112,6 +112,21 @@ hold_stop() {
 	rm -f "$HOLD_FIFO"
 }
 
+# The NFSv4 holders `xlockctl locks --path` lists on file $1 of the export,
+# one "KIND WHAT client-ok" line each (client-ok: "nfs4:<id>@127.0.0.1");
+# nothing without xlock.
+nfs4_holders() {
+	[ "$MODE" = xlock ] || return 0
+	"$XLOCKCTL" locks --path "$EXPORT/$1" --json | /usr/bin/python3 -c '
+import json, re, sys
+for e in json.load(sys.stdin)["entries"]:
+    if e["proto"] != "nfs4":
+        continue
+    ok = re.fullmatch(r"nfs4:[0-9a-f]{16}@127\.0\.0\.1", e["client"]) and e["client_addr"] == "127.0.0.1"
+    what = e.get("deleg") or "%s %d-%d" % (e["mode"], e["start"], e["end"])
+    print(e["kind"], what, "client-ok" if ok else "client=" + e["client"])'
+}
+
 # Write TEXT to file PATH (append) and fsync, so that an NFS error shows:
 # prints "" on success, else the error.
 nfs_append() {

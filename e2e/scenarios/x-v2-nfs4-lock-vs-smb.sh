@@ -34,6 +34,7 @@ xkill
 
 f=$(fresh excl)
 nfs4_lock "$f" w
+cell "xlockctl-lists-nfs4-lock" "lock excl 0-99 client-ok" "" "$(nfs4_holders "$f")"
 smb_bg /tmp/smb.out "$f" open:RWH:rw lock:50:10:x hold:1
 wait_for 20 grep -q "^lock" /tmp/smb.out
 cell "RWH-while-nfs4-excl" none RWH "$(smb_state /tmp/smb.out)"

@@ -41,5 +41,6 @@ xkill
 f=$(fresh alone)
 nfs4_open "$f" rw
 cell "nfs4-write-open-alone" w w "$(deleg "$f")"
+cell "xlockctl-lists-nfs4-deleg" "deleg write client-ok" "" "$(nfs4_holders "$f")"
 hold_stop
 xdone

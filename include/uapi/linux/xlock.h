@@ -32,6 +32,8 @@
  *    XLOCK_KIND_SHARE  an SMB open's share mode: XLOCK_A_SHARE_ACCESS (what
  *                      the opener does: XLOCK_SHARE_READ|WRITE|DELETE) and
  *                      XLOCK_A_SHARE_ALLOW (what it lets others do, same bits).
+ *    XLOCK_KIND_DELEG  an NFSv4 delegation: XLOCK_A_LEASE_STATE XLOCK_LEASE_R
+ *                      (read) or XLOCK_LEASE_R|XLOCK_LEASE_W (write).
  *
  * Every entry has a unique XLOCK_A_ENTRY_ID (below 2^31), a protocol XLOCK_A_PROTO
  * (XLOCK_PROTO_NLM or XLOCK_PROTO_SMB), an owner and a share. The owner is
@@ -140,6 +142,15 @@
  *    (NLA_U64); LEASE: XLOCK_A_LEASE_STATE, XLOCK_A_BREAK_TO (NLA_U8);
  *    SHARE: XLOCK_A_SHARE_ACCESS, XLOCK_A_SHARE_ALLOW (NLA_U8);
  *    and by protocol the owner attributes listed under "Objects".
+ *
+ * With XLOCK_A_PATH (and no XLOCK_A_CLIENT), the file's NFSv4 holders
+ * follow the table's entries: nfsd's byte-range locks (XLOCK_KIND_LOCK) and
+ * delegations (XLOCK_KIND_DELEG), XLOCK_A_PROTO XLOCK_PROTO_NFS4,
+ * XLOCK_A_CLIENT "nfs4:<nfsd's client id, 16 hex digits>@<address>" and
+ * XLOCK_A_CLIENT_ADDR.
+ * NFSv4 state is nfsd's own: these are read from the VFS when the dump gets
+ * to them, are not in the table (their XLOCK_A_ENTRY_ID, 2^31 and up, only
+ * numbers them within the dump) and have no XLOCK_A_AGE_MS.
  *
  * The dump resumes where the previous message batch stopped (the cursor is
  * the last entry id sent), so it sees every entry that exists for the whole
@@ -368,12 +379,14 @@ enum xlock_edge_state {
 enum xlock_proto {
 	XLOCK_PROTO_NLM = 1,
 	XLOCK_PROTO_SMB = 2,
+	XLOCK_PROTO_NFS4 = 3,	/* only in GET_LOCKS --path dumps (NFSv4 holders) */
 };
 
 enum xlock_kind {
 	XLOCK_KIND_LOCK = 1,
 	XLOCK_KIND_LEASE = 2,
 	XLOCK_KIND_SHARE = 3,
+	XLOCK_KIND_DELEG = 4,	/* NFSv4 delegation, XLOCK_PROTO_NFS4 only */
 };
 
 enum xlock_mode {
