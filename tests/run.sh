@@ -78,9 +78,6 @@ if [ -n "$HOST" ]; then
 	done
 fi
 
-# x-* scenarios whose cells hold over NFSv4.2 as written (findings.md).
-NFS4_SCENARIOS="x-c9-read x-c11-same-protocol"
-
 if [ -n "$GUEST" ]; then
 	echo "== guest tests ($(e2e/kver.sh))"
 	# deploy-12 and deploy-13 are the deployment lane (e2e/deploy/lane.sh),
@@ -199,15 +196,6 @@ if [ -n "$GUEST" ]; then
 				echo "[deploy] $(echo "$out" | grep "^deploy-$r: " || echo "deploy-$r: no result")" >>"$FAILS"
 			fi
 		done
-	fi
-	# Cross-protocol scenarios again over an NFSv4.2 mount (issue 13), those
-	# whose cells hold for NFSv4 clients too; the x-v* scenarios mount
-	# NFSv4.2 themselves and run in both lanes above.
-	nfs4=$(for s in "$@"; do case " $NFS4_SCENARIOS " in *" $s "*) echo "$s" ;; esac; done)
-	if [ -n "$nfs4" ]; then
-		echo "== cross-protocol scenarios over NFSv4.2"
-		lane=nfs4
-		guest -o nfs4 $nfs4
 	fi
 fi
 
