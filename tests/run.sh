@@ -107,8 +107,8 @@ if [ -n "$GUEST" ]; then
 	export SEED
 	echo "torture seed $SEED"
 	# The guest work in units of one e2e run (a lane and its scenarios):
-	# the xlock lane in chunks of 7 scenarios; power cuts
-	# (e2e/powercut.sh boots, cuts and reboots by itself); the
+	# the xlock lane in chunks of 7 scenarios; power cuts (XLOCK_POWERCUTS,
+	# default 20: e2e/powercut.sh boots, cuts and reboots by itself); the
 	# cross-protocol scenarios again without xlock, where each must show the
 	# stock kernel's gap and torture with the same seed stock's I1, I2 and
 	# I4 violations.
@@ -151,7 +151,7 @@ if [ -n "$GUEST" ]; then
 				case $lane in
 				xlock) e2e/run.sh "$@" ;;
 				noxlock) e2e/run.sh -o noxlock "$@" ;;
-				powercut) e2e/powercut.sh -q ;;
+				powercut) e2e/powercut.sh -q -c "${XLOCK_POWERCUTS:-20}" ;;
 				esac >"$UNITS/$u.out" 2>&1
 			fi
 			u=$((u + 1))

@@ -16,7 +16,7 @@ RES=/results/results.txt
 
 . "$XLOCK_DIR/e2e/guest/lib.sh"
 
-guest_base_setup || { echo "FAIL setup 0 base setup failed" >>"$RES"; exit 0; }
+XLOCK_OPTS=$OPTS guest_base_setup || { echo "FAIL setup 0 base setup failed" >>"$RES"; exit 0; }
 
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 

@@ -6,9 +6,11 @@
  *
  * usage: logreplay [-c CMD] [-l] LOG TARGET
  *   -c CMD  at each flush/FUA point run "sh -c CMD" with LOGREPLAY_POINT
- *           (1, 2, ...), LOGREPLAY_ENTRY (the entry's index) and
+ *           (1, 2, ...), LOGREPLAY_ENTRY (the entry's index),
  *           LOGREPLAY_MARK (the text of the last mark before it, "" if
- *           none) in the environment; a failing CMD stops the replay
+ *           none) and LOGREPLAY_WRITES (writes replayed since the previous
+ *           point: 0 means the target is as the previous check saw it) in
+ *           the environment; a failing CMD stops the replay
  *   -l      print every entry
  * TARGET starts as the device did when logging began (zeros after a
  * fresh mkfs is not enough: copy the device's first state there).
@@ -58,23 +60,26 @@ static int write_at(int fd, const void *buf, size_t len, off_t off)
 	return n == (ssize_t)len ? 0 : -1;
 }
 
-static int run_check(const char *cmd, uint64_t point, uint64_t idx, const char *mark)
+static int run_check(const char *cmd, uint64_t point, uint64_t idx, const char *mark,
+		     uint64_t writes)
 {
-	char p[32], e[32];
+	char p[32], e[32], w[32];
 	int st;
 
 	snprintf(p, sizeof(p), "%" PRIu64, point);
 	snprintf(e, sizeof(e), "%" PRIu64, idx);
+	snprintf(w, sizeof(w), "%" PRIu64, writes);
 	setenv("LOGREPLAY_POINT", p, 1);
 	setenv("LOGREPLAY_ENTRY", e, 1);
 	setenv("LOGREPLAY_MARK", mark, 1);
+	setenv("LOGREPLAY_WRITES", w, 1);
 	st = system(cmd);
 	return st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
 int main(int argc, char **argv)
 {
-	uint64_t magic, version, nr, i, points = 0, marks = 0, writes = 0, pos;
+	uint64_t magic, version, nr, i, points = 0, marks = 0, writes = 0, pos, last = 0;
 	const char *cmd = NULL;
 	char mark[4096] = "";
 	unsigned char sb[512];
@@ -191,12 +196,13 @@ int main(int argc, char **argv)
 		if (!(h.flags & (F_FLUSH | F_FUA)))
 			continue;
 		points++;
-		if (cmd && (fsync(tfd) || run_check(cmd, points, i, mark))) {
+		if (cmd && (fsync(tfd) || run_check(cmd, points, i, mark, writes - last))) {
 			printf("logreplay: check failed at flush/FUA point %" PRIu64
 			       " (entry %" PRIu64 " of %" PRIu64 ", after mark \"%s\")\n", points, i,
 			       nr, mark);
 			return 1;
 		}
+		last = writes;
 	}
 	printf("logreplay: %" PRIu64 " entries, %" PRIu64 " writes, %" PRIu64 " marks, %" PRIu64
 	       " flush/FUA points%s\n", nr, writes, marks, points, cmd ? " checked" : "");

@@ -15,9 +15,9 @@ ok() { n=$((n + 1)); echo "ok $n - $*"; }
 notok() { n=$((n + 1)); echo "not ok $n - $*"; }
 check() { if eval "$1"; then ok "$2"; else notok "$2"; fi; }
 
-echo "1..6"
+echo "1..7"
 if [ ! -x "$LR" ]; then
-	for i in 1 2 3 4 5 6; do ok "# SKIP logreplay not built (make all)"; done
+	for i in 1 2 3 4 5 6 7; do ok "# SKIP logreplay not built (make all)"; done
 	exit 0
 fi
 # Entries: write A at sector 1, write B at 2 (FUA), mark "m1", write C at
@@ -43,6 +43,7 @@ open(sys.argv[1], "wb").write(sb + b"".join(ents))
 PY
 head -c 4096 /dev/zero | tr '\0' 'z' >"$D/target"
 cat >"$D/chk.sh" <<'SH'
+echo "$LOGREPLAY_POINT $LOGREPLAY_WRITES" >>"$OUT.w"
 printf '%s %s %s %s\n' "$LOGREPLAY_POINT" "$LOGREPLAY_MARK" \
 	"$(dd if="$T" bs=512 skip=1 count=3 2>/dev/null | tr -d '\0' | cut -c1,17,33)" \
 	"$(dd if="$T" bs=512 skip=1 count=3 2>/dev/null | tr -d '\0' | wc -c)" >>"$OUT"
@@ -56,6 +57,9 @@ check '[ $? = 0 ]' "replay of a 7-entry log succeeds: $out"
 check '[ "$(sed -n 1p "$D/points")" = "1  ABz 544" ]' "point 1 sees A and B: $(sed -n 1p "$D/points")"
 check '[ "$(sed -n 2p "$D/points")" = "2 m1 CBz 544" ]' "point 2 sees C over A, after mark m1: $(sed -n 2p "$D/points")"
 check '[ "$(sed -n 3p "$D/points")" = "3 m1 CD 32" ]' "point 3: the discard reads as zeros, D written: $(sed -n 3p "$D/points")"
+# Writes since the previous point: A and B; C; the discard and D.
+w=$(tr '\n' ' ' <"$D/points.w")
+check '[ "$w" = "1 2 2 1 3 2 " ]' "writes since the previous point: $w"
 head -c 4096 /dev/zero | tr '\0' 'z' >"$D/target"
 : >"$D/points"
 FAIL_AT=2 "$LR" -c "sh $D/chk.sh" "$D/log" "$D/target" >/dev/null
