@@ -21,13 +21,15 @@ make -s selftests
 
 dir=build/bench/guest
 [ -n "${BENCH_REUSE:-}" ] || rm -rf "$dir"
-[ -n "${BENCH_REUSE:-}" ] || ./e2e/run.sh -q -n 0 -t 2400 -O "$dir" bench-table bench-proto bench-xlockd
+[ -n "${BENCH_REUSE:-}" ] || ./e2e/run.sh -q -n 0 -t 2400 -O "$dir" bench-table bench-proto bench-xlockd bench-persist
 table=$(cat "$dir"/boot1/bench-table.txt)
 xd=$(/usr/bin/python3 bench/summarize.py "$dir"/boot1/bench-xlockd.txt)
 xval() { echo "$xd" | sed -n "s/^$1 //p"; }
 proto=$(/usr/bin/python3 bench/summarize.py "$dir"/boot1/bench-proto.txt)
 pval() { echo "$proto" | sed -n "s/^$1 //p"; }
 val() { echo "$table" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+pers=$(/usr/bin/python3 bench/ratio_ci.py "$dir"/boot1/bench-persist.txt || true)
+rval() { echo "$pers" | sed -n "s/^$1 //p"; }
 
 {
 	echo "# xlock benchmark results"
@@ -116,6 +118,24 @@ val() { echo "$table" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 	echo "upper bound on what persistence costs; the NLM rows are the real path."
 	echo "The recovery input is a state directory written by \`bench/mkstate\`:"
 	echo "1M NLM locks of 100 clients on 1000 files."
+	echo
+	echo "## NLM with xlockd attached (guest, \`e2e/scenarios/bench-persist.sh\`)"
+	echo
+	echo "Issue 11 item 7: NLM lock+unlock round trips through the NFS mount with"
+	echo "xlockd attached at least 0.97x of the same without xlockd. ABBA rounds"
+	echo "(no xlockd, xlockd, xlockd, no xlockd) in one boot; per round the mean"
+	echo "of its xlockd runs over the mean of the others; the median of those and"
+	echo "a bootstrap 95% interval of the median (\`bench/ratio_ci.py\`)."
+	echo
+	echo "| measure | value |"
+	echo "|---|---:|"
+	echo "| rounds | $(rval rounds) |"
+	echo "| round trips/s, no xlockd (median) | $(rval stock_median) |"
+	echo "| round trips/s, xlockd attached (median) | $(rval xlockd_median) |"
+	echo "| ratio (median of per-round ratios) | $(rval ratio) |"
+	echo "| 95% interval of the ratio | $(rval ci_low) - $(rval ci_high) |"
+	echo
+	echo "Per-round ratios: \`$(rval ratios)\`"
 	echo
 	echo "## xlockd's journal (host disk, \`bench/journal_bench.c\`)"
 	echo
