@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* nfsd's NFSv4 paths: hooksets attached with the nfsd edge. */
+#ifndef _XLOCK_NFS4_H
+#define _XLOCK_NFS4_H
+
+#include <linux/types.h>
+
+/* V1, V4: NFSv4 LOCK and delegations against SMB state (edge_nfsd4.c). */
+int xlock_nfsd4_attach(void);
+void xlock_nfsd4_detach(void);
+
+struct inode;
+struct xlock_file;
+
+/* V2: what NFSv4 locks on @inode leave of SMB lease state @want. */
+u8 xlock_nfs4_lease_cap(struct xlock_file *f, struct inode *inode, u8 want);
+
+/* An NFSv4 holder of a file, for `xlockctl locks --path`. */
+struct xlock_nfs4_holder {
+	u8 kind;	/* XLOCK_KIND_LOCK or XLOCK_KIND_DELEG */
+	u8 mode;	/* LOCK: XLOCK_MODE_*; DELEG: R or R|W */
+	u64 start, end;
+	u64 clientid;	/* nfsd's client id: boot << 32 | id */
+	char addr[48];
+};
+
+#define XLOCK_NFS4_HOLDERS_MAX 64
+
+int xlock_nfs4_holders(struct inode *inode, struct xlock_nfs4_holder *h, int max);
+
+#endif

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The unified lock table: files (one per inode, whichever protocol reaches
+ * it), the entries held on them (NLM and SMB locks, SMB leases and share
+ * modes), the clients that own entries and the shares that hold policy.
+ */
+#ifndef _XLOCK_TABLE_H
+#define _XLOCK_TABLE_H
+
+#include <linux/path.h>
+#include <linux/socket.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/rhashtable-types.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include "rules.h"
+
+struct xlock_share {
+	struct list_head node;		/* in the share list, under share_lock */
+	refcount_t ref;
+	u32 id;
+	bool dead;
+	char name[XLOCK_NAME_MAX];
+	struct path root;		/* empty for share 0 */
+	u32 flags;			/* XLOCK_SHARE_F_* */
+	u32 break_timeout_ms;
+	u32 grace_s;
+	atomic64_t nr_entries;
+	struct rcu_head rcu;
+};
+
+/* Compared as raw bytes by the client hash table: keep it zero-padded. */
+struct xlock_client_key {
+	u8 proto;
+	char id[XLOCK_NAME_MAX - 1];	/* NLM caller name, SMB client GUID (hex) */
+};
+
+struct xlock_client {
+	struct rhash_head node;
+	struct xlock_client_key key;
+	refcount_t ref;
+	char display[XLOCK_NAME_MAX + 8]; /* "nlm:<name>" or "smb:<address>" */
+	char addr[48];
+	u8 guid[16];
+	atomic_t nr_entries;
+	atomic_t nr_admitted;		/* slots of requests decided, not yet recorded */
+	struct rcu_head rcu;
+};
+
+struct xlock_fkey {
+	u64 dev;
+	u64 ino;
+};
+
+struct xlock_file {
+	struct rhash_head node;
+	struct xlock_fkey key;
+	refcount_t ref;
+	spinlock_t lock;		/* entries, nr, brk_* of its leases */
+	struct mutex sync_lock;		/* one VFS reconciliation at a time (vfs_sync.c) */
+	struct xlock_rule_entry *head;	/* struct xlock_entry.r, linked */
+	unsigned int nr;
+	unsigned int admitted;		/* slots of requests decided, not yet recorded */
+	struct xlock_share *share;
+	struct path path;		/* where we first met it; may be empty */
+	struct dentry *smb_dentry;	/* ksmbd's dentry (its inode table key) */
+	atomic_t changes;		/* bumped (and waiters woken) on any change */
+	struct rcu_head rcu;
+};
+
+/* What an entry's owner is, per protocol; only what is shown or matched. */
+union xlock_owner {
+	struct {
+		u32 svid;
+		u64 oh_hash;
+	} nlm;
+	struct {
+		u8 lease_key[16];	/* leases */
+		u64 fp;			/* the open (ksmbd_file), compared only */
+	} smb;
+};
+
+struct xlock_entry {
+	struct xlock_rule_entry r;	/* first: what the rules see */
+	struct xlock_file *file;
+	struct xlock_client *client;
+	u64 created;			/* jiffies64 */
+	union xlock_owner owner;
+	u32 id;
+	u8 flags;			/* XLOCK_ENTRY_F_* */
+};
+
+struct xlock_entry_init {
+	u8 proto, kind, mode, state, flags;
+	u64 start, end;
+	union xlock_owner owner;
+};
+
+/* Holder details copied out under the file lock (C12 TEST replies, logs). */
+struct xlock_holder {
+	u8 proto, kind, mode, state;
+	u64 start, end;
+	char client[XLOCK_NAME_MAX + 8];
+};
+
+struct xlock_stats {
+	u64 entries, files, clients, nlm_locks, smb_locks, leases, share_modes;
+	u64 limit_hits, generation;
+};
+
+extern unsigned int xlock_limit_total, xlock_limit_file, xlock_limit_client;
+
+int xlock_table_init(void);
+void xlock_table_exit(void);
+void xlock_table_stats(struct xlock_stats *st);
+u64 xlock_table_generation(void);
+
+struct xlock_file *xlock_file_get(const struct path *path, bool create);
+struct xlock_file *xlock_file_get_key(const struct xlock_fkey *key, const struct path *path,
+				      bool create);
+struct xlock_file *xlock_file_lookup(const struct xlock_fkey *key);
+void xlock_file_put(struct xlock_file *f);
+void xlock_file_decide(struct xlock_file *f, const struct xlock_rule_req *req,
+		       struct xlock_verdict *v, struct xlock_holder *holder);
+
+struct xlock_client *xlock_client_get(u8 proto, const char *id, const char *addr,
+				      const u8 *guid);
+void xlock_client_put(struct xlock_client *c);
+struct xlock_client *xlock_client_find(const char *name);
+u64 xlock_clients_count(void);
+void xlock_addr_str(const struct sockaddr *sa, char *buf, size_t len);
+int xlock_clients_init(void);
+void xlock_clients_exit(void);
+
+int xlock_entry_add(struct xlock_file *f, struct xlock_client *c,
+		    const struct xlock_entry_init *init, u32 *id, const char **why);
+int xlock_entry_mirror(struct xlock_file *f, struct xlock_client *c,
+		       const struct xlock_entry_init *init);
+
+/*
+ * Deciding and recording as one step per file (issue 10 c): a request
+ * decided is linked to its file as a reservation, under the same file lock
+ * as the decision, and seen by the other protocol as held. Once the server
+ * answered, the edge records what it granted, then drops the reservation.
+ * Table limits are applied here, before the server grants (issue 10 f).
+ */
+struct xlock_entry *xlock_resv_new(struct xlock_client *c, const struct xlock_entry_init *init);
+int xlock_resv_link(struct xlock_file *f, struct xlock_entry *e, const char **why);
+void xlock_resv_drop(struct xlock_entry *e);
+int xlock_admit(struct xlock_file *f, struct xlock_client *c, unsigned int n,
+		const char **why);
+void xlock_admit_done(struct xlock_file *f, struct xlock_client *c, unsigned int n);
+int xlock_entry_del_id(u32 id, u8 need_flags);
+void xlock_entry_unlink(struct xlock_file *f, struct xlock_entry *e);
+void xlock_entry_unlink_at(struct xlock_file *f, struct xlock_rule_entry **pp);
+void xlock_entry_release(struct xlock_entry *e);
+void xlock_entry_del(struct xlock_entry *e);
+
+/* Which entries of a file to act on; zero fields match anything. */
+struct xlock_match {
+	const struct xlock_client *client;
+	u64 smb_fp;
+	u8 proto, kind, flags;
+	bool real;			/* only entries not added by the test API */
+};
+
+unsigned int xlock_file_del_matching(struct xlock_file *f, const struct xlock_match *m);
+unsigned int xlock_table_del_matching(const struct xlock_match *m);
+
+/* Iteration for dumps: the entry with the smallest id >= *id, pinned. */
+struct xlock_entry_snap {
+	u32 id;
+	struct xlock_entry e;		/* a copy; e.file and e.client pinned */
+};
+
+int xlock_entry_snapshot(u32 *id, struct xlock_entry_snap *snap);
+void xlock_entry_snapshot_put(struct xlock_entry_snap *snap);
+
+int xlock_lease_set_state(struct xlock_file *f, u32 id, u8 state);
+int xlock_lease_set_breaking(struct xlock_file *f, u32 id, u8 to);
+void xlock_file_set_smb_dentry(struct xlock_file *f, struct dentry *d);
+void xlock_file_changed(struct xlock_file *f);
+int xlock_lease_break_admin(u64 id, u8 to);
+unsigned int xlock_client_clear(struct xlock_client *c);
+
+int xlock_shares_init(void);
+void xlock_shares_exit(void);
+struct xlock_share *xlock_share_of(const struct path *path);
+struct xlock_share *xlock_share_get_id(u32 id);
+void xlock_share_put(struct xlock_share *s);
+int xlock_share_add(const struct path *root, const char *name, u32 flags,
+		    u32 break_timeout_ms, u32 grace_s, u32 *id, const char **why);
+int xlock_share_set(u32 id, const u32 *flags, const u32 *break_timeout_ms,
+		    const u32 *grace_s, const char **why);
+int xlock_share_del(u32 id, const char **why);
+/* The share list, for dumps: walk it holding the mutex. */
+struct mutex *xlock_share_mutex(void);
+struct list_head *xlock_share_list(void);
+
+#endif
