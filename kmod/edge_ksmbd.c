@@ -95,6 +95,19 @@ static XLOCK_STUB void call_ksmbd_conn_transport_destroy(void)
 	xlock_call_unreachable(__func__);
 }
 
+static XLOCK_STUB struct oplock_info *call_lookup_lease_in_table(struct ksmbd_conn *conn,
+								 char *lease_key)
+{
+	xlock_call_unreachable(__func__);
+	return NULL;
+}
+
+static XLOCK_STUB struct ksmbd_file *call_lookup_global_fd(unsigned long long id)
+{
+	xlock_call_unreachable(__func__);
+	return NULL;
+}
+
 static struct xlock_hook ksmbd_hooks[];
 #define HS (&xlock_edge_ksmbd.hs)
 
@@ -324,6 +337,17 @@ static bool grace_refuses_lock(struct ksmbd_work *work, const char *req, struct 
 }
 
 /*
+ * Does ksmbd hold other opens of @fp's file (each has an opinfo, none or
+ * not)? Counted by ksmbd before this open's opinfo is added.
+ */
+static bool others_open(struct ksmbd_file *fp)
+{
+	struct ksmbd_inode *ci = *KS_AT(fp, ksmbd_file, f_ci, struct ksmbd_inode *);
+
+	return ci && atomic_read(KS_AT(ci, ksmbd_inode, op_count, atomic_t)) > 0;
+}
+
+/*
  * C1, C3 (V2): cut the requested lease (or oplock) down to what the NLM (and NFSv4) locks
  * on the file allow, by rewriting ksmbd's request before it decides; then
  * record what it granted.
@@ -344,6 +368,21 @@ static int wrap_smb_grant_oplock(struct ksmbd_work *work, int req_op_level, u64 
 	if (share_ret == -EPERM && open_refused(filp, fp)) {
 		ret = -EPERM;
 		goto out;
+	}
+	/*
+	 * Stock ksmbd looks only at the newest open's oplock: after an open
+	 * with none it grants W beside other opens without breaking them
+	 * (findings.md), and those clients then cache writes and locks
+	 * against each other (I4). As when ksmbd breaks the newest open
+	 * first: W only for a sole open.
+	 */
+	if (lctx && is_regular(filp) && others_open(fp)) {
+		want = le32_to_cpu(*ks_lctx_req_state(lctx)) & XLOCK_LEASE_ALL;
+		if (want & XLOCK_LEASE_W) {
+			/* ksmbd derived the level from the state: both change. */
+			*ks_lctx_req_state(lctx) = cpu_to_le32(want & ~XLOCK_LEASE_W);
+			req_op_level = oplock_of_state(want & ~XLOCK_LEASE_W);
+		}
 	}
 	/* A lease request creates the file: its decision is reserved on it. */
 	if (is_regular(filp))
@@ -630,12 +669,113 @@ static void wrap_close_id_del_oplock(struct ksmbd_file *fp)
 	xlock_hook_exit(HS);
 }
 
+/* SMB2 OPLOCK_BREAK acknowledgments (MS-SMB2 2.2.24.1, 2.2.24.2). */
+#define SMB2_ACK_SIZE		SMB2_HDR_LEN
+#define SMB2_ACK_PERSISTENT	(SMB2_HDR_LEN + 8)
+#define SMB2_ACK_VOLATILE	(SMB2_HDR_LEN + 16)
+#define SMB2_ACK_LEASE_KEY	(SMB2_HDR_LEN + 8)
+#define SMB2_ACK_OPLOCK_LEN	24
+#define SMB2_ACK_LEASE_LEN	36
+
+/* What an ack acknowledges: a lease (its opinfo) or an oplock (its open). */
+struct ack_target {
+	struct oplock_info *op;		/* referenced */
+	struct ksmbd_file *fp;		/* referenced */
+	u8 key[16];
+};
+
+/*
+ * Looked up before ksmbd handles the ack: ksmbd finds a lease by its key
+ * only while its break is pending. Only bytes inside the message are read.
+ */
+static void ack_target(struct ksmbd_work *work, struct ack_target *t)
+{
+	char *buf = *KS_AT(work, ksmbd_work, request_buf, char *);
+	int off = *KS_AT(work, ksmbd_work, next_smb2_rcv_hdr_off, int);
+	struct ksmbd_conn *conn = *KS_AT(work, ksmbd_work, conn, struct ksmbd_conn *);
+	u32 len;
+	u16 size;
+
+	t->op = NULL;
+	t->fp = NULL;
+	if (!buf || !conn || off < 0)
+		return;
+	len = get_unaligned_be32(buf) & 0xffffff;	/* RFC1002 length */
+	buf += RFC1002_LEN + off;
+	if ((u32)off + SMB2_ACK_SIZE + 2 > len)
+		return;
+	size = get_unaligned_le16(buf + SMB2_ACK_SIZE);
+	if ((u32)off + SMB2_HDR_LEN + size > len)
+		return;
+	if (size == SMB2_ACK_LEASE_LEN) {
+		memcpy(t->key, buf + SMB2_ACK_LEASE_KEY, sizeof(t->key));
+		t->op = call_lookup_lease_in_table(conn, (char *)t->key);
+	} else if (size == SMB2_ACK_OPLOCK_LEN) {
+		t->fp = call_lookup_fd_slow(work, get_unaligned_le64(buf + SMB2_ACK_VOLATILE),
+					    get_unaligned_le64(buf + SMB2_ACK_PERSISTENT));
+	}
+}
+
+/*
+ * After ksmbd handled the ack: the table takes the state ksmbd now holds
+ * for that lease (all opens of the client with its key) or oplock (its
+ * open). The open is found again by the opinfo's (persistent) file id,
+ * with a reference, as ksmbd's break notification does: the opinfo's o_fp
+ * may be closed under us.
+ */
+static void ack_sync(struct ksmbd_work *work, struct ack_target *t)
+{
+	struct ksmbd_file *fp = t->fp;
+	struct xlock_client *c;
+	struct oplock_info *op;
+	struct xlock_file *f;
+	struct file *filp;
+	u8 state = 0;
+
+	if (t->op) {
+		fp = call_lookup_global_fd(READ_ONCE(*KS_AT(t->op, oplock_info, fid, u64)));
+		state = ks_op_lease_state(t->op);
+	} else if (fp) {
+		rcu_read_lock();
+		op = ks_fp_opinfo(fp);
+		if (op)
+			state = ks_op_lease_state(op);
+		rcu_read_unlock();
+	}
+	if (!fp)
+		goto out;
+	filp = ks_fp_filp(fp);
+	f = is_regular(filp) ? smb_file(filp, false) : NULL;
+	if (f) {
+		c = smb_client(ks_fp_conn(fp));
+		if (!IS_ERR(c)) {
+			xlock_lease_sync(f, c, t->op ? 0 : (u64)(unsigned long)fp,
+					 t->op ? t->key : NULL, state);
+			xlock_client_put(c);
+		}
+		xlock_file_put(f);
+	}
+	call_fd_put(work, fp);
+out:
+	if (t->op)
+		xlock_call_opinfo_put(t->op);
+}
+
+/*
+ * ksmbd's own SMB-vs-SMB breaks (smb_grant_oplock breaking another
+ * client's lease) are acked here; without following them the table would
+ * keep, e.g., RWH where ksmbd now holds RH (I3).
+ */
 static int wrap_smb2_oplock_break(struct ksmbd_work *work)
 {
+	struct ack_target t;
 	int ret;
 
 	xlock_hook_enter(HS, &ksmbd_hooks[H_BREAK_ACK]);
+	ack_target(work, &t);
 	ret = call_smb2_oplock_break(work);
+	if (t.op || t.fp)
+		ack_sync(work, &t);
 	xlock_hook_exit(HS);
 	return ret;
 }
@@ -674,6 +814,8 @@ static struct xlock_call ksmbd_calls[] = {
 	XLOCK_CALL(call_fd_put, "ksmbd:ksmbd_fd_put"),
 	XLOCK_CALL(call_smb2_set_err_rsp, "ksmbd:smb2_set_err_rsp"),
 	XLOCK_CALL(call_ksmbd_conn_transport_destroy, "ksmbd:ksmbd_conn_transport_destroy"),
+	XLOCK_CALL(call_lookup_lease_in_table, "ksmbd:lookup_lease_in_table"),
+	XLOCK_CALL(call_lookup_global_fd, "ksmbd:ksmbd_lookup_global_fd"),
 	XLOCK_CALL(xlock_call_oplock_break, "ksmbd:oplock_break"),
 	XLOCK_CALL(xlock_call_ksmbd_inode_lookup_lock, "ksmbd:ksmbd_inode_lookup_lock"),
 	XLOCK_CALL(xlock_call_ksmbd_inode_put, "ksmbd:ksmbd_inode_put"),

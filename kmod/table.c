@@ -482,6 +482,41 @@ int xlock_lease_set_state(struct xlock_file *f, u32 id, u8 state)
 	return -ENOENT;
 }
 
+/*
+ * ksmbd changed a lease on its own (an ack of its SMB-vs-SMB break): the
+ * leases of @c on @f with open @fp (if not 0) or lease key @key (if not
+ * NULL) now hold @state, as ksmbd has them (I3). A break of ours in
+ * flight is over once the state is within its target.
+ */
+void xlock_lease_sync(struct xlock_file *f, const struct xlock_client *c, u64 fp,
+		      const u8 *key, u8 state)
+{
+	struct xlock_nl_event *ev;
+	struct xlock_rule_entry *r;
+	struct xlock_entry *e;
+
+again:
+	ev = xlock_event_prepare();
+	spin_lock(&f->lock);
+	for (r = f->head; r; r = r->next) {
+		e = container_of(r, struct xlock_entry, r);
+		if (r->resv || r->kind != XLOCK_KIND_LEASE || e->client != c ||
+		    (fp && e->owner.smb.fp != fp) ||
+		    (key && memcmp(e->owner.smb.lease_key, key, sizeof(e->owner.smb.lease_key))) ||
+		    r->state == state)
+			continue;
+		r->state = state;
+		if (r->brk_to != XLOCK_NO_BREAK && !(state & ~r->brk_to))
+			r->brk_to = XLOCK_NO_BREAK;
+		xlock_event_queue(ev, XLOCK_EVENT_CHANGE, e);
+		spin_unlock(&f->lock);
+		xlock_file_changed(f);
+		goto again;
+	}
+	spin_unlock(&f->lock);
+	xlock_event_cancel(ev);
+}
+
 static bool matches(const struct xlock_entry *e, const struct xlock_match *m)
 {
 	return !e->r.resv &&

@@ -180,6 +180,8 @@ void xlock_entry_snapshot_put(struct xlock_entry_snap *snap);
 
 int xlock_lease_set_state(struct xlock_file *f, u32 id, u8 state);
 int xlock_lease_set_breaking(struct xlock_file *f, u32 id, u8 to);
+void xlock_lease_sync(struct xlock_file *f, const struct xlock_client *c, u64 fp,
+		      const u8 *key, u8 state);
 void xlock_file_set_smb_dentry(struct xlock_file *f, struct dentry *d);
 void xlock_file_changed(struct xlock_file *f);
 int xlock_lease_break_admin(u64 id, u8 to);
