@@ -160,7 +160,13 @@ def fs_worker(root, blocking="yes"):
                         finally:
                             signal.alarm(0)
                     if "res" not in r:
+                        # Where O_APPEND writes is the client's idea of the
+                        # size. cifs refreshes it only on a getattr (its
+                        # mounts here: actimeo=0) unless a lease lets it
+                        # cache: ask, as an NFS client does on a lock.
+                        os.fstat(fd)
                         n = os.write(fd, record(c["client"], c["seq"]))
+                        r["off"] = os.lseek(fd, 0, os.SEEK_CUR) - n
                         os.fsync(fd)
                         fcntl.lockf(fd, fcntl.LOCK_UN, 0, 0, os.SEEK_SET)
                         r["res"] = "appended" if n == REC_LEN else "short"
@@ -333,7 +339,8 @@ def smb_worker(ack):
                     r["res"] = "timeout"
                 else:
                     data = record(c["client"], c["seq"])
-                    n = smb.write(tid, fid, data, eof_of(fid), len(data))
+                    r["off"] = eof_of(fid)
+                    n = smb.write(tid, fid, data, r["off"], len(data))
                     smb.flush(tid, fid)
                     lock(fid, 0, OFFSET_MAX + 1, S.SMB2_LOCKFLAG_UNLOCK)
                     r["res"] = "appended" if n == REC_LEN else "short"
@@ -400,6 +407,14 @@ def nlm_worker():
             reply(r)
             return 0
         try:
+            try:
+                ino = os.stat(c["path"]).st_ino
+            except FileNotFoundError:
+                # Removed or renamed by a client: nothing to test (nfsd
+                # would answer EPERM, "exp_rootfh path not found").
+                r["res"] = "nofile"
+                reply(r)
+                continue
             fh = None
             for dom in names:
                 try:
@@ -419,9 +434,16 @@ def nlm_worker():
             clen = struct.unpack_from(">I", res, 0)[0]
             stat = struct.unpack_from(">I", res, 4 + ((clen + 3) & ~3))[0]
             r["res"] = {0: "granted", 1: "denied"}.get(stat, "status%d" % stat)
-            r["ino"] = os.stat(c["path"]).st_ino
+            r["ino"] = ino
+            if os.stat(c["path"]).st_ino != ino:
+                r["res"] = "nofile"     # replaced meanwhile: the answer is about either
+        except FileNotFoundError:
+            r["res"] = "nofile"
         except (OSError, RuntimeError, struct.error) as e:
-            r["err"] = str(e)[:120]
+            if getattr(e, "errno", None) == errno.EPERM and not os.path.exists(c["path"]):
+                r["res"] = "nofile"
+            else:
+                r["err"] = str(e)[:120]
         reply(r)
     return 0
 
@@ -550,6 +572,9 @@ class Driver:
         self.n_breaks = 0
         self.cmd_id = 0
         self.appended = {}      # (client, seq) -> "yes" | "maybe"
+        self.app_off = {}       # (client, seq) -> the offset its writer wrote at
+        self.table_pairs = set()        # conflicting entry pairs in the last table sample
+        self.table_pairs_prev = set()
         self.tests = {}         # cmd id -> set of belief ids at send
         self.dev = os.stat(a.export).st_dev
         self.stopping = False
@@ -694,6 +719,7 @@ class Driver:
             key = (w.name, c["seq"])
             if m.get("res") == "appended":
                 self.appended[key] = "yes"
+                self.app_off[key] = m.get("off")
             elif m.get("res") == "timeout":
                 self.appended.pop(key, None)
                 self.n_conflicts += 1
@@ -862,8 +888,17 @@ class Driver:
                             EOF if p[7] == "EOF" else end_of(int(p[7]))))
         return res
 
+    def table_violation(self, inv, pair, text):
+        """The table mirrors what the servers granted just after they did:
+        a sample can catch one lock recorded and another's release not yet
+        (a few ms). A pair of entries counts once seen in two samples."""
+        self.table_pairs.add(pair)
+        if pair in self.table_pairs_prev:
+            self.violation(inv, text)
+
     def check_table(self, t):
         """The table alone, at any instant: I1 and I2 between its entries."""
+        self.table_pairs_prev, self.table_pairs = self.table_pairs, set()
         locks = [e for e in t if e["kind"] == "lock" and not e["flags"]]
         for e in locks:
             e["end"] = EOF if e["to_eof"] else end_of(e["end"])
@@ -875,7 +910,7 @@ class Driver:
                     continue
                 if overlap(a["start"], a["end"], b["start"], b["end"]) and \
                    "excl" in (a["mode"], b["mode"]):
-                    self.violation("I2", "table: %s %s %s %d-%d and %s %s %s %d-%d on ino %d" % (
+                    self.table_violation("I2", (a["id"], b["id"]), "table: %s %s %s %d-%d and %s %s %s %d-%d on ino %d" % (
                         a["proto"], a["client"], a["mode"], a["start"], a["end"],
                         b["proto"], b["client"], b["mode"], b["start"], b["end"], a["ino"]))
         for l in leases:
@@ -883,7 +918,7 @@ class Driver:
                 if b["proto"] != "nlm" or b["ino"] != l["ino"]:
                     continue
                 if "W" in l["state"] or ("R" in l["state"] and b["mode"] == "excl"):
-                    self.violation("I1", "table: lease %s of %s beside nlm %s %s %d-%d on ino %d" % (
+                    self.table_violation("I1", (l["id"], b["id"], l["state"]), "table: lease %s of %s beside nlm %s %s %d-%d on ino %d" % (
                         l["state"], l["client"], b["client"], b["mode"], b["start"], b["end"],
                         l["ino"]))
 
@@ -934,6 +969,7 @@ class Driver:
         except FileNotFoundError:
             data = b""
         seen = {}
+        at = {}                 # offset -> the record there
         bad = 0
         for i in range(0, len(data), REC_LEN):
             chunk = data[i:i + REC_LEN]
@@ -950,6 +986,7 @@ class Driver:
                 continue
             k = (mt.group(1).decode(), int(mt.group(2)))
             seen[k] = seen.get(k, 0) + 1
+            at[i] = "%s #%d" % k
         for k, n in seen.items():
             if n > 1:
                 self.violation("I4", "record %s #%d is in the log %d times" % (k[0], k[1], n))
@@ -957,8 +994,10 @@ class Driver:
                 self.violation("I4", "record %s #%d was never appended" % k)
         for k, v in self.appended.items():
             if v == "yes" and k not in seen:
+                off = self.app_off.get(k)
                 self.violation("I4", "record %s #%d was appended (fsynced under the lock) "
-                               "and is missing" % k)
+                               "at offset %s and is missing (there now: %s)" % (
+                                   k[0], k[1], off, at.get(off, "nothing whole")))
         if final:
             out("log: %d bytes, %d records, %d confirmed appends, %d not whole" % (
                 len(data), sum(seen.values()),
