@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # e2e-timeout: 3600
-# e2e-default: no (xlock lane red: I3, the table keeps a raw SMB client's lease at RW after ksmbd granted or broke it to R; see /work/team/findings.md)
+# e2e-default: no (its noxlock lane must show stock's I1, I2 and I4: seed 2 showed I2=127 but no I1 or I4 in 60 s; the xlock lane is clean on seeds 1-3)
 # Cross-protocol torture (issue 10 items 1-3; behaviour.md §7 I1-I5).
 # Four NFSv3 clients, each in its own network namespace (its own NLM host,
 # statd and lockd callbacks), two cifs mounts (nosharesock: two SMB
