@@ -19,6 +19,7 @@
 
 #include "edge.h"
 #include "ksmbd_obj.h"
+#include "netlink.h"
 #include "nlm.h"
 #include "smb.h"
 #include "stats.h"
@@ -203,6 +204,11 @@ done:
 	kfree(b);
 }
 
+/* A break that cannot start, as on an allocation failure (test_api=1 only). */
+static bool fail_breaks;
+module_param(fail_breaks, bool, 0644);
+MODULE_PARM_DESC(fail_breaks, "Test knob: no lease break can start (needs test_api=1)");
+
 /*
  * Start breaking lease entry @id (open @fp) of @f to @to; the caller has
  * marked the entry as breaking. Returns -ENOTCONN when the ksmbd edge is
@@ -212,6 +218,10 @@ int xlock_smb_break(struct xlock_file *f, u32 id, u64 fp, u8 to, unsigned int ti
 {
 	struct smb_break *b = kzalloc(sizeof(*b), GFP_KERNEL);
 
+	if (b && READ_ONCE(fail_breaks) && xlock_test_api) {
+		kfree(b);
+		b = NULL;
+	}
 	if (!b)
 		goto fail;
 	INIT_WORK(&b->work, break_fn);

@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # e2e-accel: tcg
 # The edges under the races and corner cases issue 10 found by reading
-# (items a, b, d, g, h, i, j, k, m): each section sets up the case that
-# went wrong and checks the result; e2e/run.sh also fails the scenario on
-# any kernel WARNING or leaked-lock report while it runs. Single-threaded
-# TCG: the last section unloads xlock (live text patching).
+# (items a, b, d, g, h, i, k): each section sets up the case that went
+# wrong and checks the result; e2e/run.sh also fails the scenario on any
+# kernel WARNING or leaked-lock report while it runs. Single-threaded TCG:
+# the last sections unload xlock (live text patching).
 . "$XLOCK_DIR/e2e/guest/xproto.sh"
 GRACESET="/usr/bin/python3 $XLOCK_DIR/e2e/tools/graceset.py"
 xsetup
@@ -86,13 +86,6 @@ hold_start "$d/f"
 hold_cmd write smb-data-longer >/dev/null
 cell "k-readdirplus-size" 15 4 "$(ls -l "$NFS_MNT/$d" | awk '$NF == "f" { print $5 }')"
 hold_stop
-# ... and LOOKUP of a name it has never looked up (stat).
-d=$(fresh kdir2) && rm -f "$EXPORT/$d" && mkdir -m 0777 "$EXPORT/$d"
-printf orig >"$EXPORT/$d/f" && chmod 0666 "$EXPORT/$d/f"
-hold_start "$d/f"
-hold_cmd write smb-data-longer >/dev/null
-cell "k-lookup-size" 15 4 "$(stat -c %s "$NFS_MNT/$d/f")"
-hold_stop
 # d: unload while an SMB blocking lock waits inside ksmbd (behind an NLM
 # lock): rmmod must not wait for the NLM lock to go. The SMB request is
 # cancelled (STATUS_CANCELLED), as on the client's own CANCEL.
@@ -109,5 +102,24 @@ dt=$(since "$t0")
 log "rmmod took $dt s; SMB client: $(tr '\n' ' ' </tmp/smb.out)"
 cell "d-rmmod-with-smb-lock-blocked" fast fast "$(echo "$dt" | awk '{ print ($1 < 10) ? "fast" : "slow" }')"
 xkill
-xlock_load || fail "cannot load xlock again"
+# i: a lease break that cannot start (the ksmbd edge stopping, no memory:
+# here the fail_breaks test knob) leaves the lease as it is: the table must
+# not say R while the SMB client still holds RWH (before, it did, and the
+# NFS read went on as if W had been broken). The read waits (JUKEBOX).
+xlock_load test_api=1 || fail "cannot load xlock with test_api=1"
+f=$(fresh nobreak)
+smb_bg /tmp/smb.out "$f" open:RWH hold:60
+echo Y >/sys/module/xlock/parameters/fail_breaks
+timeout 8 cat "$NFS_MNT/$f" >/dev/null 2>&1 &
+BG_PIDS="$BG_PIDS $!"
+sleep 4
+got=$("$XLOCKCTL" --json locks --path "$EXPORT/$f" | /usr/bin/python3 -c '
+import json, sys
+print(" ".join(x["state"] for x in json.load(sys.stdin)["entries"] if x["kind"] == "lease"))')
+got="$got/$(smb_state /tmp/smb.out)"
+# The NFS reader and the SMB client go before breaks can start again.
+xkill
+echo N >/sys/module/xlock/parameters/fail_breaks
+cell "i-break-not-started-keeps-lease" RWH/RWH RWH/RWH "$got"
+xlock_unload && xlock_load || fail "cannot load xlock again"
 xdone
