@@ -99,6 +99,21 @@ hold_path() {
 # A cifs-side holder of file $1.
 hold_start() { hold_path "$SMB_MNT/$1" "${2:-rw}"; }
 
+# An NFSv4 holder of file $1 (mode $2) through the scenario's NFSv4 mount
+# $NFS4_MNT.
+nfs4_hold() { hold_path "$NFS4_MNT/$1" "$2"; }
+
+# The delegation nfsd holds on file $1 now: r, w or none.
+deleg() {
+	d=$(cat /proc/fs/nfsd/clients/*/states 2>/dev/null |
+		sed -n "/type: deleg.*\/$1\"/s/.*access: \([rw]\).*/\1/p" | head -n 1)
+	echo "${d:-none}"
+}
+
+# deleg_is FILE r|w|none (for wait_for: the states file can list a
+# delegation a little after the holder's open returned).
+deleg_is() { [ "$(deleg "$1")" = "$2" ]; }
+
 # hold_cmd COMMAND: prints the holder's answer line.
 hold_cmd() {
 	_n=$(wc -l <"$HOLD_OUT")

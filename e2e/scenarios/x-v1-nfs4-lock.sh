@@ -11,10 +11,8 @@ xsetup
 NFS4_MNT=/mnt/nfs4
 nfs_mount_up 4.2 "$NFS4_MNT" || fail "NFSv4.2 mount failed"
 
-nfs4_open() { hold_path "$NFS4_MNT/$1" "$2"; } # FILE MODE: an NFSv4 open, driven by hold_cmd
-
 f=$(fresh excl-vs-R)
-nfs4_open "$f" rw
+nfs4_hold "$f" rw
 $SMBOP "$f" open:R:r hold:40 >/tmp/smb.out 2>&1 &
 BG_PIDS="$BG_PIDS $!"
 wait_for 60 grep -q -e "open granted" -e "^error" /tmp/smb.out || fail "smbop: $(cat /tmp/smb.out)"

@@ -9,16 +9,6 @@ xsetup
 NFS4_MNT=/mnt/nfs4
 nfs_mount_up 4.2 "$NFS4_MNT" || fail "NFSv4.2 mount failed"
 
-# The delegation nfsd holds on file $1 now: r, w or none.
-deleg() {
-	d=$(cat /proc/fs/nfsd/clients/*/states 2>/dev/null |
-		sed -n "/type: deleg.*\/$1\"/s/.*access: \([rw]\).*/\1/p" | head -n 1)
-	echo "${d:-none}"
-}
-
-# A holder of file $1 through the NFSv4 mount (mode $2), driven by hold_cmd.
-nfs4_hold() { hold_path "$NFS4_MNT/$1" "$2"; }
-
 # The first line of an smbop run, its status name only on an error.
 first() { head -n 1 "$1" | sed 's/^error .*\(STATUS_[A-Z_]*\).*/error \1/'; }
 
@@ -31,9 +21,6 @@ hold_cmd write nfs-data >/dev/null
 # so what SMB reads at once depends on client writeback: sync it, keeping
 # the delegation, so the cell checks the server side only.
 hold_cmd fsync >/dev/null
-# nfsd hands the delegation out in the OPEN reply; under load the states
-# file can show it a little later than the holder's answer.
-deleg_is() { [ "$(deleg "$1")" = "$2" ]; }
 wait_for 10 deleg_is "$f" w
 cell "nfs4-write-deleg-granted" w w "$(deleg "$f")"
 $SMBOP "$f" open:none:rw read:0:8 close >/tmp/smb.out 2>&1

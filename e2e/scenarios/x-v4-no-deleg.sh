@@ -10,18 +10,9 @@ xsetup
 NFS4_MNT=/mnt/nfs4
 nfs_mount_up 4.2 "$NFS4_MNT" || fail "NFSv4.2 mount failed"
 
-# The delegation nfsd holds on file $1 now: r, w or none.
-deleg() {
-	d=$(cat /proc/fs/nfsd/clients/*/states 2>/dev/null |
-		sed -n "/type: deleg.*\/$1\"/s/.*access: \([rw]\).*/\1/p" | head -n 1)
-	echo "${d:-none}"
-}
-
-nfs4_open() { hold_path "$NFS4_MNT/$1" "$2"; } # FILE MODE: held until hold_stop
-
 f=$(fresh w-vs-R)
 smb_bg /tmp/smb.out "$f" open:R:r hold:40
-nfs4_open "$f" rw
+nfs4_hold "$f" rw
 cell "nfs4-write-open-vs-smb-R" none w "$(deleg "$f")"
 cell "smb-R-after-nfs4-write-open" none R \
 	"$(smb_settle /tmp/smb.out 5 "$([ $MODE = xlock ] && echo none || echo R)")"
@@ -30,14 +21,14 @@ xkill
 
 f=$(fresh r-vs-R)
 smb_bg /tmp/smb.out "$f" open:R:r hold:40
-nfs4_open "$f" r
+nfs4_hold "$f" r
 cell "nfs4-read-open-vs-smb-R" r r "$(deleg "$f")"
 hold_stop
 xkill
 
 # No SMB state left: the write delegation is granted again.
 f=$(fresh alone)
-nfs4_open "$f" rw
+nfs4_hold "$f" rw
 cell "nfs4-write-open-alone" w w "$(deleg "$f")"
 cell "xlockctl-lists-nfs4-deleg" "deleg write client-ok" "" "$(nfs4_holders "$f")"
 hold_stop
