@@ -119,21 +119,24 @@ if [ -n "$GUEST" ]; then
 		n=$((n + 1))
 		echo "$*" >"$UNITS/$n.unit"
 	}
-	cut=
-	chunk=
-	c=0
+	chunks() { # lane scenario...: units of at most 7 scenarios
+		l=$1
+		shift
+		chunk=
+		c=0
+		for s in "$@"; do
+			chunk="$chunk $s"
+			c=$((c + 1))
+			[ "$c" -lt 7 ] || { unit "$l" $chunk; chunk=; c=0; }
+		done
+		[ -z "$chunk" ] || unit "$l" $chunk
+	}
+	# The longest unit first, so that no worker is left alone at the end.
 	for s in "$@"; do
-		case $s in
-		powercut) cut=1; continue ;;
-		esac
-		chunk="$chunk $s"
-		c=$((c + 1))
-		[ "$c" -lt 7 ] || { unit xlock $chunk; chunk=; c=0; }
+		[ "$s" != powercut ] || unit powercut
 	done
-	[ -z "$chunk" ] || unit xlock $chunk
-	[ -z "$cut" ] || unit powercut
-	inverse=$(for s in "$@"; do case $s in x-*|torture) echo "$s" ;; esac; done)
-	[ -z "$inverse" ] || unit noxlock $inverse
+	chunks xlock $(for s in "$@"; do [ "$s" = powercut ] || echo "$s"; done)
+	chunks noxlock $(for s in "$@"; do case $s in x-*|torture) echo "$s" ;; esac; done)
 	# XLOCK_GUEST_JOBS guests at a time (default 2), each taking the next
 	# unit not yet taken: most of a scenario's time is spent waiting
 	# (grace, break and lock timeouts), so two TCG guests on two cores take
@@ -165,11 +168,14 @@ if [ -n "$GUEST" ]; then
 	wait
 	u=1
 	while [ "$u" -le "$n" ]; do
+		prev=${lane:-}
 		lane=$(cut -d' ' -f1 "$UNITS/$u.unit")
-		case $lane in
-		powercut) echo "== power cuts (e2e/powercut.sh)" ;;
-		noxlock) echo "== the same cross-protocol scenarios without xlock (stock gap expected)" ;;
-		esac
+		[ "$lane" = "$prev" ] ||
+			case $lane in
+			powercut) echo "== power cuts (e2e/powercut.sh)" ;;
+			xlock) echo "== scenarios with xlock" ;;
+			noxlock) echo "== the same cross-protocol scenarios without xlock (stock gap expected)" ;;
+			esac
 		out=$(cat "$UNITS/$u.out" 2>/dev/null)
 		echo "$out"
 		echo "$out" | grep '^e2e: FAIL ' | sed "s/^/[$lane] /" >>"$FAILS"
