@@ -206,9 +206,13 @@ static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 
 	xlock_hook_enter(HS, &lockd_hooks[H_LOCK]);
 	op_window(lock, &ws, &we);	/* before lockd may widen lock->fl by merging */
-	if (reclaim && xlock_grace_active() && !reclaim_known(filp, host, lock)) {
-		ret = nlm_lck_denied;
-		goto out_nofile;
+	if (reclaim && xlock_grace_active()) {
+		if (!reclaim_known(filp, host, lock)) {
+			ret = nlm_lck_denied;
+			goto out_nofile;
+		}
+		/* Tests: between xlock's match and lockd's own grace check. */
+		xlock_race_window();
 	}
 	/* Created now: the decision is reserved on it (issue 10 c). */
 	f = xlock_file_get(&filp->f_path, !reclaim);
