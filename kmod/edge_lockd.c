@@ -144,7 +144,8 @@ static void op_window(const struct nlm_lock *lock, u64 *ws, u64 *we)
 
 /*
  * In xlock's grace: an NLM reclaim is granted only if that lock was
- * persisted (caller name, svid, file, range and type).
+ * persisted (caller name, svid, file, range and type). Grace then waits
+ * for xlock_reclaim_done(): lockd refuses a reclaim out of grace.
  */
 static bool reclaim_known(struct file *filp, struct nlm_host *host, struct nlm_lock *lock)
 {
@@ -160,7 +161,7 @@ static bool reclaim_known(struct file *filp, struct nlm_host *host, struct nlm_l
 	d.end = req.end;
 	d.svid = lock->svid;
 	strscpy(d.client, host->h_name, sizeof(d.client));
-	if (!xlock_reclaim_match(&key, &d))
+	if (!xlock_reclaim_match_held(&key, &d))
 		return true;
 	xlock_stat_inc(XLOCK_STAT_RECLAIM_REFUSED);
 	xlock_conflict_note(NULL,
@@ -200,6 +201,7 @@ static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 	struct xlock_rule_req req;
 	struct xlock_file *f;
 	char who[80];
+	bool held = false;
 	u64 ws, we;
 	__be32 ret;
 	int arb = XLOCK_ARB_GO;
@@ -211,6 +213,7 @@ static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 			ret = nlm_lck_denied;
 			goto out_nofile;
 		}
+		held = true;
 		/* Tests: between xlock's match and lockd's own grace check. */
 		xlock_race_window();
 	}
@@ -256,6 +259,8 @@ out:
 	if (f)
 		xlock_file_put(f);
 out_nofile:
+	if (held)
+		xlock_reclaim_done();
 	xlock_hook_exit(HS);
 	return ret;
 }

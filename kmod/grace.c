@@ -56,6 +56,7 @@ static struct hlist_head *buckets;
 static LIST_HEAD(chunks);
 static struct xlock_grace_client *clients;
 static unsigned int nr_clients, nr_reclaims, nr_reclaimed;
+static unsigned int nr_held;		/* matched reclaims lockd has not answered */
 static u8 grace_state;			/* enum xlock_grace_state */
 static unsigned long grace_ends;	/* jiffies */
 
@@ -252,12 +253,14 @@ static bool same_owner(const struct reclaim *r, const struct xlock_reclaim_desc 
 	return d->proto != XLOCK_PROTO_NLM || r->svid == d->svid;
 }
 
-/*
- * Is @d, on the file @key, a reclaim of something persisted? Marks it
- * reclaimed, sets d->state to the persisted lease state and returns 0, or
- * -ENOENT. Only meaningful in grace.
- */
-int xlock_reclaim_match(const struct xlock_fkey *key, struct xlock_reclaim_desc *d)
+/* Everything reclaimed and answered: grace may end now. */
+static bool all_reclaimed(void)
+{
+	lockdep_assert_held(&grace_lock);
+	return grace_state == XLOCK_GRACE_RUNNING && nr_reclaimed == nr_reclaims && !nr_held;
+}
+
+static int reclaim_match(const struct xlock_fkey *key, struct xlock_reclaim_desc *d, bool hold)
 {
 	struct reclaim *r, *found = NULL;
 	bool all = false;
@@ -272,13 +275,15 @@ int xlock_reclaim_match(const struct xlock_fkey *key, struct xlock_reclaim_desc 
 		if (!r->reclaimed)
 			break;
 	}
-	if (found)
+	if (found) {
 		d->state = found->state;
+		nr_held += hold;
+	}
 	if (found && !found->reclaimed) {
 		found->reclaimed = true;
 		clients[ci].reclaimed++;
 		nr_reclaimed++;
-		all = nr_reclaimed == nr_reclaims;
+		all = all_reclaimed();
 	}
 	spin_unlock(&grace_lock);
 	if (all)
@@ -288,6 +293,41 @@ int xlock_reclaim_match(const struct xlock_fkey *key, struct xlock_reclaim_desc 
 		return -ENOENT;
 	xlock_stat_inc(XLOCK_STAT_RECLAIMED);
 	return 0;
+}
+
+/*
+ * Is @d, on the file @key, a reclaim of something persisted? Marks it
+ * reclaimed, sets d->state to the persisted lease state and returns 0, or
+ * -ENOENT. Only meaningful in grace. Grace ends once all are reclaimed.
+ */
+int xlock_reclaim_match(const struct xlock_fkey *key, struct xlock_reclaim_desc *d)
+{
+	return reclaim_match(key, d, false);
+}
+
+/*
+ * As xlock_reclaim_match(), for a server that checks the grace period
+ * itself after the match (lockd refuses a reclaim out of grace): grace
+ * does not end before xlock_reclaim_done() says the server answered.
+ * Ending it at the match let the last NLM reclaim be refused.
+ */
+int xlock_reclaim_match_held(const struct xlock_fkey *key, struct xlock_reclaim_desc *d)
+{
+	return reclaim_match(key, d, true);
+}
+
+/* The server answered a reclaim that xlock_reclaim_match_held() matched. */
+void xlock_reclaim_done(void)
+{
+	bool all;
+
+	spin_lock(&grace_lock);
+	if (!WARN_ON_ONCE(!nr_held))
+		nr_held--;
+	all = all_reclaimed();
+	spin_unlock(&grace_lock);
+	if (all)
+		mod_delayed_work(system_wq, &grace_work, 0);
 }
 
 /*

@@ -39,6 +39,8 @@ int xlock_reclaim_add(const struct path *path, const char *client,
 int xlock_grace_start(unsigned int secs, const char **why);
 int xlock_grace_end(const char *why);
 int xlock_reclaim_match(const struct xlock_fkey *key, struct xlock_reclaim_desc *d);
+int xlock_reclaim_match_held(const struct xlock_fkey *key, struct xlock_reclaim_desc *d);
+void xlock_reclaim_done(void);
 void xlock_grace_decide(const struct xlock_fkey *key, const struct xlock_rule_req *req,
 			const char *client, struct xlock_verdict *v);
 void xlock_grace_info(struct xlock_grace_info *gi);
