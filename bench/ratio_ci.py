@@ -1,45 +1,87 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""The xlockd-attached ratio of bench-persist.txt: per ABBA round (stock,
-xlockd, xlockd, stock) the mean of the xlockd runs over the mean of the
-stock runs; their median and a bootstrap 95% confidence interval of the
-median (10000 resamples of the rounds, fixed seed).
+"""Ratios of ABBA rounds with a bootstrap confidence interval: the one
+implementation every benchmark ratio in RESULTS.md goes through.
 
-usage: ratio_ci.py bench-persist.txt
-Prints "key value" lines: rounds, stock_median, xlockd_median, ratio,
-ci_low, ci_high, ratios (comma-separated).
+A round is four samples in time order: A, B, B, A (A the baseline, e.g.
+stock or no xlockd; B the variant). The files list them as "KEY VALUE"
+lines, so the baseline's samples 2r and 2r+1 and the variant's samples 2r
+and 2r+1 belong to round r. The round's ratio is the mean of its B
+samples over the mean of its A samples (drift that is linear over the
+round cancels); the figure is the median of the rounds' ratios with a 95%
+bootstrap interval of that median (10000 resamples of the rounds, fixed
+seed, percentiles 2.5 and 97.5).
+
+usage: ratio_ci.py FILE [BASE_KEY VARIANT_KEY]   (default nlm_stock nlm_xlockd)
+Prints "key value" lines: rounds, base_median, variant_median, ratio,
+ci_low, ci_high, ratios (comma-separated). Exit 1 if no complete round.
 """
 import random
 import statistics
 import sys
 
 
-def main():
-    vals = {"nlm_stock": [], "nlm_xlockd": []}
-    for line in open(sys.argv[1]):
-        k, _, v = line.strip().partition(" ")
-        if k in vals:
-            vals[k].append(float(v))
-    s, x = vals["nlm_stock"], vals["nlm_xlockd"]
-    n = min(len(s), len(x)) // 2
-    ratios = []
+def values(path):
+    """All numeric "KEY VALUE" lines of PATH: {key: [values in order]}."""
+    vals = {}
+    for line in open(path):
+        parts = line.split()
+        if len(parts) != 2:
+            continue
+        try:
+            vals.setdefault(parts[0], []).append(float(parts[1]))
+        except ValueError:
+            pass
+    return vals
+
+
+def round_ratios(base, variant):
+    n = min(len(base), len(variant)) // 2
+    out = []
     for r in range(n):
-        a = (s[2 * r] + s[2 * r + 1]) / 2
-        b = (x[2 * r] + x[2 * r + 1]) / 2
+        a = (base[2 * r] + base[2 * r + 1]) / 2
+        b = (variant[2 * r] + variant[2 * r + 1]) / 2
         if a:
-            ratios.append(b / a)
+            out.append(b / a)
+    return out
+
+
+def summary(base, variant, resamples=10000, seed=11):
+    """The figure for one pair of sample lists, or None without a round."""
+    ratios = round_ratios(base, variant)
     if not ratios:
+        return None
+    rng = random.Random(seed)
+    meds = sorted(statistics.median(rng.choices(ratios, k=len(ratios)))
+                  for _ in range(resamples))
+    return {
+        "rounds": len(ratios),
+        "base_median": statistics.median(base),
+        "variant_median": statistics.median(variant),
+        "ratio": statistics.median(ratios),
+        "ci_low": meds[int(resamples * 0.025)],
+        "ci_high": meds[int(resamples * 0.975) - 1],
+        "ratios": ratios,
+    }
+
+
+def main():
+    if len(sys.argv) not in (2, 4):
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    bk, vk = sys.argv[2:4] if len(sys.argv) == 4 else ("nlm_stock", "nlm_xlockd")
+    vals = values(sys.argv[1])
+    s = summary(vals.get(bk, []), vals.get(vk, []))
+    if s is None:
         print("rounds 0")
         return 1
-    rng = random.Random(11)
-    meds = sorted(statistics.median(rng.choices(ratios, k=len(ratios))) for _ in range(10000))
-    print("rounds %d" % len(ratios))
-    print("stock_median %.1f" % statistics.median(s))
-    print("xlockd_median %.1f" % statistics.median(x))
-    print("ratio %.3f" % statistics.median(ratios))
-    print("ci_low %.3f" % meds[249])
-    print("ci_high %.3f" % meds[9749])
-    print("ratios %s" % ",".join("%.3f" % r for r in ratios))
+    print("rounds %d" % s["rounds"])
+    print("base_median %.4g" % s["base_median"])
+    print("variant_median %.4g" % s["variant_median"])
+    print("ratio %.3f" % s["ratio"])
+    print("ci_low %.3f" % s["ci_low"])
+    print("ci_high %.3f" % s["ci_high"])
+    print("ratios %s" % ",".join("%.3f" % r for r in s["ratios"]))
     return 0
 
 

@@ -1,55 +1,85 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Run the benchmarks and write bench/RESULTS.md. Host: the conflict rules
-# (checks/s). Guest (one QEMU/TCG boot): the lock table with 1M entries.
+# Run the benchmarks and write bench/RESULTS.md.
+# usage: bench/run.sh [SECTION...]   (default: all)
+#   rules    the conflict rules (host, checks/s)
+#   table    the lock table with 1M entries (guest)
+#   proto    protocol paths with and without xlock, lease breaks (guest)
+#   xlockd   persistence and recovery (guest)
+#   persist  NLM with xlockd attached (guest)
+#   journal  xlockd's journal (host disk)
+# The guest sections run in one QEMU/TCG boot; BENCH_REUSE=1 writes the
+# figures from the last run's output (build/bench/guest) instead. Named
+# sections replace their part of RESULTS.md and leave the others as they
+# are; each section says when it was measured and under what load.
 # Numbers from the guest are TCG (software emulation) figures: compare them
 # with each other, not with native hardware.
 set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP"
 OUT=bench/RESULTS.md
+ALL="rules table proto xlockd persist journal"
+SECTIONS=${*:-$ALL}
+for s in $SECTIONS; do
+	case " $ALL " in *" $s "*) ;; *) echo "run.sh: no section $s ($ALL)" >&2; exit 2 ;; esac
+done
+want() { case " $SECTIONS " in *" $1 "*) return 0 ;; esac; return 1; }
 mkdir -p build/bench
-
-gcc -O2 -Wall -Wextra -Werror -o build/bench/rules_bench bench/rules_bench.c kmod/rules.c
-rules=$(./build/bench/rules_bench 1)
-gcc -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -o build/bench/journal_bench bench/journal_bench.c \
-	userspace/journal.c userspace/store.c userspace/log.c
-rm -rf build/bench/journal && mkdir -p build/bench/journal
-journal=$(./build/bench/journal_bench build/bench/journal 20000)
-make -s selftests
+NOW=$(date -u '+%Y-%m-%d %H:%M UTC')
 
 dir=build/bench/guest
-[ -n "${BENCH_REUSE:-}" ] || rm -rf "$dir"
-[ -n "${BENCH_REUSE:-}" ] || ./e2e/run.sh -q -n 0 -t 2400 -O "$dir" bench-table bench-proto bench-xlockd bench-persist
-table=$(cat "$dir"/boot1/bench-table.txt)
-xd=$(/usr/bin/python3 bench/summarize.py "$dir"/boot1/bench-xlockd.txt)
-xval() { echo "$xd" | sed -n "s/^$1 //p"; }
-proto=$(/usr/bin/python3 bench/summarize.py "$dir"/boot1/bench-proto.txt)
-pval() { echo "$proto" | sed -n "s/^$1 //p"; }
-val() { echo "$table" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-pers=$(/usr/bin/python3 bench/ratio_ci.py "$dir"/boot1/bench-persist.txt || true)
-rval() { echo "$pers" | sed -n "s/^$1 //p"; }
+scen=
+for s in table proto xlockd persist; do
+	want $s && scen="$scen bench-$s"
+done
+if [ -n "$scen" ] && [ -z "${BENCH_REUSE:-}" ]; then
+	make -s selftests
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	# The host's load while the guest runs (other guests share the cores).
+	(while :; do
+		echo "$(date -u +%H:%M:%S) $(cut -d' ' -f1 /proc/loadavg) $(pgrep -c qemu-system || true)"
+		sleep 30
+	done) >"$dir/hostload.txt" &
+	sampler=$!
+	rc=0
+	# shellcheck disable=SC2086
+	./e2e/run.sh -q -n 0 -t 3000 -O "$dir" $scen || rc=$?
+	kill "$sampler"
+	[ "$rc" = 0 ] || { echo "run.sh: a benchmark scenario failed: no figures written" >&2; exit 1; }
+fi
+# Host load during the guest run: 1-minute load min/median/max, most QEMUs.
+hostload() {
+	[ -s "$dir/hostload.txt" ] || { echo "not recorded"; return; }
+	sort -n -k2 "$dir/hostload.txt" | awk '{ l[NR] = $2; if ($3 > q) q = $3 }
+		END { printf "1-minute load %s / %s / %s (min / median / max, 2 cores), up to %d QEMU guests at once", l[1], l[int((NR + 1) / 2)], l[NR], q }'
+}
+guestwhen() { # the guest run's date and host load
+	echo "Measured $(date -u -r "$dir/boot1/results.txt" '+%Y-%m-%d %H:%M UTC' 2>/dev/null || echo '?')"
+	echo "in one boot of $(e2e/kver.sh) under QEMU TCG; host: $(hostload)."
+}
 
-{
-	echo "# xlock benchmark results"
-	echo
-	echo "Written by \`bench/run.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores,"
-	echo "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)."
-	echo "Kernel in the guest: $(e2e/kver.sh) under QEMU TCG (software emulation,"
-	echo "roughly 10-50x slower than hardware)."
-	echo
+sec_rules() {
+	gcc -O2 -Wall -Wextra -Werror -o build/bench/rules_bench bench/rules_bench.c kmod/rules.c
+	rules=$(./build/bench/rules_bench 1)
 	echo "## Conflict rules (host, \`bench/rules_bench.c\`)"
 	echo
-	echo "Target: at least 5M rule checks/s. A request mix (NLM lock, NLM TEST,"
-	echo "SMB lease, NFS READ, SMB lock) against files holding N entries:"
+	echo "Measured $NOW on the host. Target: at least 5M rule checks/s. A"
+	echo "request mix (NLM lock, NLM TEST, SMB lease, NFS READ, SMB lock) against"
+	echo "files holding N entries:"
 	echo
 	echo "| entries on the file | checks/s | ns/check |"
 	echo "|---:|---:|---:|"
 	echo "$rules" | tail -n +2 | awk '{ printf "| %s | %.1fM | %s |\n", $1, $2 / 1e6, $3 }'
-	echo
+}
+
+sec_table() {
+	table=$(cat "$dir"/boot1/bench-table.txt)
+	val() { echo "$table" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 	echo "## Lock table (guest, \`kmod/bench.c\` via \`e2e/scenarios/bench-table.sh\`)"
 	echo
+	guestwhen
 	echo "$(val entries) NLM lock entries on $(val files) files (16 per file), inserted,"
 	echo "looked up and removed through the table code the protocol edges use."
 	echo "Target: at most 128 bytes per lock entry; a conflict check costs what"
@@ -66,61 +96,146 @@ rval() { echo "$pers" | sed -n "s/^$1 //p"; }
 	echo "| conflict check, file with 256 entries | $(val check_ns_256) ns |"
 	echo "| conflict check, 16-entry file alone in an empty table | $(val check_ns_16_empty_table) ns |"
 	echo
-	echo "Method: one guest boot; \`echo N > /sys/module/xlock/parameters/bench_table\`"
+	echo "Method: \`echo N > /sys/module/xlock/parameters/bench_table\`"
 	echo "(module loaded with test_api=1) runs the measurement in the kernel; slab"
 	echo "memory is the change in the kernel's slab counters across the inserts."
-	echo
+}
+
+sec_proto() {
+	proto=$(/usr/bin/python3 bench/summarize.py "$dir"/boot1/bench-proto.txt)
+	p() { echo "$proto" | sed -n "s/^$1 //p"; }
+	row() { # name label unit
+		echo "| $2 | $(p "$1"_base) | $(p "$1"_var) | $(p "$1"_ratio) | $(p "$1"_ci) |"
+	}
 	echo "## Protocol paths with and without xlock (guest, \`e2e/scenarios/bench-proto.sh\`)"
 	echo
-	echo "Same boot, xlock unloaded and loaded in alternating ABBA rounds; the ratio"
-	echo "is the median of the per-round ratios (xlock / stock). Targets: NLM"
-	echo "round trips >= 0.97x and NFS 4 KiB writes >= 0.98x of stock; a"
-	echo "cross-protocol lease break <= 1.2x a native SMB->SMB break."
+	guestwhen
+	echo "The run: $(p config) ($(p elapsed) s of rounds); load inside the guest"
+	echo "(1-minute, per round, min / median / max): $(p guest_load)."
 	echo
-	echo "| measure | stock (median) | xlock (median) | ratio |"
-	echo "|---|---:|---:|---:|"
-	echo "| NLM lock+unlock round trips/s | $(pval nlm_stock) | $(pval nlm_xlock) | $(pval nlm_ratio) |"
-	echo "| NFS 4 KiB O_DIRECT writes, MB/s | $(pval write_stock) | $(pval write_xlock) | $(pval write_ratio) |"
+	echo "Method (\`bench/proto_bench.py\`, one process): ABBA rounds (stock, xlock,"
+	echo "xlock, stock) in one boot; xlock is loaded and unloaded only between"
+	echo "segments, and every segment checks the module is absent (stock) or live"
+	echo "with its lockd, nfsd and ksmbd edges active and its hooks called"
+	echo "(xlock); a failed load, unload or check aborts the run and no figure is"
+	echo "written from it. Each segment takes one sample of each measure; a"
+	echo "round's ratio is the mean of its two xlock samples over the mean of its"
+	echo "two stock samples; the figure is the median of the rounds' ratios with"
+	echo "a 95% bootstrap interval of that median (\`bench/ratio_ci.py\`). The SMB"
+	echo "rows use the raw SMB client of the tests (impacket), one connection per"
+	echo "sample made before the clock starts."
 	echo
-	echo "| lease break, RWH held by an SMB client that acks at once | median | ratio |"
-	echo "|---|---:|---:|"
-	echo "| NLM lock request -> granted (xlock breaks the lease) | $(pval break_nlm) s | $(pval break_ratio) |"
-	echo "| native: a second SMB client's write open (ksmbd breaks it) | $(pval break_smb) s | 1 |"
+	echo "Targets: NLM round trips, SMB opens and SMB lock round trips >= 0.97x"
+	echo "and NFS writes >= 0.98x of stock, at the interval's lower bound."
 	echo
-	echo "Rounds: $(pval rounds); break trials: $(pval trials). Raw values:"
-	echo "\`$(echo "$proto" | sed -n 's/^raw //p')\`"
+	echo "| measure (per second, median) | stock | xlock | ratio | 95% interval |"
+	echo "|---|---:|---:|---:|---:|"
+	row nlm "NLM lock+unlock round trips (NFS mount)"
+	row write "NFS 4 KiB O_DIRECT writes, MB/s"
+	row smbopen "SMB2 CREATE with an RWH lease + CLOSE"
+	row smblock "SMB2 LOCK + UNLOCK round trips on one open"
 	echo
+	echo "Lease break latency. The lease holder is the same raw SMB client in"
+	echo "both paths (holding RWH on a fresh file, acking each break at once, in"
+	echo "a thread of the benchmark process); the conflicting request is timed in"
+	echo "the same process from just before it is sent to its reply: natively a"
+	echo "second raw SMB client's read+write open (ksmbd breaks RWH->RH), across"
+	echo "protocols a shared fcntl lock through the NFS mount, i.e. an NLM lock"
+	echo "from the kernel's NFS client (xlock breaks RWH->RH; no raw NLM client"
+	echo "here can take the NLM_GRANTED callback a blocked lock needs). Each"
+	echo "request includes its release (close, unlock). \"Without the break\" is"
+	echo "the same request on the same file just before the holder opened it"
+	echo "(median of 3), so \"added by the break\" leaves out the difference of the"
+	echo "two client stacks. Native breaks are timed in the stock segments, the"
+	echo "cross-protocol ones in the xlock segments of the same rounds. Target:"
+	echo "cross-protocol <= 1.2x native, at the interval's upper bound."
+	echo
+	echo "| lease break (seconds, median) | native SMB->SMB (stock) | NFS->SMB (xlock) | ratio | 95% interval |"
+	echo "|---|---:|---:|---:|---:|"
+	row brk "request -> reply"
+	row extra "added by the break (request -> reply minus without the break)"
+	row note "request sent -> the holder has the break notification"
+	echo "| request without the break | $(p base_native_stock) | $(p base_cross_xlock) | | |"
+	echo
+	echo "Native SMB->SMB break with xlock loaded against the same without: median"
+	echo "$(p brknat_var) s vs $(p brknat_base) s, ratio $(p brknat_ratio) ($(p brknat_ci))."
+	echo "Break transitions seen by the holder: $(p trans)."
+	echo
+	echo "Time per call inside the hooked functions (issue 15 item 2), from the"
+	echo "function-graph tracer in the same boot after the rounds (\`percall\` in"
+	echo "\`bench/proto_bench.py\`): each workload for a few seconds with"
+	echo "\`set_ftrace_filter\` on the hooked functions, once stock and once with"
+	echo "xlock. With xlock a hooked entry runs xlock's wrapper, which calls the"
+	echo "original, traced again one level deeper: \"inside xlock\" is the outer"
+	echo "call's time minus that inner call's, per call, so it includes one extra"
+	echo "traced entry and exit (the tracer's own cost, large under TCG) and any"
+	echo "wait xlock does (none here: no conflicts). Medians in ns, TCG."
+	if [ -n "$(p percall_failed)" ]; then
+		echo
+		echo "Not measured: the tracer phase failed ($(p percall_failed))."
+	else
+		echo
+		echo "| hooked function (call type) | stock: calls, median | xlock: calls, median | of which inside xlock (calls paired) |"
+		echo "|---|---:|---:|---:|"
+		for f in "nlmsvc_lock NLM lock" "nlmsvc_unlock NLM unlock" "nlmsvc_testlock NLM TEST" \
+			"fh_verify nfsd I/O check" "smb_grant_oplock SMB create (lease)" "smb2_lock SMB lock" \
+			"close_id_del_oplock SMB close"; do
+			n=${f%% *}
+			echo "| \`$n\` (${f#* }) | $(p percall_${n}_stock_calls), $(p percall_${n}_stock_median_ns) | $(p percall_${n}_xlock_calls), $(p percall_${n}_xlock_median_ns) | $(p percall_${n}_xlock_in_xlock_median_ns) ($(p percall_${n}_xlock_paired)) |"
+		done
+	fi
+	echo
+	echo "Per-round ratios: NLM \`$(p nlm_ratios)\`; writes \`$(p write_ratios)\`;"
+	echo "SMB opens \`$(p smbopen_ratios)\`; SMB locks \`$(p smblock_ratios)\`;"
+	echo "break \`$(p brk_ratios)\`; added by the break \`$(p extra_ratios)\`."
+	echo
+	echo "<details><summary>All samples of the run (bench-proto.txt, in order per key)</summary>"
+	echo
+	echo "\`$(p raw)\`"
+	echo
+	echo "</details>"
+}
+
+sec_xlockd() {
+	xd=$(/usr/bin/python3 bench/summarize.py "$dir"/boot1/bench-xlockd.txt)
+	x() { echo "$xd" | sed -n "s/^$1 //p"; }
 	echo "## xlockd: persistence and recovery (guest, \`e2e/scenarios/bench-xlockd.sh\`)"
 	echo
+	guestwhen
 	echo "Targets: at least 50k persisted lock events/s with group commit; 1M"
 	echo "persisted locks back in the module in under 2 s. Both are figures for"
 	echo "hardware; these are TCG's."
 	echo
 	echo "| measure | value |"
 	echo "|---|---:|"
-	echo "| lock events/s through the module, no xlockd (median) | $(xval churn_stock) |"
-	echo "| lock events/s through the module, xlockd attached (median) | $(xval churn_xlockd) |"
-	echo "| ratio (median of per-round ratios) | $(xval churn_ratio) |"
-	echo "| NLM lock+unlock round trips/s, no xlockd (median) | $(xval nlm_stock) |"
-	echo "| NLM lock+unlock round trips/s, xlockd attached (median) | $(xval nlm_xlockd) |"
-	echo "| ratio (median of per-round ratios) | $(xval nlm_ratio) |"
-	echo "| persisted events/s: 30000 queued, drained, committed | $(xval persisted_events_per_s) |"
-	echo "| group commits for those 30000 | $(xval commits) |"
-	echo "| durable window under that burst: mean / max | $(xval durable_window_mean_ms) / $(xval durable_window_max_ms) ms |"
-	echo "| recovery of $(xval recovery_entries) persisted locks: xlockd start to grace running | $(xval recovery_total_s) s |"
-	echo "| of which: reading snapshot and journal | $(xval recovery_read_s) s |"
-	echo "| of which: grouping by file and owner | $(xval recovery_build_s) s |"
-	echo "| of which: RECLAIM_ADD into the module (1000 messages) | $(xval recovery_module_s) s |"
-	echo "| then: saving the reclaim file (after grace started) | $(xval recovery_save_s) s |"
+	echo "| lock events/s through the module, no xlockd (median) | $(x churn_base) |"
+	echo "| lock events/s through the module, xlockd attached (median) | $(x churn_var) |"
+	echo "| ratio (median of per-round ratios, 95% interval) | $(x churn_ratio) ($(x churn_ci)) |"
+	echo "| NLM lock+unlock round trips/s, no xlockd (median) | $(x nlm_base) |"
+	echo "| NLM lock+unlock round trips/s, xlockd attached (median) | $(x nlm_var) |"
+	echo "| ratio (median of per-round ratios, 95% interval) | $(x nlm_ratio) ($(x nlm_ci)) |"
+	echo "| persisted events/s: 30000 queued, drained, committed | $(x persisted_events_per_s) |"
+	echo "| group commits for those 30000 | $(x commits) |"
+	echo "| durable window under that burst: mean / max | $(x durable_window_mean_ms) / $(x durable_window_max_ms) ms |"
+	echo "| recovery of $(x recovery_entries) persisted locks: xlockd start to grace running | $(x recovery_total_s) s |"
+	echo "| of which: reading snapshot and journal | $(x recovery_read_s) s |"
+	echo "| of which: grouping by file and owner | $(x recovery_build_s) s |"
+	echo "| of which: RECLAIM_ADD into the module (1000 messages) | $(x recovery_module_s) s |"
+	echo "| then: saving the reclaim file (after grace started) | $(x recovery_save_s) s |"
 	echo
 	echo "The lock events are test entries added and released over netlink"
 	echo "(\`selftests/xlock_churn\`), the cheapest lock path the module has: an"
 	echo "upper bound on what persistence costs; the NLM rows are the real path."
 	echo "The recovery input is a state directory written by \`bench/mkstate\`:"
 	echo "1M NLM locks of 100 clients on 1000 files."
-	echo
+}
+
+sec_persist() {
+	pers=$(/usr/bin/python3 bench/ratio_ci.py "$dir"/boot1/bench-persist.txt nlm_stock nlm_xlockd)
+	rval() { echo "$pers" | sed -n "s/^$1 //p"; }
 	echo "## NLM with xlockd attached (guest, \`e2e/scenarios/bench-persist.sh\`)"
 	echo
+	guestwhen
 	echo "Issue 11 item 7: NLM lock+unlock round trips through the NFS mount with"
 	echo "xlockd attached at least 0.97x of the same without xlockd. ABBA rounds"
 	echo "(no xlockd, xlockd, xlockd, no xlockd) in one boot; per round the mean"
@@ -130,20 +245,54 @@ rval() { echo "$pers" | sed -n "s/^$1 //p"; }
 	echo "| measure | value |"
 	echo "|---|---:|"
 	echo "| rounds | $(rval rounds) |"
-	echo "| round trips/s, no xlockd (median) | $(rval stock_median) |"
-	echo "| round trips/s, xlockd attached (median) | $(rval xlockd_median) |"
+	echo "| round trips/s, no xlockd (median) | $(rval base_median) |"
+	echo "| round trips/s, xlockd attached (median) | $(rval variant_median) |"
 	echo "| ratio (median of per-round ratios) | $(rval ratio) |"
 	echo "| 95% interval of the ratio | $(rval ci_low) - $(rval ci_high) |"
 	echo
 	echo "Per-round ratios: \`$(rval ratios)\`"
-	echo
+}
+
+sec_journal() {
+	gcc -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -o build/bench/journal_bench bench/journal_bench.c \
+		userspace/journal.c userspace/store.c userspace/log.c
+	rm -rf build/bench/journal && mkdir -p build/bench/journal
+	journal=$(./build/bench/journal_bench build/bench/journal 20000)
 	echo "## xlockd's journal (host disk, \`bench/journal_bench.c\`)"
 	echo
-	echo "Records appended and made durable with one fdatasync per batch: the"
-	echo "batch is what arrived while the previous fdatasync ran."
+	echo "Measured $NOW. Records appended and made durable with one fdatasync"
+	echo "per batch: the batch is what arrived while the previous fdatasync ran."
 	echo
 	echo "| batch (records per fdatasync) | records/s | fdatasyncs/s |"
 	echo "|---:|---:|---:|"
 	echo "$journal" | tail -n +2 | awk '{ printf "| %s | %s | %s |\n", $1, $2, $3 }'
-} >"$OUT"
+}
+
+# Each section goes between "<!-- section NAME -->" markers; a section not
+# run keeps its text from the current RESULTS.md.
+rm -rf build/bench/sections
+mkdir -p build/bench/sections
+for s in $SECTIONS; do
+	{ echo "<!-- section $s -->"; "sec_$s"; echo; } >build/bench/sections/$s.md
+done
+/usr/bin/python3 - "$OUT" build/bench/sections $ALL <<'PY'
+import os, re, sys
+out, secdir, names = sys.argv[1], sys.argv[2], sys.argv[3:]
+old = open(out).read() if os.path.exists(out) else ""
+parts = re.split(r"(?m)^(?=<!-- section \w+ -->$)", old)
+have = {}
+for p in parts[1:]:
+    have[re.match(r"<!-- section (\w+) -->", p).group(1)] = p
+head = ("# xlock benchmark results\n\nWritten by `bench/run.sh` (`make bench`): each section says when\n"
+        "and under what load it was measured. Guest figures are QEMU TCG (software\n"
+        "emulation, roughly 10-50x slower than hardware) on a %d-core host.\n\n" % os.cpu_count())
+text = head
+for n in names:
+    f = os.path.join(secdir, n + ".md")
+    if os.path.exists(f):
+        text += open(f).read()
+    elif n in have:
+        text += have[n]
+open(out, "w").write(text.rstrip("\n") + "\n")
+PY
 cat "$OUT"

@@ -1,42 +1,95 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""Summarise bench-proto.txt ("name value" lines, in recording order) into
-"key value" lines for bench/run.sh: medians and median per-round ratios."""
+"""Summarise bench-proto.txt or bench-xlockd.txt ("KEY VALUE" lines in
+recording order) into "key value" lines for bench/run.sh. Every ratio is
+bench/ratio_ci.py's: median of the ABBA rounds' ratios and its bootstrap
+95% interval.
+
+usage: summarize.py FILE
+Exit 1 (and no figures) if FILE says "aborted" or bench-proto did not
+complete: a run whose module load, unload or checks failed is no evidence.
+"""
+import os
 import statistics
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ratio_ci  # noqa: E402
+
+# name in RESULTS.md: (base key, variant key)
+PROTO = {
+    "nlm": ("nlm_stock", "nlm_xlock"),
+    "write": ("write_stock", "write_xlock"),
+    "smbopen": ("smbopen_stock", "smbopen_xlock"),
+    "smblock": ("smblock_stock", "smblock_xlock"),
+    "brk": ("brk_native_stock", "brk_cross_xlock"),
+    "extra": ("extra_native_stock", "extra_cross_xlock"),
+    "note": ("note_native_stock", "note_cross_xlock"),
+    "brknat": ("brk_native_stock", "brk_native_xlock"),
+}
+XLOCKD = {
+    "churn": ("churn_stock", "churn_xlockd"),
+    "nlm": ("nlm_stock", "nlm_xlockd"),
+}
+
+
+def fmt(v):
+    return "%.4g" % v
+
 
 def main():
-    vals = {}
-    for line in open(sys.argv[1]):
-        parts = line.split()
-        if len(parts) == 2:
-            try:
-                vals.setdefault(parts[0], []).append(float(parts[1]))
-            except ValueError:
-                pass
+    text = open(sys.argv[1]).read()
+    for line in text.splitlines():
+        if line.startswith("aborted"):
+            print("summarize.py: the run aborted: %s" % line[8:], file=sys.stderr)
+            return 1
+    vals = ratio_ci.values(sys.argv[1])
+    proto = "config" in text
+    if proto and "\ncomplete 1" not in "\n" + text:
+        print("summarize.py: the run did not complete", file=sys.stderr)
+        return 1
     out = {}
-    for name, key in (("nlm_rate", "nlm"), ("write_mbs", "write")):
-        s, x = vals.get(name + "_stock", []), vals.get(name + "_xlock", [])
-        ratios = [b / a for a, b in zip(s, x) if a]
-        out[key + "_stock"] = "%.1f" % statistics.median(s) if s else "n/a"
-        out[key + "_xlock"] = "%.1f" % statistics.median(x) if x else "n/a"
-        out[key + "_ratio"] = "%.3f" % statistics.median(ratios) if ratios else "n/a"
-    bn, bs = vals.get("break_nlm_s", []), vals.get("break_smb_s", [])
-    out["break_nlm"] = "%.3f" % statistics.median(bn) if bn else "n/a"
-    out["break_smb"] = "%.3f" % statistics.median(bs) if bs else "n/a"
-    out["break_ratio"] = ("%.2f" % (statistics.median(bn) / statistics.median(bs))
-                          if bn and bs else "n/a")
-    for key in ("churn", "nlm"):
-        cs, cx = vals.get(key + "_stock", []), vals.get(key + "_xlockd", [])
-        if not cs or not cx:
+    for name, (bk, vk) in (PROTO if proto else XLOCKD).items():
+        s = ratio_ci.summary(vals.get(bk, []), vals.get(vk, []))
+        if s is None:
             continue
-        # ABBA rounds: stock, xlockd, xlockd, stock; pair each round's means.
-        pairs = [((cs[i] + cs[i + 1]) / 2, (cx[i] + cx[i + 1]) / 2)
-                 for i in range(0, min(len(cs), len(cx)) - 1, 2)]
-        out[key + "_stock"] = "%.1f" % statistics.median(cs)
-        out[key + "_xlockd"] = "%.1f" % statistics.median(cx)
-        out[key + "_ratio"] = "%.3f" % statistics.median([b / a for a, b in pairs])
+        out[name + "_base"] = fmt(s["base_median"])
+        out[name + "_var"] = fmt(s["variant_median"])
+        out[name + "_ratio"] = "%.3f" % s["ratio"]
+        out[name + "_ci"] = "%.3f-%.3f" % (s["ci_low"], s["ci_high"])
+        out[name + "_lo"] = "%.3f" % s["ci_low"]
+        out[name + "_hi"] = "%.3f" % s["ci_high"]
+        out[name + "_rounds"] = str(s["rounds"])
+        out[name + "_ratios"] = ",".join("%.2f" % r for r in s["ratios"])
+    if proto:
+        for k in ("base_native_stock", "base_cross_xlock", "brk_native_xlock",
+                  "note_native_xlock"):
+            if vals.get(k):
+                out[k] = fmt(statistics.median(vals[k]))
+        trans = {}
+        for line in text.splitlines():
+            p = line.split()
+            if len(p) == 2 and p[0].startswith("trans_"):
+                trans.setdefault(p[0][6:], set()).add(p[1])
+        out["trans"] = "; ".join("%s %s" % (k, ",".join(sorted(v))) for k, v in sorted(trans.items()))
+        rounds = [line.split() for line in text.splitlines() if line.startswith("round ")]
+        loads = [float(r[3].split("=")[1]) for r in rounds if len(r) > 3]
+        if loads:
+            out["guest_load"] = "%.1f / %.1f / %.1f" % (min(loads), statistics.median(loads), max(loads))
+        if rounds:
+            out["elapsed"] = rounds[-1][2].split("=")[1]
+        for line in text.splitlines():
+            p = line.split()
+            if len(p) == 2 and p[0].startswith("percall_"):
+                f = dict(kv.split("=", 1) for kv in p[1].split(",") if "=" in kv)
+                for kv, v in f.items():
+                    out["%s_%s" % (p[0], kv)] = v
+            elif p and p[0] == "percall_failed":
+                out["percall_failed"] = " ".join(p[1:])
+        out["config"] = next(line.split()[1] for line in text.splitlines()
+                             if line.startswith("config "))
+        out["raw"] = "; ".join("%s=%s" % (k, ",".join("%g" % v for v in vs))
+                               for k, vs in sorted(vals.items()))
     for k in ("persisted_events_per_s", "commits", "durable_window_mean_ms",
               "durable_window_max_ms", "recovery_entries", "recovery_total_s",
               "recovery_read_s", "recovery_build_s", "recovery_module_s",
@@ -44,12 +97,9 @@ def main():
         if k in vals:
             v = vals[k][-1]
             out[k] = "%d" % v if v == int(v) else "%g" % v
-    out["rounds"] = str(len(vals.get("nlm_rate_stock", [])))
-    out["trials"] = str(len(bn))
-    out["raw"] = "; ".join("%s=%s" % (k, ",".join("%g" % v for v in vs))
-                           for k, vs in sorted(vals.items()))
     for k, v in out.items():
         print(k, v)
+    return 0
 
 
 if __name__ == "__main__":
