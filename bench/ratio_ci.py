@@ -29,9 +29,10 @@ def values(path):
         if len(parts) != 2:
             continue
         try:
-            vals.setdefault(parts[0], []).append(float(parts[1]))
+            v = float(parts[1])
         except ValueError:
-            pass
+            continue
+        vals.setdefault(parts[0], []).append(v)
     return vals
 
 
