@@ -110,7 +110,8 @@ if [ -n "$GUEST" ]; then
 	# the xlock lane in chunks of 7 scenarios; power cuts (XLOCK_POWERCUTS,
 	# default 20: e2e/powercut.sh boots, cuts and reboots by itself); the
 	# cross-protocol scenarios again without xlock, where each must show the
-	# stock kernel's gap and torture with the same seed stock's I1, I2 and
+	# stock kernel's gap; torture in a unit of its own per lane, the same
+	# seed in both, without xlock it must show stock's I1, I2 and
 	# I4 violations.
 	UNITS=$(mktemp -d)
 	trap 'rm -rf "$TMP" "$FAILS" "$SKIPS" "$UNITS"' EXIT
@@ -135,8 +136,13 @@ if [ -n "$GUEST" ]; then
 	for s in "$@"; do
 		[ "$s" != powercut ] || unit powercut
 	done
-	chunks xlock $(for s in "$@"; do [ "$s" = powercut ] || echo "$s"; done)
-	chunks noxlock $(for s in "$@"; do case $s in x-*|torture) echo "$s" ;; esac; done)
+	# torture: a unit of its own in each lane (a boot each), next after
+	# the power cuts, so the other guest works through the rest beside it.
+	for s in "$@"; do
+		[ "$s" != torture ] || { unit xlock torture; unit noxlock torture; }
+	done
+	chunks xlock $(for s in "$@"; do case $s in powercut|torture) ;; *) echo "$s" ;; esac; done)
+	chunks noxlock $(for s in "$@"; do case $s in x-*) echo "$s" ;; esac; done)
 	# XLOCK_GUEST_JOBS guests at a time (default 2), each taking the next
 	# unit not yet taken: most of a scenario's time is spent waiting
 	# (grace, break and lock timeouts), so two TCG guests on two cores take

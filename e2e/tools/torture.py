@@ -18,6 +18,12 @@ while they run and at the end:
       file exactly once and whole
 (I5, the teardown, is checked by e2e/scenarios/torture.sh.)
 
+Before the random mix, a phase the same for every seed (Driver.phase):
+raw SMB clients that ack never or late hold RWH while NFS clients lock the
+file; a cifs client keeps the log open under its lease, locks a range an
+NFS client locks next, and appends records in turn with NFS appenders.
+Stock lets all of it through (I1, I2, I4 for any seed); xlock must not.
+
 Workers (subcommand "worker"): "fs ROOT" works through a mount (the NFSv3
 clients, each in its own network namespace, and the cifs mounts); "smb
 ACKMODE" is a raw SMB2 client (impacket) holding leases and answering
@@ -25,7 +31,7 @@ breaks at once (now), late (a delay in ms) or never; "nlm" sends NLM TEST.
 They read one JSON command a line and answer one JSON line; raw SMB
 workers also report lease breaks as they come.
 
-usage: torture.py run --seed N --secs S [--ops N] [--stock] [--until-seen]
+usage: torture.py run --seed N --secs S [--ops N] [--stock] [--until-seen] [--no-phase]
                   [--nfs NAME:PID:ROOT]... [--cifs NAME:ROOT]...
                   [--smb NAME:ACK]... --export DIR --xlockctl PATH
 Prints "seed N" first, one line per violation ("VIOLATION I2 ..."), a
@@ -121,7 +127,8 @@ def fs_worker(root, blocking="yes"):
         op = c["op"]
         try:
             if op == "open":
-                fd = os.open(os.path.join(root, c["name"]), os.O_RDWR | os.O_CREAT, 0o666)
+                fd = os.open(os.path.join(root, c["name"]), os.O_RDWR | os.O_CREAT |
+                             (os.O_APPEND if c.get("append") else 0), 0o666)
                 fds[c["slot"]] = fd
                 r["ino"] = os.fstat(fd).st_ino
             elif op == "close":
@@ -146,7 +153,11 @@ def fs_worker(root, blocking="yes"):
             elif op == "unlock":
                 fcntl.lockf(fds[c["slot"]], fcntl.LOCK_UN, c["len"], c["start"], os.SEEK_SET)
             elif op == "append":
-                fd = os.open(os.path.join(root, LOG), os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
+                # "slot": through an open the client keeps (O_APPEND), so a
+                # cifs client keeps its lease on the log between records.
+                held = "slot" in c
+                fd = fds[c["slot"]] if held else \
+                    os.open(os.path.join(root, LOG), os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
                 try:
                     if blocking == "no":
                         if not fs_lock_retry(fd, 8):
@@ -164,14 +175,22 @@ def fs_worker(root, blocking="yes"):
                         # size. cifs refreshes it only on a getattr (its
                         # mounts here: actimeo=0) unless a lease lets it
                         # cache: ask, as an NFS client does on a lock.
+                        # And by path: only a revalidated dentry makes cifs
+                        # (6.12) drop its page cache and move its zero point
+                        # (netfs: "beyond it the server has zeros") up to the
+                        # new size; with a stale zero point its buffered write
+                        # zero-fills the folio below the record and writes
+                        # the zeros back over others' records.
                         os.fstat(fd)
+                        os.stat(os.path.join(root, LOG))
                         n = os.write(fd, record(c["client"], c["seq"]))
                         r["off"] = os.lseek(fd, 0, os.SEEK_CUR) - n
                         os.fsync(fd)
                         fcntl.lockf(fd, fcntl.LOCK_UN, 0, 0, os.SEEK_SET)
                         r["res"] = "appended" if n == REC_LEN else "short"
                 finally:
-                    os.close(fd)
+                    if not held:
+                        os.close(fd)
             elif op == "read":
                 r["n"] = len(os.pread(fds[c["slot"]], c["len"], c["off"]))
             elif op == "write":
@@ -528,6 +547,7 @@ class Worker:
         self.slots = {}         # slot -> {"ino", "name", "lease", "key", "breaking"}
         self.locks = {}         # slot -> lock belief id
         self.seq = 0
+        self.last = None        # the last answer
         self.down_until = 0
         self.next_at = 0
         self.gen = 0
@@ -567,6 +587,7 @@ class Driver:
         self.next_id = 1
         self.viol = {"I1": 0, "I2": 0, "I3": 0, "I4": 0}
         self.shown = {}
+        self.seen = set()
         self.n_ops = 0
         self.n_conflicts = 0
         self.n_breaks = 0
@@ -604,10 +625,14 @@ class Driver:
 
     # ---- violations
     def violation(self, inv, text):
-        self.viol[inv] += 1
+        """Counted once per distinct finding (a lost record or a pair of
+        holders seen again by a later check is the same violation)."""
         k = (inv, text)
-        if self.shown.get(inv, 0) < 20 and k not in self.shown:
-            self.shown[k] = 1
+        if k in self.seen:
+            return
+        self.seen.add(k)
+        self.viol[inv] += 1
+        if self.shown.get(inv, 0) < 20:
             self.shown[inv] = self.shown.get(inv, 0) + 1
             out("VIOLATION %s t=%.1f %s" % (inv, time.monotonic() - self.t0, text))
 
@@ -680,15 +705,25 @@ class Driver:
             return
         if m.get("ev") == "ack":
             for s in w.slots.values():
-                if s.get("key") == m["key"]:
+                if s.get("key") != m["key"]:
+                    continue
+                if m["status"] == "ok":
                     s["lease"] = m["to"]
                     s["breaking"] = False
+                elif m["status"] == "STATUS_UNSUCCESSFUL":
+                    # Too late: ksmbd's break timed out and set the lease
+                    # to none (wait_for_break_ack); the ack finds no break.
+                    s["lease"] = "none"
+                    s["breaking"] = False
+                # Any other refusal: the state is unknown; it stays
+                # "breaking" (not counted) until the next break or close.
             return
         c = w.busy
         if c is None or c.get("id") != m.get("id"):
             out("worker %s: unexpected answer %r" % (w.name, m))
             return
         w.busy = None
+        w.last = m
         # A short pause between a client's requests (TEST every ~0.5 s).
         w.next_at = time.monotonic() + w.rng.uniform(0, 1.0 if w.kind == "nlm" else 0.2)
         self.result(w, c, m)
@@ -1003,6 +1038,114 @@ class Driver:
                 len(data), sum(seen.values()),
                 sum(1 for v in self.appended.values() if v == "yes"), bad))
 
+    # ---- the cross-protocol phase (the same for every seed)
+    def send_batch(self, todo):
+        for w, c in todo:
+            self.cmd_id += 1
+            c["id"] = self.cmd_id
+            if c["op"] == "append":
+                w.seq += 1
+                c["client"], c["seq"] = w.name, w.seq
+                self.appended[(w.name, w.seq)] = "maybe"
+            w.last = None
+            self.issue(w, c)
+        return todo
+
+    def threads(self, gens, limit=90):
+        """Run command sequences side by side. Each is a generator that
+        yields a list of (worker, command) sent at once and is sent back
+        their answers when all came (or limit s passed); the beliefs are
+        checked after each. The sequences use disjoint workers."""
+        active = []
+        for g in gens:
+            try:
+                active.append([g, self.send_batch(next(g))])
+            except StopIteration:
+                pass
+        end = time.monotonic() + limit
+        while active and time.monotonic() < end:
+            self.poll(0.1)
+            for t in list(active):
+                g, batch = t
+                if any(w.busy and w.p for w, _ in batch):
+                    continue
+                if self.drain():
+                    self.check_beliefs()
+                try:
+                    t[1] = self.send_batch(g.send([w.last or {} for w, _ in batch]))
+                except StopIteration:
+                    active.remove(t)
+        if active:
+            out("phase: a sequence did not finish in %d s" % limit)
+
+    def phase_leases(self, slow, nfs):
+        """I1: raw SMB clients that ack late / never hold RWH on a file
+        each; an NFS client opens it and locks it exclusively."""
+        held = []
+        for i, h in enumerate(slow):
+            f = "h%d" % (i + 1)
+            key = "%08x%024x" % (zlib.crc32(h.name.encode()), 0xf00 + i)
+            m = (yield [(h, {"op": "open", "slot": "hold", "name": f, "lease": "RWH",
+                             "share": "rwd", "key": key})])[0]
+            out("phase: %s (acks %s) opened %s with lease %s" % (h.name, h.ack, f,
+                                                                   m.get("granted", m)))
+            held.append((h, f, nfs[i]))
+        yield [(n, {"op": "open", "slot": "hold", "name": f}) for _, f, n in held]
+        got = yield [(n, {"op": "lock", "slot": "hold", "mode": "w", "start": 0, "len": 100,
+                          "wait": True, "timeout": 3}) for _, f, n in held]
+        vfs = self.proc_locks()
+        for (h, f, n), m in zip(held, got):
+            ino = (n.slots.get("hold") or {}).get("ino")
+            out("phase: %s lock w 0-99 on %s: %s (in /proc/locks: %s)" % (
+                n.name, f, m.get("res", m), "yes" if (ino, "w", 0, 99) in vfs else "no"))
+        unl = [(n, {"op": "unlock", "slot": "hold", "start": 0, "len": 100})
+               for _, f, n in held if "hold" in n.locks]
+        if unl:
+            yield unl
+        yield [(n, {"op": "close", "slot": "hold"}) for _, f, n in held] + \
+            [(h, {"op": "close", "slot": "hold"}) for h, f, n in held]
+
+    def phase_log(self, c, nfs):
+        """I2, I4: cifs client c keeps the log open (O_APPEND) under its
+        lease; it locks a range, an NFS client locks it next; then c and
+        NFS clients append records in turn."""
+        n = nfs[0]
+        yield [(c, {"op": "open", "slot": "hold", "name": LOG, "append": True})]
+        yield [(n, {"op": "open", "slot": "hold", "name": LOG})]
+        m = (yield [(c, {"op": "lock", "slot": "hold", "mode": "w", "start": 0, "len": 100,
+                         "wait": False})])[0]
+        out("phase: %s lock w 0-99 on %s: %s" % (c.name, LOG, m.get("res", m)))
+        m = (yield [(n, {"op": "lock", "slot": "hold", "mode": "w", "start": 0, "len": 100,
+                         "wait": False})])[0]
+        out("phase: then %s lock w 0-99 on %s: %s" % (n.name, LOG, m.get("res", m)))
+        unl = [(w, {"op": "unlock", "slot": "hold", "start": 0, "len": 100})
+               for w in (c, n) if "hold" in w.locks]
+        if unl:
+            yield unl
+        yield [(n, {"op": "close", "slot": "hold"})]
+        for i in range(3):
+            yield [(nfs[i % len(nfs)], {"op": "append"})]
+            yield [(c, {"op": "append", "slot": "hold"})]
+        yield [(c, {"op": "close", "slot": "hold"})]
+
+    def phase(self):
+        """Before the random mix, whatever the seed: the situations stock
+        gets wrong, so that the run without xlock shows I1, I2 and I4 for
+        every seed (issue 10 item 3); with xlock all must hold. Two
+        sequences side by side (phase_leases, phase_log)."""
+        nfs = [w for w in self.workers if w.kind == "nfs"]
+        cifs = [w for w in self.workers if w.kind == "cifs"]
+        slow = [w for w in self.workers if w.kind == "smb" and w.ack != "now"][:2]
+        if len(nfs) < len(slow) + 2 or not cifs or not slow:
+            out("phase: needs 4 NFS, 1 cifs and late/never SMB clients; skipped")
+            return
+        t = time.monotonic()
+        self.threads([self.phase_leases(slow, nfs[2:]),
+                      self.phase_log(cifs[0], nfs[:2])])
+        self.check_log(final=False)
+        out("phase: done in %.1f s: violations %s" % (time.monotonic() - t, " ".join(
+            "%s=%d" % kv for kv in sorted(self.viol.items()))))
+
     # ---- the run
     def quiesce(self, limit):
         """Stop issuing; wait for every worker's answer (up to limit s)."""
@@ -1033,8 +1176,12 @@ class Driver:
             return 2
         out("clients up after %.1f s" % (time.monotonic() - self.t0))
         self.t0 = time.monotonic()
-        end = self.t0 + a.secs
-        next_quiet = self.t0 + a.quiet_every
+        if a.phase:
+            self.phase()
+            self.quiesce(40)
+        # The random mix: secs of it after the phase.
+        end = time.monotonic() + a.secs
+        next_quiet = time.monotonic() + a.quiet_every
         next_sample = self.t0
         while time.monotonic() < end and self.n_ops < a.ops:
             if a.until_seen and self.viol["I1"] and self.viol["I2"] and self.viol["I4"]:
@@ -1111,6 +1258,8 @@ def main():
     p.add_argument("--stock", action="store_true")
     p.add_argument("--until-seen", action="store_true")
     p.add_argument("--crashes", type=int, default=1)
+    p.add_argument("--no-phase", dest="phase", action="store_false",
+                   help="no cross-protocol phase before the random mix")
     p.add_argument("--trace", help="write every command and answer here")
     p.add_argument("--nfs", action="append", default=[])
     p.add_argument("--cifs", action="append", default=[])
