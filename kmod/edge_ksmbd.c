@@ -3,8 +3,9 @@
  * The ksmbd edge. What SMB clients hold goes into the table as they get
  * it: leases and oplocks when ksmbd grants them (after C1/C3 cut the
  * request down to what NLM locks allow), share modes when an open is
- * checked (refused with STATUS_SHARING_VIOLATION when NLM locks conflict,
- * C13), byte-range locks after each SMB2 LOCK, and all of it gone at close.
+ * checked (refused with STATUS_SHARING_VIOLATION when NLM locks or NFSv4
+ * deny modes conflict, C13, V6), byte-range locks after each SMB2 LOCK,
+ * and all of it gone at close.
  * ksmbd's structures are private: see ksmbd_obj.h.
  */
 #include <linux/filelock.h>
@@ -217,7 +218,7 @@ static void open_req(struct ksmbd_file *fp, struct xlock_rule_req *req)
 	req->state = ks_fp_saccess(fp) & XLOCK_SHARE_ALL;
 }
 
-/* C13: an SMB open whose share mode NLM locks conflict with is refused. */
+/* C13, V6: an SMB open NLM locks or NFSv4 deny modes conflict with is refused. */
 static int wrap_check_shared_mode(struct file *filp, struct ksmbd_file *fp)
 {
 	struct xlock_rule_req req;
@@ -229,6 +230,10 @@ static int wrap_check_shared_mode(struct file *filp, struct ksmbd_file *fp)
 	if (ret || !is_regular(filp))
 		goto out;
 	open_req(fp, &req);
+	if (xlock_nfs4_open_refused(file_inode(filp), &req, false)) {	/* V6 */
+		ret = -EPERM;
+		goto out;
+	}
 	f = smb_file(filp, req.state != XLOCK_SHARE_ALL);
 	if (!f)
 		goto out;
@@ -254,10 +259,12 @@ static bool open_refused(struct file *filp, struct ksmbd_file *fp)
 
 	if (!is_regular(filp))
 		return false;
+	open_req(fp, &req);
+	if (xlock_nfs4_open_refused(file_inode(filp), &req, true))	/* V6 */
+		return true;
 	f = smb_file(filp, false);
 	if (!f)
 		return false;
-	open_req(fp, &req);
 	trace_xlock_request(&f->key, &req, "smb");
 	xlock_file_decide(f, &req, &v, NULL);
 	xlock_file_put(f);

@@ -17,14 +17,21 @@ u8 xlock_nfs4_lease_cap(struct xlock_file *f, struct inode *inode, u8 want);
 
 /* An NFSv4 holder of a file, for `xlockctl locks --path`. */
 struct xlock_nfs4_holder {
-	u8 kind;	/* XLOCK_KIND_LOCK or XLOCK_KIND_DELEG */
-	u8 mode;	/* LOCK: XLOCK_MODE_*; DELEG: R or R|W */
+	u8 kind;	/* XLOCK_KIND_LOCK, _DELEG or _SHARE (an open with a deny mode) */
+	u8 mode;	/* LOCK: XLOCK_MODE_*; DELEG: R or R|W; SHARE: access bits */
+	u8 allow;	/* SHARE: XLOCK_SHARE_* bits its deny mode leaves to others */
 	u64 start, end;
 	u64 clientid;	/* nfsd's client id: boot << 32 | id */
 	char addr[48];
 };
 
 #define XLOCK_NFS4_HOLDERS_MAX 64
+
+struct xlock_rule_req;
+
+/* V6: does an NFSv4 open's deny mode refuse SMB open @req of @inode? */
+bool xlock_nfs4_open_refused(struct inode *inode, const struct xlock_rule_req *req,
+			     bool again);
 
 int xlock_nfs4_holders(struct inode *inode, struct xlock_nfs4_holder *h, int max);
 

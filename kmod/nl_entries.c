@@ -203,6 +203,9 @@ static int put_nfs4(struct sk_buff *skb, const struct xlock_nfs4_holder *h, u32 
 		return -EMSGSIZE;
 	if (h->kind == XLOCK_KIND_DELEG)
 		return nla_put_u8(skb, XLOCK_A_LEASE_STATE, h->mode);
+	if (h->kind == XLOCK_KIND_SHARE)
+		return nla_put_u8(skb, XLOCK_A_SHARE_ACCESS, h->mode) ||
+		       nla_put_u8(skb, XLOCK_A_SHARE_ALLOW, h->allow);
 	return nla_put_u8(skb, XLOCK_A_MODE, h->mode) ||
 	       nla_put_u64_64bit(skb, XLOCK_A_START, h->start, XLOCK_A_PAD) ||
 	       nla_put_u64_64bit(skb, XLOCK_A_END, h->end, XLOCK_A_PAD);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Cross-protocol conflict rules (behaviour.md §1, rows C1-C13).
+ * Cross-protocol conflict rules (behaviour.md §1, rows C1-C13, §1b V1-V7).
  *
  * Pure C: no kernel headers, no allocation, no global state. Given the
  * entries on one file and one request, say what the other protocol's
@@ -140,7 +140,7 @@ static void decide_nfs(const struct xlock_rule_req *req, const struct xlock_rule
 	nfs_side(req, &keep, &need);
 	v->keep = keep;
 	for (; e; e = e->next) {
-		if (e->proto == XLOCK_PROTO_NLM || e->pending)
+		if (e->proto != XLOCK_PROTO_SMB || e->pending)
 			continue;
 		switch (e->kind) {
 		case XLOCK_KIND_LOCK:
@@ -185,7 +185,15 @@ static void decide_smb(const struct xlock_rule_req *req, const struct xlock_rule
 	unsigned char allowed = R | H | W;
 
 	for (; e; e = e->next) {
-		if (e->proto != XLOCK_PROTO_NLM || e->pending || e->kind != XLOCK_KIND_LOCK)
+		if (e->proto == XLOCK_PROTO_SMB || e->pending)
+			continue;
+		/* V6: an NFSv4 open's deny mode refuses the access it denies. */
+		if (e->kind == XLOCK_KIND_SHARE && req->op == XLOCK_OP_SMB_OPEN &&
+		    (req->mode & ~e->state)) {
+			deny(v, e, 1);
+			return;
+		}
+		if (e->kind != XLOCK_KIND_LOCK)
 			continue;
 		switch (req->op) {
 		case XLOCK_OP_SMB_LOCK:

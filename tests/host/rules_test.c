@@ -461,9 +461,61 @@ static void test_delegations(void)
 	       "V4 delegations are decided on the NFS side");
 }
 
+/*
+ * V6: an NFSv4 open with a deny mode (an NFS4 share entry: its access, and
+ * what it allows others) refuses SMB opens asking for the denied access;
+ * nothing else of SMB's and nothing on the NFS side heeds it.
+ */
+static void test_nfs4_deny(void)
+{
+	static const struct {
+		const char *what;
+		int access, allow, req, verdict;
+	} rows[] = {
+		{ "V6 deny-write open vs SMB read open", XLOCK_SHARE_READ,
+		  XLOCK_SHARE_READ | XLOCK_SHARE_DELETE, XLOCK_SHARE_READ, XLOCK_V_GRANT },
+		{ "V6 deny-write open vs SMB write open", XLOCK_SHARE_READ,
+		  XLOCK_SHARE_READ | XLOCK_SHARE_DELETE, XLOCK_SHARE_WRITE, XLOCK_V_DENY },
+		{ "V6 deny-write open vs SMB read-write open", XLOCK_SHARE_READ,
+		  XLOCK_SHARE_READ | XLOCK_SHARE_DELETE, XLOCK_SHARE_READ | XLOCK_SHARE_WRITE,
+		  XLOCK_V_DENY },
+		{ "V6 deny-read open vs SMB read open", XLOCK_SHARE_WRITE,
+		  XLOCK_SHARE_WRITE | XLOCK_SHARE_DELETE, XLOCK_SHARE_READ, XLOCK_V_DENY },
+		{ "V6 deny-read open vs SMB write open", XLOCK_SHARE_WRITE,
+		  XLOCK_SHARE_WRITE | XLOCK_SHARE_DELETE, XLOCK_SHARE_WRITE, XLOCK_V_GRANT },
+		{ "V6 deny-both open vs SMB delete-only open", XLOCK_SHARE_READ,
+		  XLOCK_SHARE_DELETE, XLOCK_SHARE_DELETE, XLOCK_V_GRANT },
+		{ "V6 deny-both open vs SMB attribute-only open", XLOCK_SHARE_READ,
+		  XLOCK_SHARE_DELETE, 0, XLOCK_V_GRANT },
+	};
+	struct xlock_verdict v;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		reset();
+		add(XLOCK_PROTO_NFS4, XLOCK_KIND_SHARE, rows[i].access, rows[i].allow, 0, MAXB);
+		v = decide(XLOCK_OP_SMB_OPEN, rows[i].req, XLOCK_SHARE_ALL, 0, MAXB);
+		tap_ok(v.kind == rows[i].verdict &&
+		       (v.kind != XLOCK_V_DENY || (v.holder == &ents[0] && v.sharing)),
+		       "%s", rows[i].what);
+	}
+	reset();
+	add(XLOCK_PROTO_NFS4, XLOCK_KIND_SHARE, XLOCK_SHARE_READ, XLOCK_SHARE_DELETE, 0, MAXB);
+	v = decide(XLOCK_OP_SMB_LOCK, EX, 0, 0, 9);
+	tap_ok(v.kind == XLOCK_V_GRANT, "V6 a deny mode is no byte-range lock for SMB LOCK");
+	v = decide(XLOCK_OP_SMB_LEASE, 0, R | W | H, 0, MAXB);
+	tap_ok(v.kind == XLOCK_V_GRANT && v.state == (R | W | H),
+	       "V6 a deny mode cuts no SMB lease");
+	v = decide(XLOCK_OP_NFS_WRITE, 0, 0, 0, MAXB);
+	tap_ok(v.kind == XLOCK_V_GRANT, "V6 NFS-side requests leave NFSv4 deny modes to nfsd");
+	ents[0].pending = 1;
+	v = decide(XLOCK_OP_SMB_OPEN, XLOCK_SHARE_READ, XLOCK_SHARE_ALL, 0, MAXB);
+	tap_ok(v.kind == XLOCK_V_GRANT, "V6 a pending entry refuses nothing");
+}
+
 int main(void)
 {
-	tap_plan(24 + 9 + 14 + 11 + 9 + 9 + 3 + 13);
+	tap_plan(24 + 9 + 14 + 11 + 9 + 9 + 3 + 13 + 11);
 	test_nfs_rows();
 	test_lease_requests();
 	test_locks();
@@ -472,5 +524,6 @@ int main(void)
 	test_reservations();
 	test_oplocks();
 	test_delegations();
+	test_nfs4_deny();
 	return tap_done();
 }
