@@ -14,6 +14,7 @@ SMBOP="/usr/bin/python3 $XLOCK_DIR/e2e/tools/smbop.py"
 LOCKF="/usr/bin/python3 $XLOCK_DIR/e2e/tools/lockf.py"
 NLMTEST="/usr/bin/python3 $XLOCK_DIR/e2e/tools/nlmtest.py"
 HOLDER="/usr/bin/python3 $XLOCK_DIR/e2e/tools/holder.py"
+NFS4OP="/usr/bin/python3 $XLOCK_DIR/e2e/tools/nfs4op.py"
 MATRIX=/results/matrix.tsv
 CELLS_FAILED=0
 CELLS_FAILED_NAMES=
@@ -138,7 +139,10 @@ for e in json.load(sys.stdin)["entries"]:
     if e["proto"] != "nfs4":
         continue
     ok = re.fullmatch(r"nfs4:[0-9a-f]{16}@127\.0\.0\.1", e["client"]) and e["client_addr"] == "127.0.0.1"
-    what = e.get("deleg") or "%s %d-%d" % (e["mode"], e["start"], e["end"])
+    if e["kind"] == "share":
+        what = "access=%s allow=%s" % (e["access"], e["allow"])
+    else:
+        what = e.get("deleg") or "%s %d-%d" % (e["mode"], e["start"], e["end"])
     print(e["kind"], what, "client-ok" if ok else "client=" + e["client"])'
 }
 

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-# V1: NFSv4 LOCK and LOCKT against SMB leases and SMB locks. The NFSv4
+# V1: NFSv4 LOCK and LOCKT against SMB leases and SMB locks, and the SMB
+# holder named in LOCK4denied. The NFSv4
 # client opens the file read-write (a write delegation), then an SMB
 # client opens it with an R lease (the delegation is recalled first, V3),
 # then the NFSv4 client takes an exclusive lock: R is broken before the
@@ -43,4 +44,21 @@ cell "nfs4-lockt-vs-cifs-lock" write unlocked "$got"
 $LOCKF "$NFS4_MNT/$f" w --len 100 >/tmp/lock.out 2>&1
 cell "nfs4-lock-vs-cifs-lock" denied granted "$(sed -n 's/^\(granted\|denied\).*/\1/p' /tmp/lock.out)"
 hold_stop
+xkill
+
+# LOCK4denied: nfsd names a holder only when it is one of its own lock
+# owners (else an empty owner); with xlock an SMB holder in the way is
+# named, owner "smb:<client>" with its lock's range. The raw NFSv4 client
+# shows the denial as sent.
+f=$(fresh denied-owner)
+smb_bg /tmp/smb.out "$f" open:none lock:0:10:x hold:60
+wait_for 30 grep -q "^lock granted" /tmp/smb.out || fail "smbop lock: $(cat /tmp/smb.out)"
+cell "nfs4-lockt-denied-names-smb-holder" \
+	"lockt NFS4ERR_DENIED owner=smb:127.0.0.1 start=0 len=10 type=w" \
+	"lockt NFS4ERR_DENIED owner=- start=0 len=10 type=w" \
+	"$($NFS4OP "$f" lockt:5:10:r 2>&1 | head -n 1)"
+cell "nfs4-lock-denied-names-smb-holder" \
+	"lock NFS4ERR_DENIED owner=smb:127.0.0.1 start=0 len=10 type=w" \
+	"lock NFS4ERR_DENIED owner=- start=0 len=10 type=w" \
+	"$($NFS4OP "$f" open:rw:none:nodeleg lock:5:10:w 2>&1 | sed -n 2p)"
 xdone

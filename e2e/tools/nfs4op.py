@@ -163,6 +163,7 @@ class Client:
         self.dir_fh = None
         self.recall_at = None
         self.delays = 0
+        self.renewed = time.monotonic()
         self.exchange_id()
         self.create_session()
         st, _ = self.compound([(OP_RECLAIM_COMPLETE, Enc().u32(0))], check=False)
@@ -323,7 +324,6 @@ class Client:
     def service(self, seconds, renew=True):
         """Answer callbacks and renew the lease for SECONDS."""
         end = time.monotonic() + seconds
-        last = time.monotonic()
         while True:
             now = time.monotonic()
             if self.recall_at is not None and now >= self.recall_at and self.deleg_sid:
@@ -331,9 +331,10 @@ class Client:
                 self.delegreturn()
             if now >= end:
                 return
-            if renew and now - last >= 2:
+            # waitfile calls this in short slices: the renewal clock is the client's
+            if renew and now - self.renewed >= 2:
                 self.compound([])
-                last = now
+                self.renewed = now
             if self.buf or select.select([self.sock], [], [], 0.1)[0]:
                 d = Dec(self.recv_record())
                 xid, mtype = d.u32(), d.u32()
