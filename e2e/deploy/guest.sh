@@ -33,7 +33,10 @@ export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 
 phase=$(cat "$O/phase" 2>/dev/null || echo install)
 log() { echo "[$phase $(date +%T)] $*" | tee -a "$LOG" >/dev/console; }
+# The lane's step times (lane.sh prints them): "NAME EPOCH" lines.
+stamp() { echo "$1 $(date +%s)" >>"$O/times"; }
 finish() { # $1: PASS or FAIL
+	stamp end
 	echo "$1" >"$O/result"
 	log "result: $1"
 	sync
@@ -80,6 +83,7 @@ incli() { nsenter -t "$(cat /run/cli.pid)" -n -m -u "$@"; }
 
 boots=$(($(cat "$O/boots" 2>/dev/null || echo 0) + 1))
 echo "$boots" >"$O/boots"
+stamp "boot$boots"
 log "boot $boots: $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME"), PID 1 is $(cat /proc/1/comm)"
 [ "$(cat /proc/1/comm)" = systemd ] || fail "PID 1 is not systemd"
 
@@ -199,6 +203,7 @@ EOF
 	incli ip link set vcli down
 	echo reboot >"$O/phase"
 	log "systemctl reboot"
+	stamp reboot
 	sync
 	systemctl reboot
 	exit 0 ;;

@@ -36,10 +36,12 @@ mkdir -p "$B"
 # The packages, as make deb builds them (lintian-clean), unless built for
 # this version already.
 V=$("$TOP/scripts/version.sh")
+td=$(date +%s)
 if [ ! -f "$TOP/build/deb/xlock_${V}_amd64.deb" ] || [ ! -f "$TOP/build/deb/xlock-dkms_${V}_all.deb" ]; then
 	make -s -C "$TOP" deb >"$B/deb.log" 2>&1 ||
 		{ tail -n 20 "$B/deb.log"; echo "deploy: make deb failed"; exit 1; }
 fi
+echo "deploy: packages $V ready in $(($(date +%s) - td)) s"
 
 rc=0
 for REL in "$@"; do
@@ -97,6 +99,16 @@ for REL in "$@"; do
 	boots=$(cat "$R/share/out/boots" 2>/dev/null || echo 0)
 	[ "$boots" = 2 ] || res="$res, $boots boots (2 expected)"
 	echo "deploy-$REL: $res ($(($(date +%s) - t1)) s in the guest; root: $how; boots $boots)"
+	# Each step's time: the chroot install, then from QEMU's start to
+	# boot 1's lane unit, boot 1's steps, the reboot (shutdown and boot 2
+	# up to the lane unit) and boot 2's steps.
+	tm() { sed -n "s/^$1 //p" "$R/share/out/times" 2>/dev/null | head -n 1; }
+	b1=$(tm boot1) rb=$(tm reboot) b2=$(tm boot2) end=$(tm end)
+	echo "deploy-$REL times: install (chroot) $(cat "$R/share/out/host-install.s" 2>/dev/null || echo -) s," \
+		"qemu to boot 1 $([ -n "$b1" ] && echo $((b1 - t1)) || echo -) s," \
+		"boot 1 $([ -n "$b1" ] && [ -n "$rb" ] && echo $((rb - b1)) || echo -) s," \
+		"reboot $([ -n "$rb" ] && [ -n "$b2" ] && echo $((b2 - rb)) || echo -) s," \
+		"boot 2 $([ -n "$b2" ] && [ -n "$end" ] && echo $((end - b2)) || echo -) s"
 	[ "$res" = PASS ] || { rc=1; tail -n 30 "$R/share/out/log" 2>/dev/null; }
 	rm -f "$R/disk.qcow2" "$R/disk.raw"
 done
