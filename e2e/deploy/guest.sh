@@ -126,6 +126,9 @@ EOF
 	echo "options lockd nlm_grace_period=10" >/etc/modprobe.d/lane-lockd.conf
 
 	# README step 4.
+	# Debian started nfs-server when nfs-kernel-server was installed (and
+	# at every boot since): stopped first, it starts after xlockd.
+	run systemctl stop nfs-server ksmbd || fail "systemctl stop"
 	run systemctl enable --now xlockd nfs-server ksmbd || fail "systemctl enable --now"
 	check_order
 	grep -q '^xlock ' /proc/modules || fail "xlockd.service did not load xlock"
