@@ -745,7 +745,10 @@ class Driver:
                 lo, hi = span(c["start"], c["len"])
                 bid = self.next_id
                 self.next_id += 1
-                self.beliefs[bid] = {"w": w, "ino": m["ino"], "mode": c["mode"], "lo": lo,
+                # An fstat after the grant can fail (the file removed
+                # meanwhile): the lock is on the file the slot opened.
+                ino = m.get("ino", w.slots.get(c["slot"], {}).get("ino"))
+                self.beliefs[bid] = {"w": w, "ino": ino, "mode": c["mode"], "lo": lo,
                                      "hi": hi, "slot": c["slot"]}
                 w.locks[c["slot"]] = bid
             elif m.get("res") in ("denied", "timeout"):
