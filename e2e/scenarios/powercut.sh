@@ -14,7 +14,7 @@
 # does the check, the reclaim and the load (powerload.py cycle) and starts
 # while the servers come up, and both servers start at once.
 # tests/run.sh runs it as its own lane (e2e/powercut.sh), not in a boot of e2e/run.sh.
-# e2e-default: no 20 cuts take ~31 min at load 13 (~90 s a boot; make check's budget for it is 12 min); run it with tests/run.sh --guest powercut or e2e/powercut.sh (README)
+# e2e-default: no 20 cuts take 31-40 min at load 13 (90-116 s a boot; make check's budget for it is 12 min); run it with tests/run.sh --guest powercut or e2e/powercut.sh (README)
 # e2e-timeout: 300
 has_opt powercut || skip "run by e2e/powercut.sh (a disk, and a host that cuts the power)"
 PL="/usr/bin/python3 $XLOCK_DIR/e2e/tools/powerload.py"
