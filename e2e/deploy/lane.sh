@@ -80,7 +80,16 @@ for REL in "$@"; do
 		echo $? >"$R/share/out/host-install.rc"
 		set -e
 		echo "$(($(date +%s) - t2))" >"$R/share/out/host-install.s"
-		umount "$R/mnt/dev" "$R/mnt/sys" "$R/mnt/proc" "$R/mnt"
+		# A process the install started may hold the chroot's /dev a
+		# moment longer (seen once: "target is busy").
+		for m in dev sys proc .; do
+			i=0
+			until umount "$R/mnt/$m"; do
+				i=$((i + 1))
+				[ "$i" -lt 20 ] || exit 1
+				sleep 1
+			done
+		done
 		fmt=raw
 	fi
 	t1=$(date +%s)
