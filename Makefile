@@ -30,11 +30,11 @@ VERSION := $(shell ./scripts/version.sh)
 WERROR ?= 1
 WFLAGS := -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
 
-.PHONY: all module userspace selftests host-tests bench check check-host check-guest check-debug \
+.PHONY: all module test-module userspace selftests host-tests bench check check-host check-guest check-debug \
 	demo install deb dkms-sources \
 	deps style sparse dkms-install dkms-build dkms-uninstall dkms-remove clean FORCE
 
-all: module userspace selftests
+all: module test-module userspace selftests
 
 $(BUILD)/btfgen: scripts/btfgen.c scripts/btfgen.h
 	@mkdir -p $(BUILD)
@@ -64,6 +64,16 @@ KBUILD_ARGS = M=$(CURDIR) XLOCK_WERROR=$(if $(filter 1,$(WERROR)),y)
 module: $(GEN) $(VERSION_H)
 	$(MAKE) -C $(KDIR) $(KBUILD_ARGS) modules
 
+# The test module: the same sources with the test-only code (Kbuild,
+# XLOCK_TEST), built in a copy of the tree; the guest loads it for
+# test_api=1 (e2e/guest/lib.sh). Users' builds (DKMS, packages) never have it.
+TEST_MODULE := $(BUILD)/test-module
+test-module: $(GEN) $(VERSION_H)
+	@mkdir -p $(TEST_MODULE)
+	@tar -cf - Kbuild include $(KMOD_SOURCES) kmod/generated | \
+		tar -xf - -C $(TEST_MODULE) --keep-newer-files --warning=no-ignore-newer
+	$(MAKE) -C $(KDIR) $(KBUILD_ARGS) M=$(TEST_MODULE) XLOCK_TEST=y modules
+
 userspace:
 	$(MAKE) -C userspace VERSION=$(VERSION) WERROR=$(WERROR)
 
@@ -75,9 +85,9 @@ $(BUILD)/tests/btfgen_test: tests/host/btfgen_test.c scripts/btfgen.c scripts/bt
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) -Wno-unused-function -o $@ $<
 
-$(BUILD)/tests/rules_test: tests/host/rules_test.c kmod/rules.c kmod/rules.h tests/host/tap.h
+$(BUILD)/tests/rules_test: tests/host/rules_test.c kmod/rules/rules.c kmod/rules/rules.h tests/host/tap.h
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/host/rules_test.c kmod/rules.c
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/host/rules_test.c kmod/rules/rules.c
 
 $(BUILD)/tests/journal_test: tests/host/journal_test.c userspace/journal.c userspace/store.c \
 		userspace/journal.h userspace/store.h userspace/log.h tests/host/tap.h
@@ -178,8 +188,9 @@ KSRC_TAR := $(firstword $(wildcard /usr/src/linux-source-6.12.tar.xz))
 CHECKPATCH := $(BUILD)/ksrc/scripts/checkpatch.pl
 # The TRACE_EVENT() header is written as the kernel's own trace headers are:
 # macro arguments on their own lines, which two --strict checks dislike.
-TRACE_HEADER = kmod/xlock_trace.h
-KERNEL_SOURCES = $(filter-out $(TRACE_HEADER),$(wildcard kmod/*.c kmod/*.h include/uapi/linux/*.h))
+TRACE_HEADER = kmod/core/xlock_trace.h
+KMOD_SOURCES = $(wildcard kmod/*.c kmod/*/*.c kmod/*/*.h)
+KERNEL_SOURCES = $(filter-out $(TRACE_HEADER) kmod/generated/%,$(KMOD_SOURCES) $(wildcard include/uapi/linux/*.h))
 
 $(CHECKPATCH):
 	@test -n "$(KSRC_TAR)" || { echo "linux-source-6.12 not installed: make deps"; exit 1; }
@@ -198,14 +209,16 @@ style: $(CHECKPATCH)
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG,PARENTHESIS_ALIGNMENT,OPEN_ENDED_LINE \
 		-f $(TRACE_HEADER)
 
-sparse: $(GEN) $(VERSION_H)
+sparse: $(GEN) $(VERSION_H) test-module
 	$(MAKE) -C $(KDIR) $(KBUILD_ARGS) C=2 CF="-D__CHECK_ENDIAN__" modules
+	$(MAKE) -C $(KDIR) $(KBUILD_ARGS) M=$(TEST_MODULE) XLOCK_TEST=y C=2 CF="-D__CHECK_ENDIAN__" \
+		modules
 
 # What DKMS needs to build the module, and nothing else (plus a VERSION
 # file, since /usr/src has no git history, and dkms.conf with the version).
 DKMS_SOURCES := Makefile Kbuild e2e/kver.sh scripts/version.sh scripts/btf-inputs.sh \
 	scripts/btfgen.c scripts/btfgen.h $(wildcard include/uapi/linux/*.h) \
-	kmod/btf.spec $(wildcard kmod/*.c kmod/*.h)
+	kmod/btf.spec $(filter-out kmod/generated/%,$(KMOD_SOURCES))
 DKMS_DIR := $(DESTDIR)/usr/src/xlock-$(VERSION)
 
 # Userspace, man pages and systemd units (the module goes through DKMS).

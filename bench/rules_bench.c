@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Microbenchmark of the conflict rules (kmod/rules.c) on the host: rule
+ * Microbenchmark of the conflict rules (kmod/rules/rules.c) on the host: rule
  * checks per second for files holding 1 to 256 entries, with a request mix
  * of NLM locks, SMB lease requests and NFS I/O. Prints one line per size.
  */
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../kmod/rules.h"
+#include "../kmod/rules/rules.h"
 
 static double now(void)
 {

@@ -61,7 +61,7 @@ guestwhen() { # the guest run's date and host load
 }
 
 sec_rules() {
-	gcc -O2 -Wall -Wextra -Werror -o build/bench/rules_bench bench/rules_bench.c kmod/rules.c
+	gcc -O2 -Wall -Wextra -Werror -o build/bench/rules_bench bench/rules_bench.c kmod/rules/rules.c
 	rules=$(./build/bench/rules_bench 1)
 	echo "## Conflict rules (host, \`bench/rules_bench.c\`)"
 	echo
@@ -77,7 +77,7 @@ sec_rules() {
 sec_table() {
 	table=$(cat "$dir"/boot1/bench-table.txt)
 	val() { echo "$table" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-	echo "## Lock table (guest, \`kmod/bench.c\` via \`e2e/scenarios/bench-table.sh\`)"
+	echo "## Lock table (guest, \`kmod/control/bench.c\` via \`e2e/scenarios/bench-table.sh\`)"
 	echo
 	guestwhen
 	echo "$(val entries) NLM lock entries on $(val files) files (16 per file), inserted,"

@@ -7,13 +7,24 @@
 #include "edge.h"
 #include "generated/btf.h"
 #include "generated/version.h"
+#include "edge_ksmbd.h"
+#include "edge_lockd.h"
+#include "edge_nfsd.h"
 #include "grace.h"
 #include "hook.h"
+#include "ksym.h"
 #include "netlink.h"
-#include "nlm.h"
-#include "smb.h"
+#include "nlm_pending.h"
+#include "smb_break.h"
 #include "table.h"
 #include "trace.h"
+
+/* The protocol edges, in the order they are listed (edges= parameter). */
+static struct xlock_edge *const edges[] = {
+	&xlock_edge_lockd,
+	&xlock_edge_nfsd,
+	&xlock_edge_ksmbd,
+};
 
 static int __init xlock_init(void)
 {
@@ -38,7 +49,7 @@ static int __init xlock_init(void)
 	ret = xlock_ksym_init();
 	if (ret)
 		goto err_pendings;
-	ret = xlock_edges_init();
+	ret = xlock_edges_init(edges, ARRAY_SIZE(edges));
 	if (ret)
 		goto err_ksym;
 	ret = xlock_genl_init();

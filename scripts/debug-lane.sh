@@ -23,7 +23,7 @@ OUT=$TOP/build/ko/$DKVER
 rm -rf "$SRC"
 mkdir -p "$SRC" "$OUT"
 cp -r Kbuild Makefile kmod include scripts e2e "$SRC/"
-rm -rf "$SRC/kmod/generated" "$SRC"/kmod/*.o
+rm -rf "$SRC/kmod/generated" "$SRC"/kmod/*.o "$SRC"/kmod/*/*.o
 make -C "$SRC" BUILD="$SRC/build" KVER="$DKVER" KDIR="$KDIR" module >"$OUT/build.log" 2>&1 || {
 	tail -n 30 "$OUT/build.log" >&2
 	exit 1

@@ -62,12 +62,18 @@ guest_base_setup() {
 
 # --- xlock -----------------------------------------------------------------
 
+# The test module (make test-module): the same module with the test-only
+# commands; loaded instead of xlock.ko when test_api=1 is asked for.
+XLOCK_TEST_KO="$XLOCK_DIR/build/test-module/xlock.ko"
+
 # xlock.ko uses the kernel's grace manager (grace.ko), as lockd and nfsd do;
 # modprobe resolves that for an installed module, insmod needs it first.
 xlock_load() {
+	ko=$XLOCK_KO
+	case " $* " in *" test_api=1 "*) ko=$XLOCK_TEST_KO ;; esac
 	mod_loaded xlock && return 0
 	modprobe grace || return 1
-	insmod "$XLOCK_KO" "$@" || return 1
+	insmod "$ko" "$@" || return 1
 }
 
 xlock_unload() {

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# The tracepoints (kmod/xlock_trace.h) as a witness of ordering: an NFS
+# The tracepoints (kmod/core/xlock_trace.h) as a witness of ordering: an NFS
 # write under an SMB RWH lease is requested, breaks the lease, sees the ack
 # and only then is decided; a client that never acks is timed out before
 # the write goes on; an NLM lock against an SMB lock is requested, then

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host tests of kmod/rules.c: every row of behaviour.md §1 (C1-C13) in both
+ * Host tests of kmod/rules/rules.c: every row of behaviour.md §1 (C1-C13) in both
  * directions, every lease state against every NFS-side request and every
  * NLM lock against every lease request, oplock levels, pending, breaking
  * and reserved entries, precedence and range edges.
@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../kmod/rules.h"
+#include "../../kmod/rules/rules.h"
 #include "tap.h"
 
 #define R XLOCK_LEASE_R

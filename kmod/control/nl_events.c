@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Entry and grace events to the event group, sent from a worker of our
+ * own, never from the thread that changed the table: lockd's and ksmbd's
+ * threads only copy the entry onto a queue. The worker takes the path
+ * (d_path), packs many events into one skb and multicasts it, so xlockd
+ * wakes once per batch instead of once per lock. Events keep the order in
+ * which the table changed (a grant is queued under its file's lock, before
+ * anything can remove the entry); a grace end follows the grants before it.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+#include <net/genetlink.h>
+
+#include "../../include/uapi/linux/xlock.h"
+#include "grace.h"
+#include "nl_entries.h"
+#include "nl_events.h"
+#include "nl_family.h"
+#include "nl_grace.h"
+#include "table.h"
+
+/* Queued events, at most; beyond that they are dropped and xlockd re-reads the table. */
+#define EVENTS_MAX	65536
+/* Every attribute put_entry() may add, strings at their longest, but the path. */
+#define EVENT_SIZE	768
+/* One skb carries many events; a smaller one when memory is tight. */
+#define BATCH_SKB	(16 * 1024)
+/* Collect for a jiffy: fewer, fuller batches; the durable window grows by as much. */
+#define BATCH_DELAY	1
+
+struct xlock_nl_event {
+	struct list_head node;
+	u8 event;
+	u64 n;				/* grace events: XLOCK_A_NR_ENTRIES */
+	bool has_entry;
+	struct xlock_entry e;		/* a copy; pins its file and client */
+};
+
+static DEFINE_SPINLOCK(queue_lock);	/* nests inside a file's lock */
+static LIST_HEAD(queue);
+static unsigned int queued;
+static bool enabled, overflow;
+static struct workqueue_struct *events_wq;
+static struct delayed_work events_work;
+static char *path_buf;			/* the worker's only: it is ordered */
+
+static bool listening(void)
+{
+	return READ_ONCE(enabled) && genl_has_listeners(&xlock_family, &init_net, 0);
+}
+
+/* A lost event: the worker drops what is queued and tells the listeners. */
+static void lost(void)
+{
+	spin_lock(&queue_lock);
+	if (enabled) {
+		overflow = true;
+		mod_delayed_work(events_wq, &events_work, 0);
+	}
+	spin_unlock(&queue_lock);
+}
+
+static struct xlock_nl_event *event_prepare(void)
+{
+	struct xlock_nl_event *ev;
+
+	if (!listening())
+		return NULL;
+	ev = kmalloc(sizeof(*ev), GFP_KERNEL);
+	if (!ev)
+		lost();
+	return ev;
+}
+
+static void event_free(struct xlock_nl_event *ev)
+{
+	if (ev->has_entry) {
+		xlock_client_put(ev->e.client);
+		xlock_file_put(ev->e.file);
+	}
+	kfree(ev);
+}
+
+static void enqueue(struct xlock_nl_event *ev)
+{
+	spin_lock(&queue_lock);
+	if (!enabled || queued >= EVENTS_MAX) {
+		overflow |= enabled;
+		spin_unlock(&queue_lock);
+		/* The refs taken cannot be the last: the caller holds others. */
+		if (ev->has_entry) {
+			refcount_dec(&ev->e.client->ref);
+			refcount_dec(&ev->e.file->ref);
+		}
+		kfree(ev);
+		return;
+	}
+	/* Under the lock: once disabled, nothing queues work any more. */
+	if (list_empty(&queue))
+		queue_delayed_work(events_wq, &events_work, BATCH_DELAY);
+	list_add_tail(&ev->node, &queue);
+	queued++;
+	spin_unlock(&queue_lock);
+}
+
+/* A prepared event that is not needed after all. */
+static void event_cancel(struct xlock_nl_event *ev)
+{
+	kfree(ev);
+}
+
+/* May run under @e's file lock; consumes @ev (NULL: nothing to do). */
+static void event_queue(struct xlock_nl_event *ev, u8 event, const struct xlock_entry *e)
+{
+	if (!ev)
+		return;
+	ev->event = event;
+	ev->has_entry = true;
+	ev->e = *e;
+	refcount_inc(&ev->e.client->ref);
+	refcount_inc(&ev->e.file->ref);
+	enqueue(ev);
+}
+
+static void grace_event(u8 event, u64 n)
+{
+	struct xlock_nl_event *ev = event_prepare();
+
+	if (!ev)
+		return;
+	ev->event = event;
+	ev->n = n;
+	ev->has_entry = false;
+	enqueue(ev);
+}
+
+/* Append @ev to @skb: 0, or -EMSGSIZE when it does not fit (@skb unchanged). */
+static int event_put(struct sk_buff *skb, const struct xlock_nl_event *ev)
+{
+	const struct xlock_entry *e = &ev->e;
+	const char *path = NULL;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, 0, 0, &xlock_family, 0, XLOCK_CMD_EVENT);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u8(skb, XLOCK_A_EVENT, ev->event))
+		goto cancel;
+	if (!ev->has_entry) {
+		if (nla_put_u64_64bit(skb, XLOCK_A_NR_ENTRIES, ev->n, XLOCK_A_PAD))
+			goto cancel;
+		genlmsg_end(skb, hdr);
+		return 0;
+	}
+	/* xlockd persists files by path: worth a d_path() only for it. */
+	if (ev->event == XLOCK_EVENT_GRANT && path_buf && xlock_nl_daemon_attached() &&
+	    e->file->path.dentry) {
+		path = d_path(&e->file->path, path_buf, PATH_MAX);
+		if (IS_ERR(path))
+			path = NULL;
+	}
+	if (xlock_nl_put_entry(skb, e, e->id, path))
+		goto cancel;
+	genlmsg_end(skb, hdr);
+	return 0;
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+static struct sk_buff *batch_new(void)
+{
+	struct sk_buff *skb = genlmsg_new(BATCH_SKB, GFP_KERNEL | __GFP_NOWARN);
+
+	return skb ?: genlmsg_new(EVENT_SIZE + PATH_MAX, GFP_KERNEL);
+}
+
+static void batch_send(struct sk_buff *skb)
+{
+	if (skb->len)
+		genlmsg_multicast(&xlock_family, skb, 0, 0, GFP_KERNEL);
+	else
+		nlmsg_free(skb);
+}
+
+static void events_work_fn(struct work_struct *work)
+{
+	struct xlock_nl_event *ev, *tmp;
+	struct sk_buff *skb = NULL;
+	bool drop;
+	LIST_HEAD(batch);
+
+	spin_lock(&queue_lock);
+	list_splice_init(&queue, &batch);
+	queued = 0;
+	drop = overflow;
+	overflow = false;
+	spin_unlock(&queue_lock);
+
+	list_for_each_entry_safe(ev, tmp, &batch, node) {
+		list_del(&ev->node);
+		if (!drop && !skb)
+			skb = batch_new();
+		if (!drop && skb && event_put(skb, ev)) {
+			batch_send(skb);
+			skb = batch_new();
+			if (skb && event_put(skb, ev))
+				drop = true;	/* cannot happen: one event fits an empty skb */
+		}
+		if (!skb)
+			drop = true;
+		event_free(ev);
+	}
+	if (skb)
+		batch_send(skb);
+	/* Listeners see ENOBUFS, as for an overrun: xlockd reads the table again. */
+	if (drop)
+		genl_set_err(&xlock_family, &init_net, 0, 0, ENOBUFS);
+}
+
+/* What the table and the grace period call (registered below: they are lower). */
+static const struct xlock_table_events nl_table_ops = {
+	.prepare = event_prepare,
+	.queue = event_queue,
+	.cancel = event_cancel,
+};
+
+static const struct xlock_grace_events nl_grace_ops = {
+	.grace = grace_event,
+};
+
+int xlock_events_init(void)
+{
+	path_buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	events_wq = alloc_ordered_workqueue("xlock_events", 0);
+	if (!path_buf || !events_wq) {
+		kfree(path_buf);
+		if (events_wq)
+			destroy_workqueue(events_wq);
+		return -ENOMEM;
+	}
+	INIT_DELAYED_WORK(&events_work, events_work_fn);
+	WRITE_ONCE(enabled, true);
+	xlock_table_set_events(&nl_table_ops);
+	xlock_grace_set_events(&nl_grace_ops);
+	return 0;
+}
+
+/* Before the family goes: nothing more is queued; what is, is freed unsent. */
+void xlock_events_exit(void)
+{
+	struct xlock_nl_event *ev, *tmp;
+	LIST_HEAD(left);
+
+	xlock_grace_set_events(NULL);
+	xlock_table_set_events(NULL);
+	spin_lock(&queue_lock);
+	WRITE_ONCE(enabled, false);
+	spin_unlock(&queue_lock);
+	cancel_delayed_work_sync(&events_work);
+	destroy_workqueue(events_wq);
+	spin_lock(&queue_lock);
+	list_splice_init(&queue, &left);
+	queued = 0;
+	spin_unlock(&queue_lock);
+	list_for_each_entry_safe(ev, tmp, &left, node)
+		event_free(ev);
+	kfree(path_buf);
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The clients that own entries: NLM hosts, SMB clients (client.c). */
+#ifndef _XLOCK_CLIENT_H
+#define _XLOCK_CLIENT_H
+
+#include <linux/rhashtable-types.h>
+#include <linux/refcount.h>
+#include <linux/socket.h>
+#include <linux/types.h>
+
+#include "rules.h"
+
+/* Compared as raw bytes by the client hash table: keep it zero-padded. */
+struct xlock_client_key {
+	u8 proto;
+	char id[XLOCK_NAME_MAX - 1];	/* NLM caller name, SMB client GUID (hex) */
+};
+
+struct xlock_client {
+	struct rhash_head node;
+	struct xlock_client_key key;
+	refcount_t ref;
+	char display[XLOCK_NAME_MAX + 8]; /* "nlm:<name>" or "smb:<address>" */
+	char addr[48];
+	u8 guid[16];
+	atomic_t nr_entries;
+	atomic_t nr_admitted;		/* slots of requests decided, not yet recorded */
+	struct rcu_head rcu;
+};
+
+struct xlock_client *xlock_client_get(u8 proto, const char *id, const char *addr,
+				      const u8 *guid);
+void xlock_client_put(struct xlock_client *c);
+struct xlock_client *xlock_client_find(const char *name);
+u64 xlock_clients_count(void);
+void xlock_addr_str(const struct sockaddr *sa, char *buf, size_t len);
+int xlock_clients_init(void);
+void xlock_clients_exit(void);
+
+#endif

@@ -1,0 +1,915 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ksmbd edge. What SMB clients hold goes into the table as they get
+ * it: leases and oplocks when ksmbd grants them (after C1/C3 cut the
+ * request down to what NLM locks allow), share modes when an open is
+ * checked (refused with STATUS_SHARING_VIOLATION when NLM locks or NFSv4
+ * deny modes conflict, C13, V6), byte-range locks after each SMB2 LOCK,
+ * and all of it gone at close.
+ * ksmbd's structures are private: see ksmbd_obj.h.
+ */
+#include <linux/filelock.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/unaligned.h>
+
+#include "arbiter.h"
+#include "edge.h"
+#include "generated/btf.h"
+#include "edge_ksmbd.h"
+#include "grace.h"
+#include "ksmbd_obj.h"
+#include "edge_nfsd4.h"
+#include "ksym.h"
+#include "nlm_pending.h"
+#include "smb_break.h"
+#include "smb_deleg.h"
+#include "stats.h"
+#include "table.h"
+#include "teardown.h"
+#include "vfs_sync.h"
+#include "xlock_trace.h"
+
+enum { H_GRANT, H_LOCK, H_CLOSE, H_BREAK_ACK, H_SHARE, H_TRANSPORT_DOWN };
+
+/* SMB2 header and the fields of an SMB2 LOCK request (MS-SMB2 2.2.26). */
+#define SMB2_HDR_LEN		64
+#define SMB2_HDR_STATUS		8
+#define SMB2_LOCK_COUNT		(SMB2_HDR_LEN + 2)
+#define SMB2_LOCK_PERSISTENT	(SMB2_HDR_LEN + 8)
+#define SMB2_LOCK_VOLATILE	(SMB2_HDR_LEN + 16)
+#define SMB2_LOCK_ELEMENTS	(SMB2_HDR_LEN + 24)
+#define SMB2_LOCK_ELEMENT_LEN	24
+#define SMB2_LOCKFLAG_SHARED	0x1
+#define SMB2_LOCKFLAG_UNLOCK	0x4
+#define STATUS_FILE_NOT_AVAILABLE	0xC0000467
+#define STATUS_INSUFFICIENT_RESOURCES	0xC000009A
+#define RFC1002_LEN		4
+
+static XLOCK_STUB int call_smb_grant_oplock(struct ksmbd_work *work, int req_op_level,
+					    u64 pid, struct ksmbd_file *fp, __u16 tid,
+					    struct lease_ctx_info *lctx, int share_ret)
+{
+	xlock_call_unreachable(__func__);
+	return -EIO;
+}
+
+static XLOCK_STUB int call_smb2_lock(struct ksmbd_work *work)
+{
+	xlock_call_unreachable(__func__);
+	return -EIO;
+}
+
+static XLOCK_STUB void call_close_id_del_oplock(struct ksmbd_file *fp)
+{
+	xlock_call_unreachable(__func__);
+}
+
+static XLOCK_STUB int call_smb2_oplock_break(struct ksmbd_work *work)
+{
+	xlock_call_unreachable(__func__);
+	return -EIO;
+}
+
+static XLOCK_STUB int call_check_shared_mode(struct file *filp, struct ksmbd_file *fp)
+{
+	xlock_call_unreachable(__func__);
+	return -EIO;
+}
+
+static XLOCK_STUB struct ksmbd_file *call_lookup_fd_slow(struct ksmbd_work *work, u64 id,
+							 u64 pid)
+{
+	xlock_call_unreachable(__func__);
+	return NULL;
+}
+
+static XLOCK_STUB void call_fd_put(struct ksmbd_work *work, struct ksmbd_file *fp)
+{
+	xlock_call_unreachable(__func__);
+}
+
+static XLOCK_STUB void call_smb2_set_err_rsp(struct ksmbd_work *work)
+{
+	xlock_call_unreachable(__func__);
+}
+
+static XLOCK_STUB void call_ksmbd_conn_transport_destroy(void)
+{
+	xlock_call_unreachable(__func__);
+}
+
+static XLOCK_STUB struct oplock_info *call_lookup_lease_in_table(struct ksmbd_conn *conn,
+								 char *lease_key)
+{
+	xlock_call_unreachable(__func__);
+	return NULL;
+}
+
+static XLOCK_STUB struct ksmbd_file *call_lookup_global_fd(unsigned long long id)
+{
+	xlock_call_unreachable(__func__);
+	return NULL;
+}
+
+static struct xlock_hook ksmbd_hooks[];
+#define HS (&xlock_edge_ksmbd.hs)
+
+static bool is_regular(struct file *filp)
+{
+	return filp && S_ISREG(file_inode(filp)->i_mode);
+}
+
+static void guid_hex(struct ksmbd_conn *conn, char *id, size_t len)
+{
+	snprintf(id, len, "%16phN", ks_conn_guid(conn));
+}
+
+/* The client behind a ksmbd connection: its GUID, shown by its address. */
+static struct xlock_client *smb_client(struct ksmbd_conn *conn)
+{
+	char id[XLOCK_NAME_MAX - 1], addr[48];
+
+	guid_hex(conn, id, sizeof(id));
+	xlock_addr_str(ks_conn_addr(conn), addr, sizeof(addr));
+	return xlock_client_get(XLOCK_PROTO_SMB, id, addr, ks_conn_guid(conn));
+}
+
+static struct xlock_file *smb_file(struct file *filp, bool create)
+{
+	struct xlock_file *f = xlock_file_get(&filp->f_path, create);
+
+	if (IS_ERR_OR_NULL(f))
+		return NULL;
+	xlock_file_set_smb_dentry(f, filp->f_path.dentry);
+	return f;
+}
+
+static int oplock_of_state(u8 state)
+{
+	switch (xlock_rules_state_oplock(state)) {
+	case XLOCK_OPLOCK_BATCH:
+		return KS_OPLOCK_BATCH;
+	case XLOCK_OPLOCK_EXCL:
+		return KS_OPLOCK_EXCL;
+	case XLOCK_OPLOCK_II:
+		return KS_OPLOCK_II;
+	}
+	return KS_OPLOCK_NONE;
+}
+
+static void entry_init(struct xlock_entry_init *init, struct ksmbd_file *fp, u8 kind,
+		       u8 mode, u8 state, const u8 *lease_key)
+{
+	*init = (struct xlock_entry_init){
+		.proto = XLOCK_PROTO_SMB, .kind = kind, .mode = mode, .state = state,
+		.end = XLOCK_END_MAX,
+	};
+	init->owner.smb.fp = (u64)(unsigned long)fp;
+	if (lease_key)
+		memcpy(init->owner.smb.lease_key, lease_key, sizeof(init->owner.smb.lease_key));
+}
+
+/* Leases are recorded as granted (their limit applied at the decision). */
+static void record(struct xlock_file *f, struct ksmbd_file *fp, u8 kind, u8 mode, u8 state,
+		   const u8 *lease_key)
+{
+	struct xlock_client *c = smb_client(ks_fp_conn(fp));
+	struct xlock_entry_init init;
+	const char *why;
+	u32 id;
+
+	if (IS_ERR(c))
+		return;
+	entry_init(&init, fp, kind, mode, state, lease_key);
+	if (kind == XLOCK_KIND_LEASE)
+		xlock_entry_mirror(f, c, &init);
+	else if (xlock_entry_add(f, c, &init, &id, &why))
+		pr_info_ratelimited("SMB share mode not recorded: %s\n", why);
+	xlock_client_put(c);
+}
+
+/* Issue 10 c: the lease as decided, held in the table until ksmbd granted. */
+static struct xlock_entry *lease_resv(struct ksmbd_file *fp, struct lease_ctx_info *lctx)
+{
+	struct xlock_client *c = smb_client(ks_fp_conn(fp));
+	struct xlock_entry_init init;
+	struct xlock_entry *e;
+
+	if (IS_ERR(c))
+		return NULL;
+	entry_init(&init, fp, XLOCK_KIND_LEASE, 0, 0,
+		   lctx ? KS_AT(lctx, lease_ctx_info, lease_key, u8) : NULL);
+	e = xlock_resv_new(c, &init);
+	xlock_client_put(c);
+	return e;
+}
+
+/* What an SMB open asks, as a C13 request: its access and share mode. */
+static void open_req(struct ksmbd_file *fp, struct xlock_rule_req *req)
+{
+	u32 daccess = ks_fp_daccess(fp);
+
+	memset(req, 0, sizeof(*req));
+	req->op = XLOCK_OP_SMB_OPEN;
+	if (daccess & (KS_FILE_READ_DATA | KS_FILE_EXECUTE))
+		req->mode |= XLOCK_SHARE_READ;
+	if (daccess & (KS_FILE_WRITE_DATA | KS_FILE_APPEND_DATA))
+		req->mode |= XLOCK_SHARE_WRITE;
+	if (daccess & KS_FILE_DELETE)
+		req->mode |= XLOCK_SHARE_DELETE;
+	req->state = ks_fp_saccess(fp) & XLOCK_SHARE_ALL;
+}
+
+/* C13, V6: an SMB open NLM locks or NFSv4 deny modes conflict with is refused. */
+static int wrap_check_shared_mode(struct file *filp, struct ksmbd_file *fp)
+{
+	struct xlock_rule_req req;
+	struct xlock_file *f;
+	int ret;
+
+	xlock_hook_enter(HS, &ksmbd_hooks[H_SHARE]);
+	ret = call_check_shared_mode(filp, fp);
+	if (ret || !is_regular(filp))
+		goto out;
+	open_req(fp, &req);
+	if (xlock_nfs4_open_refused(file_inode(filp), &req, false)) {	/* V6 */
+		ret = -EPERM;
+		goto out;
+	}
+	f = smb_file(filp, req.state != XLOCK_SHARE_ALL);
+	if (!f)
+		goto out;
+	if (xlock_arbitrate(f, &req, 0, "smb", NULL) != XLOCK_ARB_GO)
+		ret = -EPERM;	/* ksmbd answers STATUS_SHARING_VIOLATION */
+	else if (req.state != XLOCK_SHARE_ALL)
+		record(f, fp, XLOCK_KIND_SHARE, req.mode, req.state, NULL);
+	xlock_file_put(f);
+out:
+	xlock_hook_exit(HS);
+	return ret;
+}
+
+/*
+ * ksmbd heeds a share-mode refusal only when other opens of the file hold
+ * oplocks; one that NLM locks cause (above) must fail the open regardless.
+ */
+static bool open_refused(struct file *filp, struct ksmbd_file *fp)
+{
+	struct xlock_rule_req req;
+	struct xlock_verdict v;
+	struct xlock_file *f;
+
+	if (!is_regular(filp))
+		return false;
+	open_req(fp, &req);
+	if (xlock_nfs4_open_refused(file_inode(filp), &req, true))	/* V6 */
+		return true;
+	f = smb_file(filp, false);
+	if (!f)
+		return false;
+	trace_xlock_request(&f->key, &req, "smb");
+	xlock_file_decide(f, &req, &v, NULL);
+	xlock_file_put(f);
+	return v.kind == XLOCK_V_DENY;
+}
+
+static void file_key(struct file *filp, struct xlock_fkey *key)
+{
+	key->dev = file_inode(filp)->i_sb->s_dev;
+	key->ino = file_inode(filp)->i_ino;
+}
+
+/*
+ * In grace: a lease with the key of a persisted one is its reclaim; any
+ * other lease is granted without what entries not yet reclaimed exclude.
+ */
+static u8 grace_lease(struct file *filp, struct ksmbd_file *fp, struct lease_ctx_info *lctx,
+		      u8 want)
+{
+	struct xlock_rule_req req = { .op = XLOCK_OP_SMB_LEASE, .state = want };
+	struct xlock_reclaim_desc d = { .proto = XLOCK_PROTO_SMB, .kind = XLOCK_KIND_LEASE };
+	struct xlock_verdict v;
+	struct xlock_fkey key;
+
+	file_key(filp, &key);
+	guid_hex(ks_fp_conn(fp), d.client, sizeof(d.client));
+	if (lctx) {
+		memcpy(d.lease_key, KS_AT(lctx, lease_ctx_info, lease_key, u8),
+		       sizeof(d.lease_key));
+		/* A reclaim gets back at most what was persisted (h). */
+		if (!xlock_reclaim_match(&key, &d))
+			return want & d.state;
+	}
+	xlock_grace_decide(&key, &req, d.client, &v);
+	return v.kind == XLOCK_V_REDUCED ? v.state : want;
+}
+
+/*
+ * In grace: each lock of an SMB2 LOCK request is a reclaim (same client,
+ * file, range and type as a persisted lock) or must not touch what is not
+ * reclaimed yet. Returns true if the request is refused.
+ */
+static bool grace_refuses_lock(struct ksmbd_work *work, const char *req, struct ksmbd_file *fp)
+{
+	struct xlock_reclaim_desc d = { .proto = XLOCK_PROTO_SMB, .kind = XLOCK_KIND_LOCK };
+	struct file *filp = ks_fp_filp(fp);
+	struct xlock_verdict v;
+	struct xlock_fkey key;
+	u16 count, i;
+
+	if (!is_regular(filp))
+		return false;
+	file_key(filp, &key);
+	guid_hex(ks_fp_conn(fp), d.client, sizeof(d.client));
+	count = get_unaligned_le16(req + SMB2_LOCK_COUNT);
+	for (i = 0; i < min_t(u16, count, 1024); i++) {
+		const char *el = req + SMB2_LOCK_ELEMENTS + i * SMB2_LOCK_ELEMENT_LEN;
+		u64 off = get_unaligned_le64(el), len = get_unaligned_le64(el + 8);
+		u32 flags = get_unaligned_le32(el + 16);
+		struct xlock_rule_req r = { .op = XLOCK_OP_SMB_LOCK };
+
+		if ((flags & SMB2_LOCKFLAG_UNLOCK) || !len)
+			continue;
+		d.mode = flags & SMB2_LOCKFLAG_SHARED ? XLOCK_MODE_SHARED : XLOCK_MODE_EXCL;
+		d.start = off;
+		d.end = off + len - 1 < off ? XLOCK_END_MAX : off + len - 1;
+		if (!xlock_reclaim_match(&key, &d))
+			continue;
+		r.mode = d.mode;
+		r.start = d.start;
+		r.end = d.end;
+		xlock_grace_decide(&key, &r, d.client, &v);
+		if (v.kind == XLOCK_V_DENY)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Does ksmbd hold other opens of @fp's file (each has an opinfo, none or
+ * not)? Counted by ksmbd before this open's opinfo is added.
+ */
+static bool others_open(struct ksmbd_file *fp)
+{
+	struct ksmbd_inode *ci = *KS_AT(fp, ksmbd_file, f_ci, struct ksmbd_inode *);
+
+	return ci && atomic_read(KS_AT(ci, ksmbd_inode, op_count, atomic_t)) > 0;
+}
+
+/*
+ * C1, C3 (V2): cut the requested lease (or oplock) down to what the NLM (and NFSv4) locks
+ * on the file allow, by rewriting ksmbd's request before it decides; then
+ * record what it granted.
+ */
+static int wrap_smb_grant_oplock(struct ksmbd_work *work, int req_op_level, u64 pid,
+				 struct ksmbd_file *fp, __u16 tid,
+				 struct lease_ctx_info *lctx, int share_ret)
+{
+	struct file *filp = ks_fp_filp(fp);
+	struct xlock_entry *resv = NULL;
+	struct xlock_file *f = NULL;
+	struct oplock_info *op;
+	u8 want, got, state = 0;
+	u8 key[16];
+	int ret;
+
+	xlock_hook_enter(HS, &ksmbd_hooks[H_GRANT]);
+	if (share_ret == -EPERM && open_refused(filp, fp)) {
+		ret = -EPERM;
+		goto out;
+	}
+	/*
+	 * Stock ksmbd looks only at the newest open's oplock: after an open
+	 * with none it grants W beside other opens without breaking them
+	 * (findings.md), and those clients then cache writes and locks
+	 * against each other (I4). As when ksmbd breaks the newest open
+	 * first: W only for a sole open.
+	 */
+	if (lctx && is_regular(filp) && others_open(fp)) {
+		want = le32_to_cpu(*ks_lctx_req_state(lctx)) & XLOCK_LEASE_ALL;
+		if (want & XLOCK_LEASE_W) {
+			/* ksmbd derived the level from the state: both change. */
+			*ks_lctx_req_state(lctx) = cpu_to_le32(want & ~XLOCK_LEASE_W);
+			req_op_level = oplock_of_state(want & ~XLOCK_LEASE_W);
+		}
+	}
+	/* A lease request creates the file: its decision is reserved on it. */
+	if (is_regular(filp))
+		f = smb_file(filp, req_op_level != KS_OPLOCK_NONE);
+	if (req_op_level != KS_OPLOCK_NONE && xlock_grace_active() && is_regular(filp)) {
+		want = lctx ? le32_to_cpu(*ks_lctx_req_state(lctx)) & XLOCK_LEASE_ALL :
+			      xlock_rules_oplock_state(req_op_level);
+		got = grace_lease(filp, fp, lctx, want);
+		if (got != want) {
+			if (lctx)
+				*ks_lctx_req_state(lctx) = cpu_to_le32(got);
+			req_op_level = oplock_of_state(got);
+		}
+	}
+	if (f && req_op_level != KS_OPLOCK_NONE) {
+		want = lctx ? le32_to_cpu(*ks_lctx_req_state(lctx)) & XLOCK_LEASE_ALL :
+			      xlock_rules_oplock_state(req_op_level);
+		resv = lease_resv(fp, lctx);
+		got = xlock_nfs4_lease_cap(f, file_inode(filp), want);	/* V2 */
+		got = resv && got ? xlock_arbitrate_lease(f, got, "smb", resv) : 0;
+		if (got != want) {
+			if (lctx)
+				*ks_lctx_req_state(lctx) = cpu_to_le32(got);
+			req_op_level = oplock_of_state(got);
+		}
+		xlock_race_window();
+	}
+	ret = call_smb_grant_oplock(work, req_op_level, pid, fp, tid, lctx, share_ret);
+	if (!ret && is_regular(filp)) {
+		rcu_read_lock();
+		op = ks_fp_opinfo(fp);
+		if (op) {
+			state = ks_op_lease_state(op);
+			if (ks_op_is_lease(op))
+				memcpy(key, ks_lease_key(ks_op_lease(op)), sizeof(key));
+		}
+		rcu_read_unlock();
+		if (state && !f)
+			f = smb_file(filp, true);
+		if (state && f)
+			record(f, fp, XLOCK_KIND_LEASE, 0, state, op && lctx ? key : NULL);
+	}
+	xlock_resv_drop(resv);	/* after record: the lease is in the table by now */
+	if (f)
+		xlock_file_put(f);
+out:
+	xlock_hook_exit(HS);
+	return ret;
+}
+
+/*
+ * How many locks (not unlocks) the SMB2 LOCK at @off of @buf asks for, and
+ * the window [@ws, @we] its elements can change (vfs_sync.c); only
+ * elements inside the received message are read.
+ */
+static unsigned int lock_scan(const char *buf, int off, u64 *ws, u64 *we)
+{
+	u32 len = get_unaligned_be32(buf) & 0xffffff;	/* RFC1002 length */
+	const char *req = buf + RFC1002_LEN + off;
+	unsigned int n = 0, i, count;
+	u64 lo = XLOCK_END_MAX, hi = 0;
+
+	*ws = 0;
+	*we = XLOCK_END_MAX;
+	if (off < 0 || (u32)off + SMB2_LOCK_ELEMENTS > len)
+		return 0;
+	count = get_unaligned_le16(req + SMB2_LOCK_COUNT);
+	for (i = 0; i < count; i++) {
+		const char *el = req + SMB2_LOCK_ELEMENTS + i * SMB2_LOCK_ELEMENT_LEN;
+		u64 start = get_unaligned_le64(el), length = get_unaligned_le64(el + 8);
+		u64 end = length ? start + length - 1 : start;
+
+		if ((u32)off + SMB2_LOCK_ELEMENTS + (i + 1) * SMB2_LOCK_ELEMENT_LEN > len)
+			break;
+		if (end < start)
+			end = XLOCK_END_MAX;
+		lo = min(lo, start);
+		hi = max(hi, end);
+		if (!(get_unaligned_le32(el + 16) & SMB2_LOCKFLAG_UNLOCK))
+			n++;
+	}
+	if (i && i == count) {
+		*ws = lo ? lo - 1 : 0;
+		*we = hi == XLOCK_END_MAX ? hi : hi + 1;
+	}
+	return n;
+}
+
+/*
+ * Issue 10 f: room in the table for the locks of this request, held until
+ * they are recorded; past a limit the request is refused before the VFS
+ * grants anything. Returns the slots held (0: none needed or no file).
+ */
+static int smb_lock_admit(const char *buf, int off, struct ksmbd_file *fp,
+			  struct xlock_file **fpf, struct xlock_client **cp, u64 *ws, u64 *we)
+{
+	struct file *filp = ks_fp_filp(fp);
+	unsigned int n = lock_scan(buf, off, ws, we);
+	const char *why;
+
+	*fpf = NULL;
+	*cp = NULL;
+	if (!n || !is_regular(filp))
+		return 0;
+	*fpf = smb_file(filp, true);
+	*cp = smb_client(ks_fp_conn(fp));
+	if (!*fpf || IS_ERR(*cp)) {
+		if (*fpf)
+			xlock_file_put(*fpf);
+		if (!IS_ERR(*cp))
+			xlock_client_put(*cp);
+		*fpf = NULL;
+		*cp = NULL;
+		return 0;
+	}
+	if (!xlock_admit(*fpf, *cp, n, &why))
+		return n;
+	xlock_conflict_note(xlock_file_path(*fpf),
+			    "SMB lock (%s) refused: %s", (*cp)->display, why);
+	xlock_file_put(*fpf);
+	xlock_client_put(*cp);
+	*fpf = NULL;
+	*cp = NULL;
+	return -ENOSPC;
+}
+
+static void smb_lock_admit_done(struct xlock_file *f, struct xlock_client *c, int n)
+{
+	if (n <= 0)
+		return;
+	xlock_admit_done(f, c, n);
+	xlock_file_put(f);
+	xlock_client_put(c);
+}
+
+/* Answer an SMB2 LOCK with @status without running it. */
+static void smb_lock_refuse(struct ksmbd_work *work, int off, u32 status)
+{
+	char *rsp = *KS_AT(work, ksmbd_work, response_buf, char *);
+	int roff = off ? *KS_AT(work, ksmbd_work, next_smb2_rsp_hdr_off, int) : 0;
+
+	put_unaligned_le32(status, rsp + RFC1002_LEN + roff + SMB2_HDR_STATUS);
+	call_smb2_set_err_rsp(work);
+}
+
+/*
+ * SMB2 LOCK requests inside ksmbd, so inside our wrapper: a blocking one
+ * waits in ksmbd for as long as the conflicting lock stays. Unload cannot
+ * wait for that (d): xlock_ksmbd_unblock_locks() cancels them as ksmbd
+ * cancels one on a client's SMB2 CANCEL (STATUS_CANCELLED; the client may
+ * ask again, and then meets ksmbd alone).
+ */
+struct lock_work {
+	struct list_head node;
+	struct ksmbd_work *work;
+};
+
+static LIST_HEAD(lock_works);
+static DEFINE_SPINLOCK(lock_works_lock);	/* lock_works */
+
+static void cancel_blocked_locks(void)
+{
+	struct lock_work *lw;
+
+	spin_lock(&lock_works_lock);
+	list_for_each_entry(lw, &lock_works, node) {
+		struct ksmbd_conn *conn = *KS_AT(lw->work, ksmbd_work, conn, struct ksmbd_conn *);
+		spinlock_t *request_lock = KS_AT(conn, ksmbd_conn, request_lock, spinlock_t);
+		struct list_head *async = KS_AT(lw->work, ksmbd_work, async_request_entry,
+						struct list_head);
+		u8 *state = KS_AT(lw->work, ksmbd_work, state, u8);
+		void **argv;
+
+		/* As smb2_cancel(): only a deferred (async-listed) ACTIVE work. */
+		spin_lock(request_lock);
+		argv = *KS_AT(lw->work, ksmbd_work, cancel_argv, void **);
+		if (!list_empty(async) &&
+		    *state == XLOCK_BTF_KSMBD_WORK_ACTIVE && argv && argv[0]) {
+			struct file_lock *flock = argv[0];
+
+			*state = XLOCK_BTF_KSMBD_WORK_CANCELLED;
+			locks_delete_block(flock);
+			locks_wake_up(flock);
+		}
+		spin_unlock(request_lock);
+	}
+	spin_unlock(&lock_works_lock);
+}
+
+/*
+ * The ksmbd edge's hooks are off: let the wrappers still running return
+ * (SMB locks blocked inside them would hold the unload forever).
+ */
+static void ksmbd_unhooked(struct xlock_edge *e)
+{
+	atomic_t *active = &xlock_edge_ksmbd.hs.active;
+
+	while (atomic_read(active)) {
+		cancel_blocked_locks();
+		wait_var_event_timeout(active, !atomic_read(active), HZ / 5);
+	}
+}
+
+/* After an SMB2 LOCK: mirror that open's byte-range locks into the table. */
+static int wrap_smb2_lock(struct ksmbd_work *work)
+{
+	struct lock_work lw;
+	char *buf = *KS_AT(work, ksmbd_work, request_buf, char *);
+	int off = *KS_AT(work, ksmbd_work, next_smb2_rcv_hdr_off, int);
+	struct ksmbd_file *fp = NULL;
+	struct xlock_client *c, *ac = NULL;
+	struct xlock_file *f, *af = NULL;
+	struct file *filp;
+	u64 pid, vid, ws = 0, we = XLOCK_END_MAX;
+	int ret, slots = 0;
+
+	xlock_hook_enter(HS, &ksmbd_hooks[H_LOCK]);
+	if (buf) {
+		memcpy(&pid, buf + RFC1002_LEN + off + SMB2_LOCK_PERSISTENT, sizeof(pid));
+		memcpy(&vid, buf + RFC1002_LEN + off + SMB2_LOCK_VOLATILE, sizeof(vid));
+		fp = call_lookup_fd_slow(work, vid, pid);
+	}
+	if (fp && xlock_grace_active() &&
+	    grace_refuses_lock(work, buf + RFC1002_LEN + off, fp)) {
+		/* MS-SMB2's "try again": what a failover server answers. */
+		smb_lock_refuse(work, off, STATUS_FILE_NOT_AVAILABLE);
+		call_fd_put(work, fp);
+		ret = -EAGAIN;
+		goto out;
+	}
+	if (fp)
+		slots = smb_lock_admit(buf, off, fp, &af, &ac, &ws, &we);
+	if (slots < 0) {
+		smb_lock_refuse(work, off, STATUS_INSUFFICIENT_RESOURCES);
+		call_fd_put(work, fp);
+		ret = -ENOSPC;
+		goto out;
+	}
+	lw.work = work;
+	spin_lock(&lock_works_lock);
+	list_add(&lw.node, &lock_works);
+	spin_unlock(&lock_works_lock);
+	ret = call_smb2_lock(work);
+	spin_lock(&lock_works_lock);
+	list_del(&lw.node);
+	spin_unlock(&lock_works_lock);
+	if (!fp)
+		goto out;
+	filp = ks_fp_filp(fp);
+	if (is_regular(filp)) {
+		f = smb_file(filp, true);
+		c = smb_client(ks_fp_conn(fp));
+		if (f && !IS_ERR(c))
+			xlock_sync_range(f, file_inode(filp), XLOCK_PROTO_SMB, filp,
+					 (u64)(unsigned long)fp, c, ws, we);
+		if (!IS_ERR(c))
+			xlock_client_put(c);
+		if (f) {
+			/* An unlock may free a range an NLM client waits for. */
+			xlock_nlm_pending_kick(f);
+			xlock_file_put(f);
+		}
+	}
+	smb_lock_admit_done(af, ac, slots);	/* recorded by now */
+	call_fd_put(work, fp);
+out:
+	xlock_hook_exit(HS);
+	return ret;
+}
+
+/* At close: everything that open held leaves the table. */
+static void wrap_close_id_del_oplock(struct ksmbd_file *fp)
+{
+	struct xlock_match m = { .smb_fp = (u64)(unsigned long)fp, .real = true };
+	struct file *filp = ks_fp_filp(fp);
+	struct xlock_file *f = NULL;
+
+	xlock_hook_enter(HS, &ksmbd_hooks[H_CLOSE]);
+	if (!IS_ERR_OR_NULL(filp))
+		f = xlock_file_get(&filp->f_path, false);
+	if (!IS_ERR_OR_NULL(f))
+		xlock_file_del_matching(f, &m);
+	call_close_id_del_oplock(fp);
+	if (!IS_ERR_OR_NULL(f)) {
+		xlock_nlm_pending_kick(f);
+		xlock_file_put(f);
+	}
+	xlock_hook_exit(HS);
+}
+
+/* SMB2 OPLOCK_BREAK acknowledgments (MS-SMB2 2.2.24.1, 2.2.24.2). */
+#define SMB2_ACK_SIZE		SMB2_HDR_LEN
+#define SMB2_ACK_PERSISTENT	(SMB2_HDR_LEN + 8)
+#define SMB2_ACK_VOLATILE	(SMB2_HDR_LEN + 16)
+#define SMB2_ACK_LEASE_KEY	(SMB2_HDR_LEN + 8)
+#define SMB2_ACK_OPLOCK_LEN	24
+#define SMB2_ACK_LEASE_LEN	36
+
+/* What an ack acknowledges: a lease (its opinfo) or an oplock (its open). */
+struct ack_target {
+	struct oplock_info *op;		/* referenced */
+	struct ksmbd_file *fp;		/* referenced */
+	u8 key[16];
+};
+
+/*
+ * Looked up before ksmbd handles the ack: ksmbd finds a lease by its key
+ * only while its break is pending. Only bytes inside the message are read.
+ */
+static void ack_target(struct ksmbd_work *work, struct ack_target *t)
+{
+	char *buf = *KS_AT(work, ksmbd_work, request_buf, char *);
+	int off = *KS_AT(work, ksmbd_work, next_smb2_rcv_hdr_off, int);
+	struct ksmbd_conn *conn = *KS_AT(work, ksmbd_work, conn, struct ksmbd_conn *);
+	u32 len;
+	u16 size;
+
+	t->op = NULL;
+	t->fp = NULL;
+	if (!buf || !conn || off < 0)
+		return;
+	len = get_unaligned_be32(buf) & 0xffffff;	/* RFC1002 length */
+	buf += RFC1002_LEN + off;
+	if ((u32)off + SMB2_ACK_SIZE + 2 > len)
+		return;
+	size = get_unaligned_le16(buf + SMB2_ACK_SIZE);
+	if ((u32)off + SMB2_HDR_LEN + size > len)
+		return;
+	if (size == SMB2_ACK_LEASE_LEN) {
+		memcpy(t->key, buf + SMB2_ACK_LEASE_KEY, sizeof(t->key));
+		t->op = call_lookup_lease_in_table(conn, (char *)t->key);
+	} else if (size == SMB2_ACK_OPLOCK_LEN) {
+		t->fp = call_lookup_fd_slow(work, get_unaligned_le64(buf + SMB2_ACK_VOLATILE),
+					    get_unaligned_le64(buf + SMB2_ACK_PERSISTENT));
+	}
+}
+
+/*
+ * After ksmbd handled the ack: the table takes the state ksmbd now holds
+ * for that lease (all opens of the client with its key) or oplock (its
+ * open). The open is found again by the opinfo's (persistent) file id,
+ * with a reference, as ksmbd's break notification does: the opinfo's o_fp
+ * may be closed under us.
+ */
+static void ack_sync(struct ksmbd_work *work, struct ack_target *t)
+{
+	struct ksmbd_file *fp = t->fp;
+	struct xlock_client *c;
+	struct oplock_info *op;
+	struct xlock_file *f;
+	struct file *filp;
+	u8 state = 0;
+
+	if (t->op) {
+		fp = call_lookup_global_fd(READ_ONCE(*KS_AT(t->op, oplock_info, fid, u64)));
+		state = ks_op_lease_state(t->op);
+	} else if (fp) {
+		rcu_read_lock();
+		op = ks_fp_opinfo(fp);
+		if (op)
+			state = ks_op_lease_state(op);
+		rcu_read_unlock();
+	}
+	if (!fp)
+		goto out;
+	filp = ks_fp_filp(fp);
+	f = is_regular(filp) ? smb_file(filp, false) : NULL;
+	if (f) {
+		c = smb_client(ks_fp_conn(fp));
+		if (!IS_ERR(c)) {
+			xlock_lease_sync(f, c, t->op ? 0 : (u64)(unsigned long)fp,
+					 t->op ? t->key : NULL, state);
+			xlock_client_put(c);
+		}
+		xlock_file_put(f);
+	}
+	call_fd_put(work, fp);
+out:
+	if (t->op)
+		xlock_call_opinfo_put(t->op);
+}
+
+/*
+ * ksmbd's own SMB-vs-SMB breaks (smb_grant_oplock breaking another
+ * client's lease) are acked here; without following them the table would
+ * keep, e.g., RWH where ksmbd now holds RH (I3).
+ */
+static int wrap_smb2_oplock_break(struct ksmbd_work *work)
+{
+	struct ack_target t;
+	int ret;
+
+	xlock_hook_enter(HS, &ksmbd_hooks[H_BREAK_ACK]);
+	ack_target(work, &t);
+	ret = call_smb2_oplock_break(work);
+	if (t.op || t.fp)
+		ack_sync(work, &t);
+	xlock_hook_exit(HS);
+	return ret;
+}
+
+/*
+ * ksmbd drops every connection (reset by ksmbd.control or after losing
+ * ksmbd.mountd, or unloading): the opens closed now were not closed by
+ * their clients; what they held is teardown, kept for reclaim.
+ */
+static void wrap_ksmbd_conn_transport_destroy(void)
+{
+	xlock_hook_enter(HS, &ksmbd_hooks[H_TRANSPORT_DOWN]);
+	xlock_teardown_begin(XLOCK_PROTO_SMB);
+	call_ksmbd_conn_transport_destroy();
+	xlock_teardown_end(XLOCK_PROTO_SMB);
+	xlock_hook_exit(HS);
+}
+
+static struct xlock_hook ksmbd_hooks[] = {
+	[H_GRANT] = XLOCK_HOOK("ksmbd:smb_grant_oplock", wrap_smb_grant_oplock),
+	[H_LOCK] = XLOCK_HOOK("ksmbd:smb2_lock", wrap_smb2_lock),
+	[H_CLOSE] = XLOCK_HOOK("ksmbd:close_id_del_oplock", wrap_close_id_del_oplock),
+	[H_BREAK_ACK] = XLOCK_HOOK("ksmbd:smb2_oplock_break", wrap_smb2_oplock_break),
+	[H_SHARE] = XLOCK_HOOK("ksmbd:ksmbd_smb_check_shared_mode", wrap_check_shared_mode),
+	[H_TRANSPORT_DOWN] = XLOCK_HOOK("ksmbd:ksmbd_conn_transport_destroy",
+					wrap_ksmbd_conn_transport_destroy),
+};
+
+static struct xlock_call ksmbd_calls[] = {
+	XLOCK_CALL(call_smb_grant_oplock, "ksmbd:smb_grant_oplock"),
+	XLOCK_CALL(call_smb2_lock, "ksmbd:smb2_lock"),
+	XLOCK_CALL(call_close_id_del_oplock, "ksmbd:close_id_del_oplock"),
+	XLOCK_CALL(call_smb2_oplock_break, "ksmbd:smb2_oplock_break"),
+	XLOCK_CALL(call_check_shared_mode, "ksmbd:ksmbd_smb_check_shared_mode"),
+	XLOCK_CALL(call_lookup_fd_slow, "ksmbd:ksmbd_lookup_fd_slow"),
+	XLOCK_CALL(call_fd_put, "ksmbd:ksmbd_fd_put"),
+	XLOCK_CALL(call_smb2_set_err_rsp, "ksmbd:smb2_set_err_rsp"),
+	XLOCK_CALL(call_ksmbd_conn_transport_destroy, "ksmbd:ksmbd_conn_transport_destroy"),
+	XLOCK_CALL(call_lookup_lease_in_table, "ksmbd:lookup_lease_in_table"),
+	XLOCK_CALL(call_lookup_global_fd, "ksmbd:ksmbd_lookup_global_fd"),
+	XLOCK_CALL(xlock_call_oplock_break, "ksmbd:oplock_break"),
+	XLOCK_CALL(xlock_call_ksmbd_inode_lookup_lock, "ksmbd:ksmbd_inode_lookup_lock"),
+	XLOCK_CALL(xlock_call_ksmbd_inode_put, "ksmbd:ksmbd_inode_put"),
+	XLOCK_CALL(xlock_call_opinfo_put, "ksmbd:opinfo_put"),
+};
+
+static unsigned int __rcu *ksmbd_state;	/* &server_conf.state, while attached */
+
+/* Is ksmbd resetting (ksmbd.control --shutdown) or unloading? */
+static bool ksmbd_stopping(u8 proto)
+{
+	unsigned int *state;
+	bool ret = false;
+
+	if (proto != XLOCK_PROTO_SMB)
+		return false;
+	rcu_read_lock();
+	state = rcu_dereference(ksmbd_state);
+	if (state)
+		ret = READ_ONCE(*state) >= XLOCK_BTF_SERVER_STATE_RESETTING;
+	rcu_read_unlock();
+	return ret;
+}
+
+static const struct xlock_teardown_ops ksmbd_teardown_ops = {
+	.stopping = ksmbd_stopping,
+};
+
+/* The edge is live: SMB breaks may go out. */
+static int ksmbd_attached(struct xlock_edge *e)
+{
+	unsigned long conf = xlock_ksym_lookup("ksmbd:server_conf");
+
+	if (conf)
+		rcu_assign_pointer(ksmbd_state,
+				   KS_AT((void *)conf, ksmbd_server_config, state, unsigned int));
+	else
+		pr_warn("ksmbd:server_conf not found: SMB entries dropped by a ksmbd reset will not be kept for reclaim\n");
+	xlock_teardown_set_ops(&ksmbd_teardown_ops);
+	xlock_smb_breaks_start(e);
+	xlock_nfsd4_set_ksmbd(e);
+	xlock_smb_deleg_attach(e->mod);	/* optional: logs if it cannot */
+	return 0;
+}
+
+/*
+ * ksmbd is going (or xlock is): no break runs any more, no SMB entry stays;
+ * what goes with the module was not released by its owners: teardown.
+ */
+static void ksmbd_detaching(struct xlock_edge *e)
+{
+	struct xlock_match m = { .proto = XLOCK_PROTO_SMB, .real = true };
+
+	xlock_teardown_begin(XLOCK_PROTO_SMB);
+	xlock_smb_deleg_detach();
+	xlock_smb_breaks_stop();
+	xlock_table_del_matching(&m);
+	RCU_INIT_POINTER(ksmbd_state, NULL);
+	synchronize_rcu();
+	xlock_teardown_set_ops(NULL);
+	xlock_teardown_end(XLOCK_PROTO_SMB);
+}
+
+static const struct xlock_edge_ops ksmbd_edge_ops = {
+	.attached = ksmbd_attached,
+	.detaching = ksmbd_detaching,
+	.unhooked = ksmbd_unhooked,
+};
+
+struct xlock_edge xlock_edge_ksmbd = {
+	.module = "ksmbd",
+	.ops = &ksmbd_edge_ops,
+	.hs = {
+		.name = "ksmbd",
+		.hooks = ksmbd_hooks,
+		.nr_hooks = ARRAY_SIZE(ksmbd_hooks),
+		.calls = ksmbd_calls,
+		.nr_calls = ARRAY_SIZE(ksmbd_calls),
+	},
+	.btf_crc = XLOCK_BTF_ksmbd_CRC,
+	.btf_err = XLOCK_BTF_ksmbd_ERR,
+};
