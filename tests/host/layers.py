@@ -203,7 +203,9 @@ def check_kmod():
     for u in files:
         if group[u] not in rank:
             group[u] = ''
-    check('kmod', set(files), files, objs, [root], group, allowed)
+    # Kbuild puts every layer folder on the include path (-I).
+    dirs = [root] + [os.path.join(root, l) for l in KMOD_LAYERS if l]
+    check('kmod', set(files), files, objs, dirs, group, allowed)
     # One header per .c: what a unit offers is in its own header (a unit
     # that offers no symbol, a module parameter only, needs none).
     nohdr = sorted(rel(u) for u in files
