@@ -282,13 +282,23 @@ u8 xlock_arbitrate_lease(struct xlock_file *f, u8 want, const char *who,
 	}
 	if (v.kind != XLOCK_V_REDUCED)
 		return want;
+	xlock_lease_reduced(f, want, v.state, who, "NLM lock");
+	return v.state;
+}
+
+/*
+ * An SMB lease request of @want (by @who, may be NULL) got only @got
+ * because of a lock of the other protocol (@against): counted and noted.
+ */
+void xlock_lease_reduced(struct xlock_file *f, u8 want, u8 got, const char *who,
+			 const char *against)
+{
 	xlock_stat_inc(XLOCK_STAT_SMB_VS_NLM);
 	xlock_stat_inc(XLOCK_STAT_REDUCED);
 	xlock_conflict_note(xlock_file_path(f),
-			    "SMB lease request %s%s%s (%s) vs NLM lock: granted %s%s%s",
+			    "SMB lease request %s%s%s%s%s%s vs %s: granted %s%s%s",
 			    want & XLOCK_LEASE_R ? "R" : "", want & XLOCK_LEASE_W ? "W" : "",
-			    want & XLOCK_LEASE_H ? "H" : "", who,
-			    v.state ? "" : "none", v.state & XLOCK_LEASE_R ? "R" : "",
-			    v.state & XLOCK_LEASE_H ? "H" : "");
-	return v.state;
+			    want & XLOCK_LEASE_H ? "H" : "", who ? " (" : "", who ? who : "",
+			    who ? ")" : "", against, got ? "" : "none",
+			    got & XLOCK_LEASE_R ? "R" : "", got & XLOCK_LEASE_H ? "H" : "");
 }

@@ -19,6 +19,8 @@ int xlock_arbitrate_resv(struct xlock_file *f, const struct xlock_rule_req *req,
 			 struct xlock_entry *resv);
 u8 xlock_arbitrate_lease(struct xlock_file *f, u8 want, const char *who,
 			 struct xlock_entry *resv);
+void xlock_lease_reduced(struct xlock_file *f, u8 want, u8 got, const char *who,
+			 const char *against);
 void xlock_race_window(void);
 
 /*

@@ -391,14 +391,8 @@ u8 xlock_nfs4_lease_cap(struct xlock_file *f, struct inode *inode, u8 want)
 	xlock_rules_decide(&req, head, &v);
 	if (v.kind != XLOCK_V_REDUCED)
 		return want;
-	xlock_stat_inc(XLOCK_STAT_SMB_VS_NLM);
-	xlock_stat_inc(XLOCK_STAT_REDUCED);
-	xlock_conflict_note(xlock_file_path(f),
-			    "SMB lease request %s%s%s vs NFSv4 %s lock: granted %s%s%s",
-			    want & XLOCK_LEASE_R ? "R" : "", want & XLOCK_LEASE_W ? "W" : "",
-			    want & XLOCK_LEASE_H ? "H" : "", excl ? "exclusive" : "shared",
-			    v.state ? "" : "none", v.state & XLOCK_LEASE_R ? "R" : "",
-			    v.state & XLOCK_LEASE_H ? "H" : "");
+	xlock_lease_reduced(f, want, v.state, NULL,
+			    excl ? "NFSv4 exclusive lock" : "NFSv4 shared lock");
 	return v.state;
 }
 
