@@ -60,32 +60,33 @@ const char *outcome_name(uint8_t outcome)
 	return names[outcome < 6 ? outcome : 0];
 }
 
-const char *lease_letters(uint8_t state, char *buf)
+/* The letters of @names whose bits (@masks, in the same order) are in @bits. */
+static const char *bit_letters(uint8_t bits, const uint8_t *masks, const char *names,
+			       char *buf)
 {
 	char *p = buf;
 
-	if (state & XLOCK_LEASE_R)
-		*p++ = 'R';
-	if (state & XLOCK_LEASE_W)
-		*p++ = 'W';
-	if (state & XLOCK_LEASE_H)
-		*p++ = 'H';
+	for (; *names; names++, masks++)
+		if (bits & *masks)
+			*p++ = *names;
 	*p = '\0';
 	return buf;
 }
 
+const char *lease_letters(uint8_t state, char *buf)
+{
+	static const uint8_t masks[] = { XLOCK_LEASE_R, XLOCK_LEASE_W, XLOCK_LEASE_H };
+
+	return bit_letters(state, masks, "RWH", buf);
+}
+
 const char *access_letters(uint8_t bits, char *buf)
 {
-	char *p = buf;
+	static const uint8_t masks[] = {
+		XLOCK_SHARE_READ, XLOCK_SHARE_WRITE, XLOCK_SHARE_DELETE,
+	};
 
-	if (bits & XLOCK_SHARE_READ)
-		*p++ = 'r';
-	if (bits & XLOCK_SHARE_WRITE)
-		*p++ = 'w';
-	if (bits & XLOCK_SHARE_DELETE)
-		*p++ = 'd';
-	*p = '\0';
-	return buf;
+	return bit_letters(bits, masks, "rwd", buf);
 }
 
 /* --- status ------------------------------------------------------------- */
