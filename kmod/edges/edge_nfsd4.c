@@ -672,7 +672,7 @@ static void nfs4_grace_attach(void)
 	}
 	nfsd_net_id_p = (unsigned int *)id;
 	laundry_wq_p = (struct workqueue_struct **)wq;
-	if (xlock_hookset_attach(&grace_hs, why, sizeof(why))) {
+	if (xlock_ksym_attach(&grace_hs, why, sizeof(why))) {
 		pr_warn("nfsd may end NFSv4 grace before xlock's: %s\n", why);
 		return;
 	}
