@@ -12,8 +12,8 @@ import sys
 import time
 
 
-def main():
-    path, secs = sys.argv[1], float(sys.argv[2])
+def rate(path, secs):
+    """Round trips per second on PATH for SECS seconds, as "%.1f"."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
     n = 0
     t0 = time.monotonic()
@@ -21,8 +21,13 @@ def main():
         fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 10, 0)
         fcntl.lockf(fd, fcntl.LOCK_UN, 10, 0)
         n += 1
-    print("%.1f" % (n / (time.monotonic() - t0)))
+    dt = time.monotonic() - t0
     os.close(fd)
+    return "%.1f" % (n / dt)
+
+
+def main():
+    print(rate(sys.argv[1], float(sys.argv[2])))
 
 
 if __name__ == "__main__":

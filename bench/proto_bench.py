@@ -49,6 +49,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e", "tools"))
 import smbop  # noqa: E402
 from smbop import S  # noqa: E402
+import nlm_rate  # noqa: E402  (bench/, this file's own folder: sys.path[0])
 
 RWH = smbop.state_bits("RWH")
 START = time.monotonic()
@@ -133,16 +134,7 @@ class Bench:
     # --- throughput samples --------------------------------------------
 
     def nlm(self, secs):
-        fd = os.open(os.path.join(self.a.nfs, "bench-nlm"), os.O_RDWR | os.O_CREAT, 0o666)
-        n = 0
-        t0 = time.monotonic()
-        while time.monotonic() - t0 < secs:
-            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 10, 0)
-            fcntl.lockf(fd, fcntl.LOCK_UN, 10, 0)
-            n += 1
-        dt = time.monotonic() - t0
-        os.close(fd)
-        return "%.1f" % (n / dt)
+        return nlm_rate.rate(os.path.join(self.a.nfs, "bench-nlm"), secs)
 
     def write(self, secs):
         fd = os.open(os.path.join(self.a.nfs, "bench-w"), os.O_WRONLY | os.O_CREAT | os.O_DIRECT, 0o666)
