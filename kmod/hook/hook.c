@@ -118,6 +118,21 @@ int xlock_hookset_attach(struct xlock_hookset *hs, char *why, size_t len)
 
 	if (hs->nr_hooks > ARRAY_SIZE(ips) || hs->nr_calls > ARRAY_SIZE(ips))
 		return -E2BIG;
+	/* A call stub redirected to address 0 would jump there: refuse it. */
+	for (i = 0; i < hs->nr_calls; i++) {
+		if (!hs->calls[i].addr) {
+			snprintf(why, len, "%s has no address (not resolved: xlock_ksym_attach)",
+				 hs->calls[i].sym);
+			return -ENOENT;
+		}
+	}
+	for (i = 0; i < hs->nr_hooks; i++) {
+		if (!hs->hooks[i].addr) {
+			snprintf(why, len, "%s has no address (not resolved: xlock_ksym_attach)",
+				 hs->hooks[i].sym);
+			return -ENOENT;
+		}
+	}
 	/* Calls first: a wrapper may use them as soon as the hooks fire. */
 	for (i = 0; i < hs->nr_calls; i++)
 		ips[i] = hs->calls[i].stub;
