@@ -265,6 +265,37 @@ static void test_holder(struct nlm_lock *conflock, const struct xlock_holder *h)
 			      h->end : OFFSET_MAX;
 }
 
+/*
+ * Stock lockd (6.12) tests every TEST as a shared lock: nlmsvc_testlock()
+ * zeroes conflock->fl (0 is F_RDLCK) and never sets the asked type, so an
+ * exclusive TEST is granted over another owner's shared lock (I2). Test
+ * such a TEST again as exclusive, on lockd's file and owner, and answer
+ * a conflict as lockd answers one (no owner handle, svid from the pid).
+ */
+static __be32 test_excl_again(struct nlm_file *file, struct nlm_lock *lock,
+			      struct nlm_lock *conflock)
+{
+	struct file *filp = lock->fl.c.flc_file ?: nlmsvc_file_file(file);
+	struct file_lock *fl = &conflock->fl;
+
+	if (lock->fl.c.flc_type != F_WRLCK)
+		return nlm_granted;
+	locks_init_lock(fl);
+	fl->c.flc_type = F_WRLCK;
+	fl->c.flc_file = filp;
+	fl->c.flc_owner = lock->fl.c.flc_owner;
+	fl->fl_start = lock->fl.fl_start;
+	fl->fl_end = lock->fl.fl_end;
+	if (vfs_test_lock(filp, fl) || fl->c.flc_type == F_UNLCK)
+		return nlm_granted;
+	conflock->caller = "somehost";
+	conflock->len = strlen(conflock->caller);
+	conflock->oh.len = 0;
+	conflock->svid = fl->c.flc_pid;
+	locks_release_private(fl);
+	return nlm_lck_denied;
+}
+
 static __be32 wrap_nlmsvc_testlock(struct svc_rqst *rqstp, struct nlm_file *file,
 				   struct nlm_host *host, struct nlm_lock *lock,
 				   struct nlm_lock *conflock, struct nlm_cookie *cookie)
@@ -280,6 +311,8 @@ static __be32 wrap_nlmsvc_testlock(struct svc_rqst *rqstp, struct nlm_file *file
 	/* Anything else (grace, no locks) stands as lockd answered it. */
 	if (ret != nlm_granted && ret != nlm_lck_denied)
 		goto out;
+	if (ret == nlm_granted)
+		ret = test_excl_again(file, lock, conflock);
 	f = xlock_file_get(&filp->f_path, false);
 	if (IS_ERR_OR_NULL(f))
 		goto out;
