@@ -773,6 +773,7 @@ class Driver:
                                        "%s (%s) held %s %d-%d throughout" % (
                                            c["mode"], lo, hi, b["ino"], b["w"].name, b["w"].kind,
                                            b["mode"], b["lo"], b["hi"]))
+                        self.dump_state(b["ino"], "after TEST %d" % c["id"])
             elif m.get("res") == "denied":
                 self.n_conflicts += 1
 
@@ -925,6 +926,15 @@ class Driver:
                 res.append((int(d[2]), "w" if p[3] == "WRITE" else "r", int(p[6]),
                             EOF if p[7] == "EOF" else end_of(int(p[7]))))
         return res
+
+    def dump_state(self, ino, why):
+        """The server's view of one file right after a violation, into the
+        trace: the VFS's locks (/proc/locks) and the table's entries."""
+        vfs = [x for x in self.proc_locks() if x[0] == ino]
+        tab = [e for e in (self.table() or []) if e.get("ino") == ino]
+        self.tracef.write("%.3f state %s ino %d: /proc/locks %s; table %s\n" % (
+            time.monotonic() - self.t0, why, ino, json.dumps(vfs), json.dumps(tab)))
+        out("state %s ino %d: /proc/locks %s; table %d entries" % (why, ino, vfs, len(tab)))
 
     def table_violation(self, inv, pair, text):
         """The table mirrors what the servers granted just after they did:
