@@ -16,14 +16,19 @@ usage: powerload.py load SECONDS     NLM and SMB clients lock and unlock until
                                      lease key, open and lock again); each must
                                      be granted; then let go of all of them
        powerload.py cycle OUT READY SECONDS [ACKLOG STATE]
-                                     one boot of the power-cut test in one
-                                     process (python and impacket start once,
-                                     while the servers come up): check ACKLOG
-                                     against STATE, wait for the file READY
-                                     (xlockd attached), compare its reclaim
-                                     set with STATE, reclaim, end the grace
-                                     period, then load for SECONDS (0: none);
-                                     result lines go to OUT too
+                                     one boot of the power-cut test (python
+                                     and impacket start once, while the
+                                     servers come up): wait for STATE, check
+                                     ACKLOG against it, set up the SMB
+                                     clients' sessions, wait for the file
+                                     READY (xlockd attached), compare its
+                                     reclaim set with STATE, reclaim (NLM
+                                     here, SMB in each SMB client), end the
+                                     grace period, then load for SECONDS (0:
+                                     none) and arm the cut (ARMED, HOST_ARMED)
+                                     after ARM_ACKS acks once the SMB clients
+                                     hold leases and a lock; result lines go
+                                     to OUT too
 
 NLM clients speak NLMv4 to lockd directly (nlmtest.py), callers pc-nlm-N;
 SMB clients are impacket sessions (smbop.py) with GUIDs PCSMBCLIENT0000N,
@@ -67,6 +72,16 @@ SVIDS = 4			# per NLM caller: 4 * n + 1 .. 4 * n + 4
 ARMED = "/tmp/pc-armed"
 LOADING = "/tmp/pc-loading"
 SMB_READY = "/tmp/pc-smb-ready-%d"
+NLM_READY = "/tmp/pc-nlm-ready-%d"	# NLM caller n holds a lock
+# One boot (cycle): the parent says when the SMB clients reclaim, each
+# reports its count and refusals; the cut is armed (ARMED, and HOST_ARMED
+# on the results share for e2e/powercut.sh) after ARM_ACKS more acks in
+# xlockd's ack log once the SMB clients hold leases and a lock.
+RECLAIM = "/tmp/pc-reclaim"
+SMB_RECLAIMED = "/tmp/pc-smb-reclaimed-%d"
+ACK_LOG = "/results/ack.log"
+HOST_ARMED = "/results/armed"
+ARM_ACKS = 10
 
 
 def armed():
@@ -161,8 +176,9 @@ def nlm_worker(n, seconds):
     end = time.time() + seconds
     ops = 0
     while time.time() < end:
-        if held and (len(held) > 24 or random.random() < 0.45) and not armed():
-            lk = held.pop(random.randrange(len(held)))
+        if len(held) > 1 and (len(held) > 24 or random.random() < 0.45) and not armed():
+            # Never the first lock: every client holds one when armed.
+            lk = held.pop(random.randrange(1, len(held)))
             nlm.unlock(caller, *lk)
         else:
             path = EXPORT + "/" + random.choice(NLM_FILES)
@@ -175,13 +191,27 @@ def nlm_worker(n, seconds):
             st = nlm.lock(caller, path, svid, random.random() < 0.5, GAP * k, 10)
             if st == "granted":
                 held.append((path, svid, GAP * k, 10))
+                if len(held) == 1:
+                    open(NLM_READY % n, "w").close()
         ops += 1
     return ops
 
 
-def smb_worker(n, seconds):
+def smb_connect(n, seconds=0):
+    """Client n's session; retried for up to @seconds while ksmbd starts."""
+    end = time.time() + seconds
+    while True:
+        try:
+            return smb_client(smb_guid(n))
+        except Exception:
+            if time.time() >= end:
+                raise
+            time.sleep(0.3)
+
+
+def smb_worker(n, seconds, conn=None):
     random.seed(os.getpid())
-    smbop, c = smb_client(smb_guid(n))
+    smbop, c = conn or smb_connect(n)
     fids = {}
     for k in range(SMB_FILES):
         name = smb_file(n, k)
@@ -191,11 +221,11 @@ def smb_worker(n, seconds):
     ops = 0
     while time.time() < end:
         if ops == 1:
-            # Leases and a first lock held: the scenario arms the cut
-            # only once every SMB client is this far (SMB state at the cut).
+            # Leases and a first lock held: the cut is armed only once
+            # every SMB client is this far (SMB state at the cut).
             open(SMB_READY % n, "w").close()
-        if held and (len(held) > 24 or random.random() < 0.45) and not armed():
-            name, k = held.pop(random.randrange(len(held)))
+        if len(held) > 1 and (len(held) > 24 or random.random() < 0.45) and not armed():
+            name, k = held.pop(random.randrange(1, len(held)))
             c.fid = fids[name]
             c.lock("%d:10" % (GAP * k), unlock=True)
         else:
@@ -209,30 +239,54 @@ def smb_worker(n, seconds):
     return ops
 
 
-def load(seconds):
-    import smbop  # noqa: F401  once, before the workers fork
-    pids = []
-    for kind, n in [("nlm", i) for i in range(NLM_CALLERS)] + [("smb", i) for i in range(SMB_CLIENTS)]:
-        pid = os.fork()
-        if pid == 0:
-            try:
-                if kind == "nlm":
-                    ops = nlm_worker(n, seconds)
-                else:
-                    sys.stdout = open(os.devnull, "w")
-                    ops = smb_worker(n, seconds)
-                sys.stdout = sys.__stdout__
-                print("%s client %d: %d operations" % (kind, n, ops), flush=True)
-                os._exit(0)
-            except Exception as e:
-                sys.stdout = sys.__stdout__
-                print("%s client %d: error %s" % (kind, n, e), flush=True)
-                os._exit(1)
-        pids.append(pid)
+def fork(what, fn, *args):
+    """Run fn(*args) (returning its operation count) in a child."""
+    pid = os.fork()
+    if pid:
+        return pid
+    try:
+        ops = fn(*args)
+        sys.stdout = sys.__stdout__
+        print("%s: %d operations" % (what, ops), flush=True)
+        os._exit(0)
+    except Exception as e:
+        sys.stdout = sys.__stdout__
+        print("%s: error %s" % (what, e), flush=True)
+        os._exit(1)
+
+
+EXITED = {}		# pid -> wait status, of children alive() reaped
+
+
+def alive(pid):
+    if pid in EXITED:
+        return False
+    p, st = os.waitpid(pid, os.WNOHANG)
+    if p:
+        EXITED[pid] = st
+    return not p
+
+
+def reap(pids):
     bad = 0
     for pid in pids:
-        bad += os.waitpid(pid, 0)[1] != 0
+        st = EXITED[pid] if pid in EXITED else os.waitpid(pid, 0)[1]
+        bad += st != 0
     return 1 if bad else 0
+
+
+def load(seconds):
+    import smbop  # noqa: F401  once, before the workers fork
+    pids = [fork("nlm client %d" % n, nlm_worker, n, seconds) for n in range(NLM_CALLERS)]
+    for n in range(SMB_CLIENTS):
+        pids.append(fork("smb client %d" % n, quiet, smb_worker, n, seconds))
+    return reap(pids)
+
+
+def quiet(fn, *args):
+    """impacket's and smbop's chatter stays out of the result lines."""
+    sys.stdout = open(os.devnull, "w")
+    return fn(*args)
 
 
 def read_state(path):
@@ -247,7 +301,7 @@ def read_state(path):
     return out
 
 
-def check(acklog, state, emit=print):
+def check(acklog, state, emit=print, both=False):
     last = {}
     data = open(acklog, "rb").read().decode()
     lines = data.split("\n")
@@ -263,77 +317,128 @@ def check(acklog, state, emit=print):
     released = [i for i, op in last.items() if op == "-"]
     missing = [i for i in held if i not in entries]
     back = [i for i in released if i in entries]
+    nlm = sum(1 for i in held if i in entries and entries[i]["proto"] == "1")
+    smb = sum(1 for i in held if i in entries and entries[i]["proto"] != "1")
     emit("acknowledged: %d ack lines, %d ids, %d held and %d released at the cut; "
-          "recovered %d entries (%d to reclaim from before)" %
+          "recovered %d entries (%d to reclaim from before); held: %d NLM, %d SMB" %
           (len(lines) - 1, len(last), len(held), len(released), len(entries),
-           len(st.get("reclaim", {}))))
+           len(st.get("reclaim", {})), nlm, smb))
     if missing:
         emit("LOST: %d acknowledged entries missing from the recovered state: %s" %
               (len(missing), " ".join(map(str, sorted(missing)[:20]))))
     if back:
         emit("RESURRECTED: %d entries whose release was acknowledged: %s" %
               (len(back), " ".join(map(str, sorted(back)[:20]))))
+    if both and not (nlm and smb):
+        emit("NOT UNDER LOAD: the cut came with %d NLM and %d SMB entries acknowledged "
+             "as held (both protocols must hold state at every cut)" % (nlm, smb))
+        return 1
     return 1 if missing or back else 0
 
 
-def reclaim(state, emit=print):
+def recovered(state):
     st = read_state(state)
-    ents = list(st.get("entry", {}).values()) + list(st.get("reclaim", {}).values())
+    return list(st.get("entry", {}).values()) + list(st.get("reclaim", {}).values())
+
+
+def reclaim_nlm(ents, emit=print):
+    """NLM reclaims of @ents; returns the refusals and the locks held."""
     nlm = None
-    bad = n_nlm = n_smb = 0
-    nlm_held = []
-    smb_by_client = {}
+    bad = 0
+    held = []
     for e in ents:
-        if e["proto"] == "1":
-            if nlm is None:
-                nlm = Nlm()
-            start, end = int(e["start"]), int(e["end"])
-            length = 0 if end >= (1 << 63) - 1 else end - start + 1
-            r = nlm.lock(e["client"], e["path"], int(e["svid"]), e["mode"] == "2",
-                         start, length, reclaim=True)
-            n_nlm += 1
-            if r != "granted":
-                emit("NLM reclaim of %s: %s" % (e, r))
-                bad += 1
-            else:
-                nlm_held.append((e["client"], e["path"], int(e["svid"]), start, length))
+        if nlm is None:
+            nlm = Nlm()
+        start, end = int(e["start"]), int(e["end"])
+        length = 0 if end >= (1 << 63) - 1 else end - start + 1
+        r = nlm.lock(e["client"], e["path"], int(e["svid"]), e["mode"] == "2",
+                     start, length, reclaim=True)
+        if r != "granted":
+            emit("NLM reclaim of %s: %s" % (e, r))
+            bad += 1
         else:
-            smb_by_client.setdefault(e["client"], []).append(e)
-    for client, es in smb_by_client.items():
-        guid = bytes.fromhex(client).decode()
+            held.append((e["client"], e["path"], int(e["svid"]), start, length))
+    return bad, held
+
+
+def release_nlm(held, emit=print):
+    """Let the reclaimed NLM locks go, once grace is over: lockd refuses
+    UNLOCK in grace (denied_grace_period), and a lock left held makes the
+    load's lock on that range by the same owner re-key its entry (GAP).
+    Returns the unlocks not done."""
+    nlm = Nlm() if held else None
+    bad = 0
+    for lk in held:
+        end = time.time() + 30
+        while True:
+            r = nlm.unlock(*lk)
+            if r != "denied_grace_period" or time.time() > end:
+                break
+            time.sleep(0.2)
+        if r != "granted":
+            emit("NLM unlock of reclaimed %s: %s" % (lk, r))
+            bad += 1
+    return bad
+
+
+def reclaim_smb(smbop, c, es, emit=print):
+    """Client c's reclaims of its entries @es: the lease first (its key is
+    the reclaim), then the locks on that handle; the handles are closed
+    after (locks and leases go). Returns the refusals."""
+    import io
+    import contextlib
+    bad = 0
+    by_file = {}
+    for e in es:
+        by_file.setdefault(e["path"], []).append(e)
+    fids = []
+    for path, fes in by_file.items():
+        name = os.path.basename(path)
+        lease = [e for e in fes if e["kind"] == "2"]
+        want = "".join(ch for ch, bit in (("R", 1), ("W", 4), ("H", 2))
+                       if lease and int(lease[0]["state"]) & bit) or "none"
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            fids.append(smb_open(smbop, c, name, want))
+            for e in fes:
+                if e["kind"] == "2":
+                    continue
+                start, end = int(e["start"]), int(e["end"])
+                c.lock("%d:%d:%s" % (start, end - start + 1, "x" if e["mode"] == "2" else "s"))
+        out = buf.getvalue()
+        if lease and "open granted=%s" % want not in out:
+            emit("SMB lease reclaim of %s (%s): %s" % (path, want, out.strip()))
+            bad += 1
+        nlocks = len(fes) - len(lease)
+        if out.count("lock granted") != nlocks:
+            emit("SMB lock reclaim on %s: %d locks, answers: %s" % (path, nlocks, out.strip()))
+            bad += 1
+    for fid in fids:
+        c.smb.close(c.tid, fid)
+    return bad
+
+
+def smb_ents(ents):
+    """The SMB entries of @ents by client GUID."""
+    out = {}
+    for e in ents:
+        if e["proto"] != "1":
+            out.setdefault(bytes.fromhex(e["client"]).decode(), []).append(e)
+    return out
+
+
+def reclaim(state, emit=print):
+    ents = recovered(state)
+    nlm = [e for e in ents if e["proto"] == "1"]
+    bad, held = reclaim_nlm(nlm, emit)
+    n_smb = 0
+    for guid, es in smb_ents(ents).items():
         smbop, c = smb_client(guid)
-        # The lease first (its key is the reclaim), then the locks on that handle.
-        by_file = {}
-        for e in es:
-            by_file.setdefault(e["path"], []).append(e)
-        for path, fes in by_file.items():
-            name = os.path.basename(path)
-            lease = [e for e in fes if e["kind"] == "2"]
-            want = "".join(ch for ch, bit in (("R", 1), ("W", 4), ("H", 2))
-                           if lease and int(lease[0]["state"]) & bit) or "none"
-            import io
-            import contextlib
-            buf = io.StringIO()
-            with contextlib.redirect_stdout(buf):
-                smb_open(smbop, c, name, want)
-                for e in fes:
-                    if e["kind"] == "2":
-                        continue
-                    start, end = int(e["start"]), int(e["end"])
-                    c.lock("%d:%d:%s" % (start, end - start + 1, "x" if e["mode"] == "2" else "s"))
-            out = buf.getvalue()
-            n_smb += len(fes)
-            if lease and "open granted=%s" % want not in out:
-                emit("SMB lease reclaim of %s (%s): %s" % (path, want, out.strip()))
-                bad += 1
-            nlocks = len(fes) - len(lease)
-            if out.count("lock granted") != nlocks:
-                emit("SMB lock reclaim on %s: %d locks, answers: %s" % (path, nlocks, out.strip()))
-                bad += 1
+        bad += reclaim_smb(smbop, c, es, emit)
+        n_smb += len(es)
         c.conn.logoff()
-    for lk in nlm_held:
-        nlm.unlock(*lk)
-    emit("reclaimed %d NLM and %d SMB entries, %d refused" % (n_nlm, n_smb, bad))
+    emit("reclaimed %d NLM and %d SMB entries, %d refused" % (len(nlm), n_smb, bad))
+    bad += release_nlm(held, emit)
     return 1 if bad else 0
 
 
@@ -348,6 +453,67 @@ def phase(name):
         p.write("%s %s\n" % (name, f.read().split()[0]))
 
 
+def wait_file(path, seconds, alive=None):
+    """Wait for @path; False after @seconds or once alive() says no."""
+    end = time.time() + seconds
+    while not os.path.exists(path):
+        if time.time() > end or (alive and not alive()):
+            return os.path.exists(path)
+        time.sleep(0.05)
+    return True
+
+
+def smb_cycle_worker(n, ents, seconds):
+    """SMB client n in one boot: its session is set up while the servers
+    start (seconds under TCG), it reclaims its own recovered entries when
+    the parent says so, then it is one of the load's clients."""
+    conn = smb_connect(n, 300)
+    if not wait_file(RECLAIM, 300):
+        raise RuntimeError("no reclaim phase")
+    lines = []
+    bad = reclaim_smb(*conn, ents, lines.append)
+    with open(SMB_RECLAIMED % n + ".tmp", "w") as f:
+        f.write("%d %d\n" % (len(ents), bad))
+        f.write("".join(line + "\n" for line in lines))
+    os.rename(SMB_RECLAIMED % n + ".tmp", SMB_RECLAIMED % n)
+    if bad or seconds <= 0:
+        return len(ents)
+    if not wait_file(LOADING, 300):
+        raise RuntimeError("no load phase")
+    return smb_worker(n, seconds, conn)
+
+
+def arm(pids, emit):
+    """Arm the cut (ARMED, then the host's file) once every SMB client holds
+    its leases and a lock, every NLM caller a lock (the first lock a client
+    got is never released: both protocols hold state at the cut), and
+    ARM_ACKS more events were acknowledged."""
+    def all_alive():
+        return all(alive(p) for p in pids)
+    for n in range(SMB_CLIENTS):
+        if not wait_file(SMB_READY % n, 180, all_alive):
+            emit("the SMB clients did not start")
+            return False
+    for n in range(NLM_CALLERS):
+        if not wait_file(NLM_READY % n, 180, all_alive):
+            emit("the NLM clients did not start")
+            return False
+    acks = open(ACK_LOG, "rb")
+    base = acks.read().count(b"\n")
+    seen = 0
+    end = time.time() + 120
+    while seen < ARM_ACKS:
+        if time.time() > end or not all_alive():
+            emit("no lock acknowledged after the SMB clients started (%d acks)" % seen)
+            return False
+        time.sleep(0.05)
+        seen += acks.read().count(b"\n")
+    open(ARMED, "w").close()
+    phase("armed")
+    open(HOST_ARMED, "w").write("armed %d acks from %d\n" % (seen, base))
+    return True
+
+
 def cycle(out_path, ready, seconds, acklog=None, state=None):
     import smbop  # noqa: F401  the slow import, while the servers start
     phase("py-imported")
@@ -357,34 +523,61 @@ def cycle(out_path, ready, seconds, acklog=None, state=None):
         print(line, flush=True)
         out.write(line + "\n")
         out.flush()
-    if acklog and check(acklog, state, emit):
+    # The scenario writes the state once the disk is mounted.
+    if acklog and not wait_file(state, 300):
+        emit("no recovered state after 300 s")
         return 1
-    end = time.time() + 300
-    while not os.path.exists(ready):
-        if time.time() > end:
-            emit("xlockd was not ready after 300 s")
+    if acklog and check(acklog, state, emit, both=True):
+        return 1
+    ents = recovered(state) if acklog else []
+    smb = smb_ents(ents)
+    other = [g for g in smb if g not in [smb_guid(n) for n in range(SMB_CLIENTS)]]
+    if other:
+        emit("recovered SMB entries of unknown clients: %s" % " ".join(other))
+        return 1
+    pids = [fork("smb client %d" % n, quiet, smb_cycle_worker, n, smb.get(smb_guid(n), []), seconds)
+            for n in range(SMB_CLIENTS)]
+    if not wait_file(ready, 300):
+        emit("xlockd was not ready after 300 s")
+        return 1
+    g = xlockctl_grace()
+    if g["entries"] != len(ents):
+        emit("reclaim set has %d entries, the recovered state %d: %s" % (g["entries"], len(ents), g))
+        return 1
+    open(RECLAIM, "w").close()
+    nlm = [e for e in ents if e["proto"] == "1"]
+    bad, held = reclaim_nlm(nlm, emit)
+    n_smb = 0
+    for n, pid in enumerate(pids):
+        if not wait_file(SMB_RECLAIMED % n, 300, lambda: alive(pid)):
+            emit("SMB client %d did not reclaim" % n)
             return 1
-        time.sleep(0.05)
-    if acklog:
-        nrec = sum(len(v) for v in read_state(state).values())
-        g = xlockctl_grace()
-        if g["entries"] != nrec:
-            emit("reclaim set has %d entries, the recovered state %d: %s" % (g["entries"], nrec, g))
-            return 1
-        if nrec:
-            if reclaim(state, emit):
-                return 1
-            if xlockctl_grace()["state"] != "over":
-                subprocess.check_call([os.environ.get("XLOCKCTL", "xlockctl"), "grace", "end"],
-                                      stdout=subprocess.DEVNULL)
-        phase("py-reclaimed")
+        with open(SMB_RECLAIMED % n) as f:
+            k, b = map(int, f.readline().split())
+            for line in f:
+                emit(line.rstrip("\n"))
+        n_smb += k
+        bad += b
+    if ents:
+        emit("reclaimed %d NLM and %d SMB entries, %d refused" % (len(nlm), n_smb, bad))
+    if bad:
+        return 1
+    if ents and xlockctl_grace()["state"] != "over":
+        subprocess.check_call([os.environ.get("XLOCKCTL", "xlockctl"), "grace", "end"],
+                              stdout=subprocess.DEVNULL)
+    if release_nlm(held, emit):
+        return 1
+    phase("py-reclaimed")
     if seconds <= 0:
-        return 0
+        return reap(pids)
     print("load for %g s" % seconds, flush=True)
-    # The scenario counts the acks that arm the cut from here: the
-    # reclaim's own (and its unlocks') are not load.
+    # The acks that arm the cut count from here: the reclaim's own (and
+    # its unlocks') are not load.
     open(LOADING, "w").close()
-    return load(seconds)
+    pids += [fork("nlm client %d" % n, nlm_worker, n, seconds) for n in range(NLM_CALLERS)]
+    if not arm(pids, emit):
+        return 1
+    return reap(pids)
 
 
 def main():
