@@ -17,7 +17,6 @@
 # sessions meanwhile), the export is a directory of the same disk, and
 # nothing the check does not use runs (no client mounts).
 # tests/run.sh runs it as its own lane (e2e/powercut.sh), not in a boot of e2e/run.sh.
-# e2e-default: no the short form (10 cuts in 2 chains, tests/run.sh) joins the default list after two passing make-check unit runs; run it with tests/run.sh --guest powercut or e2e/powercut.sh (README)
 # e2e-timeout: 300
 has_opt powercut || skip "run by e2e/powercut.sh (a disk, and a host that cuts the power)"
 PL="/usr/bin/python3 $XLOCK_DIR/e2e/tools/powerload.py"

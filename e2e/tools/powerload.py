@@ -329,11 +329,13 @@ def check(acklog, state, emit=print, both=False):
     if back:
         emit("RESURRECTED: %d entries whose release was acknowledged: %s" %
               (len(back), " ".join(map(str, sorted(back)[:20]))))
+    if missing or back:
+        return 1
     if both and not (nlm and smb):
         emit("NOT UNDER LOAD: the cut came with %d NLM and %d SMB entries acknowledged "
              "as held (both protocols must hold state at every cut)" % (nlm, smb))
         return 1
-    return 1 if missing or back else 0
+    return 0
 
 
 def recovered(state):
