@@ -1,6 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
 # e2e-timeout: 3600
-# e2e-default: no (the xlock lane found a possible xlock I2 in its long form: an NLM TEST answered granted beside another client's shared NLM lock, seed 2478538750, findings.md 18:17; not analysed yet)
 # Cross-protocol torture (issue 10 items 1-3; behaviour.md §7 I1-I5).
 # Four NFSv3 clients, each in its own network namespace (its own NLM host,
 # statd and lockd callbacks), two cifs mounts (nosharesock: two SMB
