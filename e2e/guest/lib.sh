@@ -157,9 +157,8 @@ nfs_server_down() {
 
 # --- SMB server (ksmbd) -----------------------------------------------------
 
-smb_server_up() {
-	pgrep -x ksmbd.mountd >/dev/null && return 0
-	modprobe ksmbd || return 1
+# ksmbd's share, user and daemon (the module already loaded).
+smb_server_start() {
 	mkdir -p /etc/ksmbd
 	cat >/etc/ksmbd/ksmbd.conf <<CONF
 [global]
@@ -175,7 +174,13 @@ smb_server_up() {
 CONF
 	ksmbd.adduser -a -p "$SMB_PASS" "$SMB_USER" >/dev/null 2>&1 ||
 		ksmbd.adduser -u -p "$SMB_PASS" "$SMB_USER" >/dev/null || return 1
-	ksmbd.mountd || return 1
+	ksmbd.mountd
+}
+
+smb_server_up() {
+	pgrep -x ksmbd.mountd >/dev/null && return 0
+	modprobe ksmbd || return 1
+	smb_server_start || return 1
 	wait_for 10 sh -c 'ss -ltn | grep -q ":445 "'
 }
 

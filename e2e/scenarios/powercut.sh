@@ -117,28 +117,11 @@ pc_nfs_up() {
 	echo Y >/proc/fs/lockd/nlm_end_grace 2>/dev/null
 	return 0
 }
-pc_smb_up() {
-	mkdir -p /etc/ksmbd
-	cat >/etc/ksmbd/ksmbd.conf <<CONF
-[global]
-	smb2 leases = yes
-	server min protocol = SMB2_10
-	bind interfaces only = no
-[share]
-	path = $EXPORT
-	read only = no
-	oplocks = yes
-	force user = root
-	force group = root
-CONF
-	ksmbd.adduser -a -p "$SMB_PASS" "$SMB_USER" >/dev/null 2>&1 || return 1
-	ksmbd.mountd
-}
 wait $mods
 phase modules
 pc_nfs_up >/tmp/nfs-up.txt 2>&1 &
 nfs=$!
-pc_smb_up || fail "SMB server did not start"
+smb_server_start || fail "SMB server did not start"
 phase ksmbd
 wait $nfs || fail "NFS server did not start: $(cat /tmp/nfs-up.txt)"
 phase servers
