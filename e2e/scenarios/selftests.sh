@@ -4,20 +4,16 @@
 # unprivileged user), kselftest harness, against a module loaded with
 # test_api=1; the normal module is restored afterwards.
 # The selftests count the whole table (entries, files, generation, dump
-# consistency), so nothing else may touch it while they run: no xlockd (one
-# left running by an earlier scenario attaches to the test module, loads
-# its reclaim set and starts a grace period), no mounts, no servers (their
-# modules stay loaded: the edges are the same). They come back afterwards.
+# consistency), so nothing else may touch it while they run: no xlockd
+# (the runner stops one an earlier scenario left; one attached would load
+# its reclaim set and start a grace period: checked below), no mounts, no
+# servers (their modules stay loaded: the edges are the same). They come
+# back afterwards.
 T="$XLOCK_DIR/build/selftests/xlock_nl_test"
 F="$XLOCK_DIR/build/selftests/xlock_fuzz"
 TR=/sys/kernel/tracing
 [ -x "$T" ] && [ -x "$F" ] || fail "$T or $F not built (make selftests)"
 env_up
-if pgrep -x xlockd >/dev/null; then
-	log "an xlockd was left running: $(pgrep -ax xlockd | tr '\n' ' ')"
-	pkill -x xlockd
-	wait_for 10 sh -c '! pgrep -x xlockd' || pkill -9 -x xlockd
-fi
 mounts_down
 smb_server_down
 rpc.nfsd 0
