@@ -12,14 +12,12 @@
 # for both runs) is added by the option "full" (e2e/run.sh -o full).
 # Results: /results/smbtorture.tsv (test, stock, seconds, xlock, seconds).
 #
-# Stock flakes: a test in FLAKY fails now and then on stock ksmbd too, so
-# one stock pass does not make it required: when it fails in the xlock run
-# it runs again alone, up to FLAKY_TRIES times, and is a regression only if
-# it never passes (log: /results/smbtorture-rerun.log). smb2.lock.overlap:
-# its last step (close an open holding a byte-range lock, reopen, lock that
-# range again; lock.c:2772 "the server does have the NT byte range lock
-# bug") failed without xlock in 6 of 20 runs in one boot (6.12.117), with
-# xlock in 7 of 40 (findings.md, 2026-12-01 kedges).
+# smb2.lock.overlap is a stock flake: its last step (close an open holding
+# a byte-range lock, reopen, lock that range again; lock.c:2772 "the server
+# does have the NT byte range lock bug") failed on stock ksmbd in 6 of 20
+# runs (6.12.117): ksmbd's CLOSE leaves the open's locks to a deferred fput.
+# xlock drops them at the CLOSE (edge_ksmbd.c), so with xlock it must pass
+# whenever stock passed it (findings.md, 2026-12-02 kedges).
 # e2e-timeout: 2400
 SUITES="smb2.lock smb2.oplock smb2.sharemode smb2.rename smb2.delete-on-close-perms
 smb2.durable-open"
@@ -27,8 +25,6 @@ has_opt full && SUITES="$SUITES smb2.lease"
 RUN="/usr/bin/python3 $XLOCK_DIR/e2e/tools/smbtorture_run.py --timeout 60"
 UNC=//127.0.0.1/share
 OUT=/results/smbtorture.tsv
-FLAKY="smb2.lock.overlap"
-FLAKY_TRIES=4
 
 command -v smbtorture >/dev/null || fail "smbtorture not installed (samba-testsuite)"
 
@@ -76,30 +72,11 @@ why() { # test
 		/^\*\* / || index($0, "## " t ":") == 1 { why = why "; " $0 }
 		END { print substr(why, 3) }' /results/smbtorture-xlock.log
 }
-# A stock flake passes in one of FLAKY_TRIES runs of it alone.
-passes_again() { # test
-	case " $FLAKY " in *" $1 "*) ;; *) return 1 ;; esac
-	i=0
-	while [ "$i" -lt "$FLAKY_TRIES" ]; do
-		i=$((i + 1))
-		timeout -k 5 60 smbtorture "$UNC" -U "$SMB_USER%$SMB_PASS" --format=subunit \
-			--fullname "$1" </dev/null >/tmp/rerun.out 2>&1
-		cat /tmp/rerun.out >>/results/smbtorture-rerun.log
-		if awk -v t="$1" -v s="${1##*.}" '$0 == "success: " t || $0 == "success: " s { ok = 1 }
-		    END { exit !ok }' /tmp/rerun.out; then
-			log "$1: passed on run $i alone with xlock (a stock flake, see the header)"
-			return 0
-		fi
-	done
-	log "$1: failed all $FLAKY_TRIES runs alone with xlock too"
-	return 1
-}
 regress=
 while IFS='	' read -r t v; do
 	[ -n "$t" ] || continue
 	w=$(why "$t" | tr -s ' \t' '  ' | sed 's/ *$//' | cut -c1-240)
 	log "with xlock $t: $v: ${w:-no detail in the log}"
-	passes_again "$t" && continue
 	regress="$regress $t ($v${w:+: $w})"
 done <<EOF
 $(awk -F'\t' '$2 == "pass" && $4 != "pass" { print $1 "\t" $4 }' "$OUT")

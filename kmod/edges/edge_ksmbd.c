@@ -664,7 +664,15 @@ out:
 	return ret;
 }
 
-/* At close: everything that open held leaves the table. */
+/*
+ * At close: everything that open held leaves the table. ksmbd runs this
+ * only for the final close of an open (never for a durable handle kept
+ * for reconnect), then fput()s the file; from a ksmbd kworker that fput
+ * is deferred, so the open's byte-range locks (owner: its struct file)
+ * would outlive the CLOSE and refuse the client's next lock (a CLOSE
+ * releases them, MS-SMB2). Drop them now, as filp_close() does, before
+ * the table forgets them.
+ */
 static void wrap_close_id_del_oplock(struct ksmbd_file *fp)
 {
 	struct xlock_match m = { .smb_fp = (u64)(unsigned long)fp, .real = true };
@@ -672,8 +680,10 @@ static void wrap_close_id_del_oplock(struct ksmbd_file *fp)
 	struct xlock_file *f = NULL;
 
 	xlock_hook_enter(HS, &ksmbd_hooks[H_CLOSE]);
-	if (!IS_ERR_OR_NULL(filp))
+	if (!IS_ERR_OR_NULL(filp)) {
+		locks_remove_posix(filp, filp);
 		f = xlock_file_get(&filp->f_path, false);
+	}
 	if (!IS_ERR_OR_NULL(f))
 		xlock_file_del_matching(f, &m);
 	call_close_id_del_oplock(fp);
