@@ -18,6 +18,8 @@
 #   -q  print only the summary lines
 #   -v  print each scenario's log after its result
 #   -P  only prepare (build the guest's initramfs if stale) and exit
+#   XLOCK_E2E_CMDLINE in the environment: more kernel command-line options
+#       (e.g. "slub_debug=FZPU kfence.sample_interval=100" on Debian's kernel)
 # Exit status: 0 if every scenario passed or skipped, 1 otherwise.
 set -eu
 
@@ -39,7 +41,7 @@ while getopts t:n:o:O:qvP c; do
 	q) QUIET=1 ;;
 	v) VERBOSE=1 ;;
 	P) PREPARE=1 ;;
-	*) sed -n '2,21p' "$0" >&2; exit 2 ;;
+	*) sed -n '2,23p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -62,7 +64,7 @@ fi
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 
-BAD='Oops|BUG:|WARNING:|soft lockup|hard LOCKUP|KASAN|UBSAN|list_(add|del) corruption|blocked for more than [0-9]+ seconds|Kernel panic|general protection fault|kernel BUG at|Missing ENDBR|kmemleak: [0-9]+ leak\(s\) from xlock|possible recursive locking|circular locking|lock held when returning|inconsistent lock state|possible irq lock inversion|bad unlock balance|held lock freed|suspicious RCU usage|ODEBUG:|possible deadlock|Leaked (POSIX|FLOCK|LEASE) lock|Leaked locks on'
+BAD='Oops|BUG:|WARNING:|soft lockup|hard LOCKUP|KASAN|UBSAN|list_(add|del) corruption|blocked for more than [0-9]+ seconds|BUG [^ ]+ \((Not tainted|Tainted)|Kernel panic|general protection fault|kernel BUG at|Missing ENDBR|kmemleak: [0-9]+ leak\(s\) from xlock|possible recursive locking|circular locking|lock held when returning|inconsistent lock state|possible irq lock inversion|bad unlock balance|held lock freed|suspicious RCU usage|ODEBUG:|possible deadlock|Leaked (POSIX|FLOCK|LEASE) lock|Leaked locks on'
 
 boot() { # $1 = comma-separated scenarios, $2 = boot directory
 	mkdir -p "$2"
@@ -76,7 +78,7 @@ boot() { # $1 = comma-separated scenarios, $2 = boot directory
 		-device virtio-9p-pci,fsdev=root,mount_tag=hostroot \
 		-fsdev "local,id=res,path=$2,security_model=none,multidevs=remap" \
 		-device virtio-9p-pci,fsdev=res,mount_tag=results \
-		-append "console=ttyS0 loglevel=5 panic=-1 oops=panic softlockup_panic=1 mitigations=off xlock_dir=$TOP xlock_run=$1 xlock_opts=$OPTS" \
+		-append "console=ttyS0 loglevel=5 panic=-1 oops=panic softlockup_panic=1 mitigations=off xlock_dir=$TOP xlock_run=$1 xlock_opts=$OPTS${XLOCK_E2E_CMDLINE:+ $XLOCK_E2E_CMDLINE}" \
 		>"$2/qemu.log" 2>&1 || echo "qemu exit $?" >>"$2/qemu.log"
 }
 

@@ -191,6 +191,12 @@ if [ "$MODE" = xlock ]; then
 		log "xlock unloaded in $(since "$t1") s"
 	fi
 fi
+# Booted with slub_debug (XLOCK_E2E_CMDLINE, README): check every slab
+# object's red zones and poison now; a report fails the run (dmesg).
+if grep -qE 'sl[au]b_debug=' /proc/cmdline; then
+	for v in /sys/kernel/slab/*/validate; do echo 1 >"$v"; done 2>/dev/null
+	log "slab caches validated ($(since "$t0") s)"
+fi
 # Back to the shared set-up for later scenarios of this boot.
 mountpoint -q "$EXPORT" || mount -t ext4 "$(losetup -j /tmp/export.img | cut -d: -f1)" "$EXPORT"
 log "I5:${I5:- ok} (teardown $(since "$t0") s)"
