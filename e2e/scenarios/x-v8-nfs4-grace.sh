@@ -8,42 +8,130 @@
 # (/proc/fs/nfsd/v4_end_grace N) past its own 10 s until xlock's grace
 # ends, then leaves it at once; new NFSv4 OPENs get NFS4ERR_GRACE until
 # then. Stock: there is no grace but nfsd's, which ends after its 10 s.
+#
+# Across that restart an NFSv4.2 client (the kernel's, mounted throughout)
+# holds an exclusive lock on one file and a plain open (a delegation if
+# nfsd gives one) of another. Its NFS traffic is held back (tc drop of
+# port 2049) while SMB and NLM clients ask, right after nfsd restarted,
+# for a conflicting lock and for an RWH lease. xlock persists no NFSv4
+# state, so while nfsd is in NFSv4 grace SMB is held back as NLM and NFSv4
+# are: the SMB lock gets STATUS_FILE_NOT_AVAILABLE (until grace ends; the
+# NFSv4 client reclaims meanwhile, then the lock is refused), a lease no W
+# or H. Stock: ksmbd grants both, and the NFSv4 client's reclaim of its
+# lock fails against the SMB lock (measured: see the cells).
 # Restarts nfsd: run it after the scenarios that need a settled server.
 . "$XLOCK_DIR/e2e/guest/xproto.sh"
 xsetup
 GRACESET="/usr/bin/python3 $XLOCK_DIR/e2e/tools/graceset.py"
+NFS4_MNT=/mnt/nfs4
+nfs_mount_up 4.2 "$NFS4_MNT" || fail "NFSv4.2 mount failed"
 
 ended() { cat /proc/fs/nfsd/v4_end_grace; }
-# Wait until nfsd's NFSv4 grace is over or $1 s passed (by the clock: a
-# loaded guest runs a polling loop slowly).
+# Wait until nfsd's NFSv4 grace is over or $2 s passed since uptime $1 (by
+# the clock: a loaded guest runs a polling loop slowly).
 wait_ended() {
-	_t=$(now)
-	while [ "$(ended)" != Y ] && [ "$(since "$_t" | cut -d. -f1)" -lt "$1" ]; do
+	while [ "$(ended)" != Y ] && [ "$(since "$1" | cut -d. -f1)" -lt "$2" ]; do
 		sleep 1
 	done
 }
 # First line of an NFSv4 OPEN (for reading, no delegation) of file $1.
 nfs4_open() { $NFS4OP "$1" open:r:none:nodeleg close 2>&1 | head -n 1; }
+# The NFSv4 state nfsd lists for file $2 of type $1 (open, lock, deleg): yes/no.
+nfs4_state() {
+	cat /proc/fs/nfsd/clients/*/states 2>/dev/null | grep -q "type: $1.*/$2\"" &&
+		echo yes || echo no
+}
+# The kernel NFS client's requests to nfsd dropped (tc), or let through.
+nfs_block() {
+	tc qdisc add dev lo ingress &&
+		tc filter add dev lo parent ffff: protocol ip prio 1 u32 \
+			match ip dport 2049 0xffff action drop
+}
+nfs_unblock() { tc qdisc del dev lo ingress 2>/dev/null; }
+first() { head -n 1 "$1" | sed 's/^error .*\(STATUS_[A-Z_]*\).*/error \1/'; }
+
+# The NFSv4 client's state before the restart: a lock (with data written
+# under it) and an open for writing.
+r=$(fresh locked 0123456789)
+d=$(fresh opened orig)
+# A local writer keeps nfsd from giving a delegation on $r: under one the
+# Linux client keeps its locks to itself, and nfsd would have none to lose.
+exec 8>>"$EXPORT/$r"
+nfs4_hold "$r" rw
+[ "$(hold_cmd lock w 0 10)" = granted ] || fail "NFSv4 lock before the restart"
+hold_cmd write nfs4-first >/dev/null
+hold_cmd fsync >/dev/null
+exec 7<>"$NFS4_MNT/$d"
+log "before the restart: $r lock=$(nfs4_state lock "$r"); $d open=$(nfs4_state open "$d") deleg=$(deleg "$d")"
+# SMB clients connect now and ask once nfsd is back (/tmp/v8go).
+rm -f /tmp/v8go /tmp/v8rel
+$SMBOP "$r" ready waitfile:/tmp/v8go open:none lock:0:10:x waitfile:/tmp/v8rel close hold:300 \
+	>/tmp/v8lock.out 2>&1 &
+BG_PIDS="$BG_PIDS $!"
+$SMBOP "$d" ready waitfile:/tmp/v8go open:RWH hold:300 >/tmp/v8lease.out 2>&1 &
+BG_PIDS="$BG_PIDS $!"
+wait_for 60 grep -q "^ready" /tmp/v8lock.out || fail "SMB lock probe: $(cat /tmp/v8lock.out)"
+wait_for 60 grep -q "^ready" /tmp/v8lease.out || fail "SMB lease probe: $(cat /tmp/v8lease.out)"
 
 if [ "$MODE" = xlock ]; then
 	f=$(fresh unreclaimed)
 	$GRACESET add "$EXPORT/$f" v8-gone nlm:x:0:9:1 >/tmp/gs.out 2>&1 &&
 		$GRACESET start 300 >>/tmp/gs.out 2>&1 || fail "reclaim set: $(cat /tmp/gs.out)"
 fi
+nfs_block || fail "cannot hold back NFS traffic (tc)"
 # nfsd restarts: a new NFSv4 grace of 10 s on its own clock.
+log "asking from here on: lock probe $(head -n 1 /tmp/v8lock.out), lease probe $(head -n 1 /tmp/v8lease.out)"
 rpc.nfsd 0
-rpc.nfsd --grace-time 10 --lease-time 10 4 || fail "nfsd restart"
+rpc.nfsd --grace-time 10 --lease-time 10 4 || { nfs_unblock; fail "nfsd restart"; }
+t0=$(now)
+touch /tmp/v8go
 cell "nfsd-in-grace-after-restart" N N "$(ended)"
+# nfsd's export cache starts empty: its first file handle lookup only asks
+# mountd, so nlmtest may need a second try.
+for i in 1 2 3 4 5; do
+	nlm=$($NLMTEST --lock --svid 4711 127.0.0.1 "$EXPORT/$r" w 0 10 2>&1 | tail -n 1)
+	case $nlm in lock*) break ;; esac
+	sleep 1
+done
+wait_for 30 grep -q "^lock \|^error" /tmp/v8lock.out
+wait_for 30 grep -q "^open \|^error" /tmp/v8lease.out
+log "asked $(since "$t0") s after nfsd restarted; NFSv4 state now: lock=$(nfs4_state lock "$r") open=$(nfs4_state open "$d")"
+nfs_unblock
+cell "nlm-lock-in-nfs4-grace" "lock denied_grace_period" "lock denied_grace_period" "$nlm"
+cell "smb-lock-in-nfs4-grace" "lock STATUS_FILE_NOT_AVAILABLE" "lock granted" \
+	"$(sed -n 's/^\(lock .*\|error\).*/\1/p' /tmp/v8lock.out | head -n 1)"
+cell "smb-lease-in-nfs4-grace" "open granted=R" "open granted=RWH" "$(first /tmp/v8lease.out)"
+# The NFSv4 client comes back (any request of it starts its recovery).
+touch "$NFS4_MNT/v8-poke-$$" &
+wait_for 40 sh -c "cat /proc/fs/nfsd/clients/*/states 2>/dev/null | grep -q 'type: open.*/$r\"'"
+wait_for 5 sh -c "cat /proc/fs/nfsd/clients/*/states 2>/dev/null | grep -q 'type: lock.*/$r\"'"
+log "the NFSv4 client reclaimed $(since "$t0") s after nfsd restarted: open=$(nfs4_state open "$r") lock=$(nfs4_state lock "$r"); $d: open=$(nfs4_state open "$d") deleg=$(deleg "$d"); SMB lease now $(smb_state /tmp/v8lease.out)"
+cell "nfs4-lock-reclaimed" yes no "$(nfs4_state lock "$r")"
+# Still in the unified grace: SMB is still held back.
+if [ "$MODE" = xlock ]; then
+	cell "smb-lock-after-reclaim-in-grace" "lock STATUS_FILE_NOT_AVAILABLE" - \
+		"$($SMBOP "$r" open:none lock:0:10:x 2>&1 | tail -n 1)"
+fi
+touch /tmp/v8rel
+
 # Past nfsd's own time (10 s, twice that if a client reclaimed meanwhile).
-wait_ended 30
+wait_ended "$t0" 30
 cell "nfsd-grace-past-its-own-time" N Y "$(ended)"
 g=$(fresh new-open)
 cell "nfs4-new-open-in-unified-grace" "open NFS4ERR_GRACE" "open ok deleg=none" "$(nfs4_open "$g")"
 if [ "$MODE" = xlock ]; then
 	"$XLOCKCTL" grace end >/dev/null || fail "xlockctl grace end"
-	wait_ended 20
+	wait_ended "$(now)" 20
 fi
 cell "nfsd-grace-over-after-unified-end" Y Y "$(ended)"
 cell "nfs4-open-after-unified-grace" "open ok deleg=none" "open ok deleg=none" "$(nfs4_open "$g")"
+# After grace: the NFSv4 client's lock holds (stock: lost to the SMB lock,
+# which its owner has released by now) and it can still write.
+cell "smb-lock-after-grace" "lock STATUS_LOCK_NOT_GRANTED" "lock granted" \
+	"$($SMBOP "$r" open:none lock:0:10:x 2>&1 | tail -n 1)"
+cell "nfs4-write-after-grace" synced synced "$(hold_cmd write nfs4-after >/dev/null; hold_cmd fsync)"
+cell "contents-after-grace" nfs4-after nfs4-after "$(cat "$EXPORT/$r")"
+exec 7>&- 8>&-
+hold_stop
 echo Y >/proc/fs/nfsd/v4_end_grace 2>/dev/null
 xdone

@@ -283,10 +283,11 @@ static void file_key(struct file *filp, struct xlock_fkey *key)
 
 /*
  * In grace: a lease with the key of a persisted one is its reclaim; any
- * other lease is granted without what entries not yet reclaimed exclude.
+ * other lease is granted without what entries not yet reclaimed exclude,
+ * and without W and H while nfsd's NFSv4 clients may still reclaim (V8).
  */
 static u8 grace_lease(struct file *filp, struct ksmbd_file *fp, struct lease_ctx_info *lctx,
-		      u8 want)
+		      u8 want, bool nfs4_grace)
 {
 	struct xlock_rule_req req = { .op = XLOCK_OP_SMB_LEASE, .state = want };
 	struct xlock_reclaim_desc d = { .proto = XLOCK_PROTO_SMB, .kind = XLOCK_KIND_LEASE };
@@ -303,15 +304,20 @@ static u8 grace_lease(struct file *filp, struct ksmbd_file *fp, struct lease_ctx
 			return want & d.state;
 	}
 	xlock_grace_decide(&key, &req, d.client, &v);
-	return v.kind == XLOCK_V_REDUCED ? v.state : want;
+	if (v.kind == XLOCK_V_REDUCED)
+		want = v.state;
+	return nfs4_grace ? want & XLOCK_LEASE_R : want;
 }
 
 /*
  * In grace: each lock of an SMB2 LOCK request is a reclaim (same client,
  * file, range and type as a persisted lock) or must not touch what is not
- * reclaimed yet. Returns true if the request is refused.
+ * reclaimed yet; while nfsd's NFSv4 clients may still reclaim (V8), what
+ * they will reclaim is unknown: no lock but a reclaim. Returns true if
+ * the request is refused.
  */
-static bool grace_refuses_lock(struct ksmbd_work *work, const char *req, struct ksmbd_file *fp)
+static bool grace_refuses_lock(struct ksmbd_work *work, const char *req, struct ksmbd_file *fp,
+			       bool nfs4_grace)
 {
 	struct xlock_reclaim_desc d = { .proto = XLOCK_PROTO_SMB, .kind = XLOCK_KIND_LOCK };
 	struct file *filp = ks_fp_filp(fp);
@@ -337,6 +343,12 @@ static bool grace_refuses_lock(struct ksmbd_work *work, const char *req, struct 
 		d.end = off + len - 1 < off ? XLOCK_END_MAX : off + len - 1;
 		if (!xlock_reclaim_match(&key, &d))
 			continue;
+		if (nfs4_grace) {
+			xlock_conflict_note(NULL,
+					    "SMB lock of dev=%u:%u ino=%llu held back: nfsd's NFSv4 clients may still reclaim (grace): STATUS_FILE_NOT_AVAILABLE",
+					    MAJOR((dev_t)key.dev), MINOR((dev_t)key.dev), key.ino);
+			return true;
+		}
 		r.mode = d.mode;
 		r.start = d.start;
 		r.end = d.end;
@@ -372,6 +384,7 @@ static int wrap_smb_grant_oplock(struct ksmbd_work *work, int req_op_level, u64 
 	struct xlock_file *f = NULL;
 	struct oplock_info *op;
 	u8 want, got, state = 0;
+	bool nfs4_grace;
 	u8 key[16];
 	int ret;
 
@@ -398,10 +411,12 @@ static int wrap_smb_grant_oplock(struct ksmbd_work *work, int req_op_level, u64 
 	/* A lease request creates the file: its decision is reserved on it. */
 	if (is_regular(filp))
 		f = smb_file(filp, req_op_level != KS_OPLOCK_NONE);
-	if (req_op_level != KS_OPLOCK_NONE && xlock_grace_active() && is_regular(filp)) {
+	nfs4_grace = req_op_level != KS_OPLOCK_NONE && is_regular(filp) && xlock_nfs4_in_grace();
+	if (req_op_level != KS_OPLOCK_NONE && (xlock_grace_active() || nfs4_grace) &&
+	    is_regular(filp)) {
 		want = lctx ? le32_to_cpu(*ks_lctx_req_state(lctx)) & XLOCK_LEASE_ALL :
 			      xlock_rules_oplock_state(req_op_level);
-		got = grace_lease(filp, fp, lctx, want);
+		got = grace_lease(filp, fp, lctx, want, nfs4_grace);
 		if (got != want) {
 			if (lctx)
 				*ks_lctx_req_state(lctx) = cpu_to_le32(got);
@@ -609,6 +624,7 @@ static int wrap_smb2_lock(struct ksmbd_work *work)
 	struct file *filp;
 	u64 pid, vid, ws = 0, we = XLOCK_END_MAX;
 	int ret, slots = 0;
+	bool nfs4_grace;
 
 	xlock_hook_enter(HS, &ksmbd_hooks[H_LOCK]);
 	if (buf) {
@@ -616,8 +632,9 @@ static int wrap_smb2_lock(struct ksmbd_work *work)
 		memcpy(&vid, buf + RFC1002_LEN + off + SMB2_LOCK_VOLATILE, sizeof(vid));
 		fp = call_lookup_fd_slow(work, vid, pid);
 	}
-	if (fp && xlock_grace_active() &&
-	    grace_refuses_lock(work, buf + RFC1002_LEN + off, fp)) {
+	nfs4_grace = fp && xlock_nfs4_in_grace();
+	if (fp && (xlock_grace_active() || nfs4_grace) &&
+	    grace_refuses_lock(work, buf + RFC1002_LEN + off, fp, nfs4_grace)) {
 		/* MS-SMB2's "try again": what a failover server answers. */
 		smb_lock_refuse(work, off, STATUS_FILE_NOT_AVAILABLE);
 		call_fd_put(work, fp);

@@ -16,7 +16,8 @@
  * ack is slow is answered NFS4ERR_DELAY (the client retries). Conflicts
  * with SMB byte-range locks are the VFS's: both servers lock through it.
  *
- * V8: nfsd ends its NFSv4 grace no earlier than xlock's (nfs4_grace_*).
+ * V8: nfsd ends its NFSv4 grace no earlier than xlock's (nfs4_grace_*);
+ * SMB is held back while nfsd is in NFSv4 grace (xlock_nfs4_in_grace).
  *
  * V6: NFSv4 deny modes are nfsd's own (its nfs4_file per inode), so an
  * SMB open's share check reads them there (xlock_nfs4_open_refused) and
@@ -670,7 +671,7 @@ static void nfs4_grace_attach(void)
 		pr_warn("nfsd may end NFSv4 grace before xlock's: nfsd_net_id or laundry_wq not found\n");
 		return;
 	}
-	nfsd_net_id_p = (unsigned int *)id;
+	WRITE_ONCE(nfsd_net_id_p, (unsigned int *)id);
 	laundry_wq_p = (struct workqueue_struct **)wq;
 	if (xlock_ksym_attach(&grace_hs, why, sizeof(why))) {
 		pr_warn("nfsd may end NFSv4 grace before xlock's: %s\n", why);
@@ -686,6 +687,29 @@ static void nfs4_grace_detach(void)
 	grace_on = false;
 	cancel_delayed_work_sync(&grace_kick);
 	grace_held = false;
+}
+
+/*
+ * V8: is nfsd (initial net) in its NFSv4 grace, not ended by the admin?
+ * Its clients may then still reclaim state xlock never saw (it persists
+ * nothing of NFSv4), so an SMB request is held back as lockd and nfsd hold
+ * back new NLM and NFSv4 ones. nfsd's grace lasts its own time (its rules,
+ * its client tracker) or xlock's, whichever ends last (nfsd4_end_grace
+ * above), so SMB waits out both.
+ */
+bool xlock_nfs4_in_grace(void)
+{
+	unsigned long *flags;
+	bool in;
+
+	if (!READ_ONCE(nfsd_net_id_p) || !nfsd_get())
+		return false;
+	flags = &FIELD(init_nn(), XLOCK_BTF_nfsd_net_flags, unsigned long);
+	in = test_bit(XLOCK_BTF_NFSD_NET_UP, flags) &&
+	     !test_bit(XLOCK_BTF_NFSD_NET_GRACE_ENDED, flags) &&
+	     !test_bit(XLOCK_BTF_NFSD_NET_GRACE_END_FORCED, flags);
+	nfsd_put();
+	return in;
 }
 
 /* The NFSv4 client of an nfsd client struct: its client id and address. */

@@ -36,6 +36,9 @@ struct xlock_rule_req;
 bool xlock_nfs4_open_refused(struct inode *inode, const struct xlock_rule_req *req,
 			     bool again);
 
+/* V8: nfsd's NFSv4 clients may still reclaim: SMB holds back. */
+bool xlock_nfs4_in_grace(void);
+
 int xlock_nfs4_holders(struct inode *inode, struct xlock_nfs4_holder *h, int max);
 
 #endif
