@@ -719,27 +719,39 @@ static void wrap_close_id_del_oplock(struct ksmbd_file *fp)
 #define SMB2_ACK_OPLOCK_LEN	24
 #define SMB2_ACK_LEASE_LEN	36
 
-/* What an ack acknowledges: a lease (its opinfo) or an oplock (its open). */
+/*
+ * What an ack acknowledges: a lease (its opinfo) or an oplock (its open,
+ * by its ids), and where the table keeps it.
+ */
 struct ack_target {
-	struct oplock_info *op;		/* referenced */
-	struct ksmbd_file *fp;		/* referenced */
+	struct oplock_info *op;		/* referenced; a lease's */
+	struct xlock_file *f;		/* referenced */
+	struct xlock_client *c;		/* referenced */
+	u64 vid, pid;			/* an oplock's open */
+	u64 cookie;			/* ... as the table knows it */
 	u8 key[16];
 };
 
 /*
  * Looked up before ksmbd handles the ack: ksmbd finds a lease by its key
- * only while its break is pending. Only bytes inside the message are read.
+ * only while its break is pending. The open's reference is dropped before
+ * ksmbd handles the ack: a CLOSE the client sends once ksmbd answered
+ * must not find the open still held by us (its final close, which takes
+ * the oplock off the file, would wait for our put, and the client's next
+ * open would still meet it). Only bytes inside the message are read.
  */
 static void ack_target(struct ksmbd_work *work, struct ack_target *t)
 {
 	char *buf = *KS_AT(work, ksmbd_work, request_buf, char *);
 	int off = *KS_AT(work, ksmbd_work, next_smb2_rcv_hdr_off, int);
 	struct ksmbd_conn *conn = *KS_AT(work, ksmbd_work, conn, struct ksmbd_conn *);
+	struct ksmbd_file *fp = NULL;
+	struct xlock_client *c;
+	struct file *filp;
 	u32 len;
 	u16 size;
 
-	t->op = NULL;
-	t->fp = NULL;
+	memset(t, 0, sizeof(*t));
 	if (!buf || !conn || off < 0)
 		return;
 	len = get_unaligned_be32(buf) & 0xffffff;	/* RFC1002 length */
@@ -752,52 +764,68 @@ static void ack_target(struct ksmbd_work *work, struct ack_target *t)
 	if (size == SMB2_ACK_LEASE_LEN) {
 		memcpy(t->key, buf + SMB2_ACK_LEASE_KEY, sizeof(t->key));
 		t->op = call_lookup_lease_in_table(conn, (char *)t->key);
+		/* By the opinfo's (persistent) id, as ksmbd's break does. */
+		if (t->op)
+			fp = call_lookup_global_fd(READ_ONCE(*KS_AT(t->op, oplock_info, fid,
+								    u64)));
 	} else if (size == SMB2_ACK_OPLOCK_LEN) {
-		t->fp = call_lookup_fd_slow(work, get_unaligned_le64(buf + SMB2_ACK_VOLATILE),
-					    get_unaligned_le64(buf + SMB2_ACK_PERSISTENT));
+		t->vid = get_unaligned_le64(buf + SMB2_ACK_VOLATILE);
+		t->pid = get_unaligned_le64(buf + SMB2_ACK_PERSISTENT);
+		fp = call_lookup_fd_slow(work, t->vid, t->pid);
+		t->cookie = (u64)(unsigned long)fp;
 	}
+	if (!fp)
+		return;
+	filp = ks_fp_filp(fp);
+	t->f = is_regular(filp) ? smb_file(filp, false) : NULL;
+	if (t->f) {
+		c = smb_client(ks_fp_conn(fp));
+		if (IS_ERR(c)) {
+			xlock_file_put(t->f);
+			t->f = NULL;
+		} else {
+			t->c = c;
+		}
+	}
+	call_fd_put(work, fp);
 }
 
 /*
  * After ksmbd handled the ack: the table takes the state ksmbd now holds
  * for that lease (all opens of the client with its key) or oplock (its
- * open). The open is found again by the opinfo's (persistent) file id,
- * with a reference, as ksmbd's break notification does: the opinfo's o_fp
- * may be closed under us.
+ * open, found again by its ids and held only to read its oplock).
  */
 static void ack_sync(struct ksmbd_work *work, struct ack_target *t)
 {
-	struct ksmbd_file *fp = t->fp;
-	struct xlock_client *c;
 	struct oplock_info *op;
-	struct xlock_file *f;
-	struct file *filp;
+	struct ksmbd_file *fp;
 	u8 state = 0;
+	bool same;
 
-	if (t->op) {
-		fp = call_lookup_global_fd(READ_ONCE(*KS_AT(t->op, oplock_info, fid, u64)));
-		state = ks_op_lease_state(t->op);
-	} else if (fp) {
-		rcu_read_lock();
-		op = ks_fp_opinfo(fp);
-		if (op)
-			state = ks_op_lease_state(op);
-		rcu_read_unlock();
-	}
-	if (!fp)
+	if (!t->f)
 		goto out;
-	filp = ks_fp_filp(fp);
-	f = is_regular(filp) ? smb_file(filp, false) : NULL;
-	if (f) {
-		c = smb_client(ks_fp_conn(fp));
-		if (!IS_ERR(c)) {
-			xlock_lease_sync(f, c, t->op ? 0 : (u64)(unsigned long)fp,
-					 t->op ? t->key : NULL, state);
-			xlock_client_put(c);
+	if (t->op) {
+		state = ks_op_lease_state(t->op);
+	} else {
+		fp = call_lookup_fd_slow(work, t->vid, t->pid);
+		if (!fp)
+			goto put;		/* closed meanwhile */
+		same = (u64)(unsigned long)fp == t->cookie;
+		if (same) {
+			rcu_read_lock();
+			op = ks_fp_opinfo(fp);
+			if (op)
+				state = ks_op_lease_state(op);
+			rcu_read_unlock();
 		}
-		xlock_file_put(f);
+		call_fd_put(work, fp);
+		if (!same)
+			goto put;
 	}
-	call_fd_put(work, fp);
+	xlock_lease_sync(t->f, t->c, t->op ? 0 : t->cookie, t->op ? t->key : NULL, state);
+put:
+	xlock_client_put(t->c);
+	xlock_file_put(t->f);
 out:
 	if (t->op)
 		xlock_call_opinfo_put(t->op);
@@ -816,8 +844,7 @@ static int wrap_smb2_oplock_break(struct ksmbd_work *work)
 	xlock_hook_enter(HS, &ksmbd_hooks[H_BREAK_ACK]);
 	ack_target(work, &t);
 	ret = call_smb2_oplock_break(work);
-	if (t.op || t.fp)
-		ack_sync(work, &t);
+	ack_sync(work, &t);
 	xlock_hook_exit(HS);
 	return ret;
 }
