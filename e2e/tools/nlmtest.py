@@ -48,8 +48,14 @@ def rpc_call(port, prog, vers, proc, args):
         except socket.timeout:
             continue
         rxid, mtype, rstat = struct.unpack_from(">III", data, 0)
-        if rxid != xid or mtype != 1 or rstat != 0:
+        if rxid != xid or mtype != 1:
             continue
+        if rstat != 0:
+            # MSG_DENIED: lockd checks the sender against the exports
+            # (an address no export names gets AUTH_BADCRED).
+            why = struct.unpack_from(">II", data, 12)
+            raise RuntimeError("RPC denied by program %d (reject %d, status %d): "
+                               "is this address in /etc/exports?" % (prog, why[0], why[1]))
         off = 12
         _flavor, vlen = struct.unpack_from(">II", data, off)
         off += 8 + ((vlen + 3) & ~3)
