@@ -32,6 +32,18 @@ def xdr_opaque(b):
     return struct.pack(">I", len(b)) + b + b"\0" * pad
 
 
+def reserved_port(s):
+    """Send from a port below 1024, as a kernel NLM client does: an export
+    without "insecure" refuses a request from any other port."""
+    for port in random.sample(range(600, 1024), 424):
+        try:
+            s.bind(("0.0.0.0", port))
+            return
+        except OSError:
+            continue
+    raise RuntimeError("no free reserved UDP port")
+
+
 def rpc_call(port, prog, vers, proc, args):
     xid = random.randrange(1 << 32)
     stamp = 0
@@ -41,6 +53,7 @@ def rpc_call(port, prog, vers, proc, args):
     msg += struct.pack(">II", 0, 0)                       # AUTH_NULL verifier
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(5)
+    reserved_port(s)
     for _ in range(3):
         s.sendto(msg + args, ("127.0.0.1", port))
         try:
