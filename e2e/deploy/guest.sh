@@ -110,10 +110,10 @@ install)
 
 	# README step 3: servers and xlock's share (grace shortened for the lane).
 	mkdir -p "$EXPORT" /etc/ksmbd /etc/nfs.conf.d
-	# 127.0.0.1: nlmtest.py, the NLM client that stands for another
-	# machine below, speaks from the server itself (lockd refuses an RPC
-	# from an address no export names).
-	echo "$EXPORT $CLI(rw,sync,no_subtree_check,no_root_squash) 127.0.0.1(rw,sync,no_subtree_check,no_root_squash)" >>/etc/exports
+	# 127.0.0.0/8: nlmtest.py, the NLM clients that stand for other
+	# machines below, speak from the server's loopback addresses (lockd
+	# refuses an RPC from an address no export names).
+	echo "$EXPORT $CLI(rw,sync,no_subtree_check,no_root_squash) 127.0.0.0/8(rw,sync,no_subtree_check,no_root_squash)" >>/etc/exports
 	cat >/etc/ksmbd/ksmbd.conf <<EOF
 [global]
 	smb2 leases = yes
@@ -237,7 +237,10 @@ reboot)
 	# its first request.
 	ip netns exec cli sh -c "mkdir -p /mnt/fh && mount -t nfs -o vers=3,nolock $SRV:$EXPORT /mnt/fh && ls /mnt/fh && umount /mnt/fh" >/dev/null ||
 		fail "NFSv3 mount after the reboot"
-	out=$($NLMTEST --lock --caller other --svid 4243 "$fhc" "$EXPORT/c" w 0 10 2>&1 | tail -n 1)
+	# "other" is another machine: lockd keys its NLM hosts by address (a
+	# second caller name from nfscli's address would be taken for nfscli's
+	# host, named after the first caller seen).
+	out=$($NLMTEST --lock --caller other --from 127.0.0.2 --svid 4243 "$fhc" "$EXPORT/c" w 0 10 2>&1 | tail -n 1)
 	log "a new NLM lock in grace: $out"
 	[ "$out" = "lock denied_grace_period" ] || fail "new NLM lock in grace: $out"
 	out=$($NLMTEST --lock --reclaim --caller nfscli --svid "$svid" "$fhc" "$EXPORT/a" w 0 10 2>&1 | tail -n 1)

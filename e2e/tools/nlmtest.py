@@ -5,7 +5,7 @@ it reports, which the Linux NFS client does not show (F_GETLK has no owner
 handle); LOCK is a client that is not the kernel's (one that never comes
 back after a restart, or reclaims what it never held).
 
-usage: nlmtest.py [--lock [--reclaim]] [--caller NAME] [--svid N]
+usage: nlmtest.py [--lock [--reclaim]] [--caller NAME] [--svid N] [--from ADDR]
                   EXPORT_CLIENT PATH {r|w} START LEN
   EXPORT_CLIENT  the export's client name in /etc/exports (for the file
                  handle, from /proc/fs/nfsd/filehandle)
@@ -32,19 +32,19 @@ def xdr_opaque(b):
     return struct.pack(">I", len(b)) + b + b"\0" * pad
 
 
-def reserved_port(s):
+def reserved_port(s, src):
     """Send from a port below 1024, as a kernel NLM client does: an export
     without "insecure" refuses a request from any other port."""
     for port in random.sample(range(600, 1024), 424):
         try:
-            s.bind(("0.0.0.0", port))
+            s.bind((src, port))
             return
         except OSError:
             continue
     raise RuntimeError("no free reserved UDP port")
 
 
-def rpc_call(port, prog, vers, proc, args):
+def rpc_call(port, prog, vers, proc, args, src="0.0.0.0"):
     xid = random.randrange(1 << 32)
     stamp = 0
     cred_body = struct.pack(">I", stamp) + xdr_opaque(b"xlock-test") + struct.pack(">III", 0, 0, 0)
@@ -53,7 +53,7 @@ def rpc_call(port, prog, vers, proc, args):
     msg += struct.pack(">II", 0, 0)                       # AUTH_NULL verifier
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(5)
-    reserved_port(s)
+    reserved_port(s, src)
     for _ in range(3):
         s.sendto(msg + args, ("127.0.0.1", port))
         try:
@@ -99,6 +99,8 @@ def main():
     p.add_argument("--reclaim", action="store_true")
     p.add_argument("--caller", default="nlmtest-host")
     p.add_argument("--svid", type=int, default=os.getpid())
+    p.add_argument("--from", dest="src", default="0.0.0.0",
+                   help="source address (lockd keys its hosts by address, not by caller name)")
     p.add_argument("client")
     p.add_argument("path")
     p.add_argument("mode", choices=["r", "w"])
@@ -114,10 +116,10 @@ def main():
     if a.lock:
         args += struct.pack(">I", 0) + excl + alock       # block: no
         args += struct.pack(">II", 1 if a.reclaim else 0, 0)  # reclaim, state
-        res = rpc_call(port, NLM_PROG, NLM_V4, NLM4_LOCK, args)
+        res = rpc_call(port, NLM_PROG, NLM_V4, NLM4_LOCK, args, a.src)
     else:
         args += excl + alock
-        res = rpc_call(port, NLM_PROG, NLM_V4, NLM4_TEST, args)
+        res = rpc_call(port, NLM_PROG, NLM_V4, NLM4_TEST, args, a.src)
     clen = struct.unpack_from(">I", res, 0)[0]
     off = 4 + ((clen + 3) & ~3)
     stat = struct.unpack_from(">I", res, off)[0]
