@@ -55,7 +55,15 @@ for REL in "$@"; do
 		continue
 	fi
 	R=$B/run-$REL
-	rm -rf "$R"
+	# A run that died in the chroot step may have left the root mounted
+	# with the host's /dev bound into it: unmount first, and never let rm
+	# cross into another file system (it would empty the host's /dev).
+	if [ -d "$R/mnt" ]; then
+		for m in dev sys proc .; do
+			! mountpoint -q "$R/mnt/$m" || umount -l "$R/mnt/$m"
+		done
+	fi
+	rm -rf --one-file-system "$R"
 	mkdir -p "$R/share/debs" "$R/share/out" "$R/share/e2e"
 	cp "$TOP/build/deb/xlock_${V}_amd64.deb" "$TOP/build/deb/xlock-dkms_${V}_all.deb" "$R/share/debs/"
 	cp -r "$TOP/e2e/deploy" "$TOP/e2e/tools" "$R/share/e2e/"
