@@ -36,11 +36,9 @@ wait_ended() {
 }
 # First line of an NFSv4 OPEN (for reading, no delegation) of file $1.
 nfs4_open() { $NFS4OP "$1" open:r:none:nodeleg close 2>&1 | head -n 1; }
-# The NFSv4 state nfsd lists for file $2 of type $1 (open, lock, deleg): yes/no.
-nfs4_state() {
-	cat /proc/fs/nfsd/clients/*/states 2>/dev/null | grep -q "type: $1.*/$2\"" &&
-		echo yes || echo no
-}
+# Does nfsd list NFSv4 state of type $1 (open, lock, deleg) for file $2?
+nfs4_has() { cat /proc/fs/nfsd/clients/*/states 2>/dev/null | grep -q "type: $1.*/$2\""; }
+nfs4_state() { nfs4_has "$1" "$2" && echo yes || echo no; }
 # The kernel NFS client's requests to nfsd dropped (tc), or let through.
 nfs_block() {
 	tc qdisc add dev lo ingress &&
@@ -48,7 +46,6 @@ nfs_block() {
 			match ip dport 2049 0xffff action drop
 }
 nfs_unblock() { tc qdisc del dev lo ingress 2>/dev/null; }
-first() { head -n 1 "$1" | sed 's/^error .*\(STATUS_[A-Z_]*\).*/error \1/'; }
 
 # The NFSv4 client's state before the restart: a lock (with data written
 # under it) and an open for writing.
@@ -110,8 +107,8 @@ if [ "$MODE" = xlock ]; then
 else
 	log "NLM lock $(since "$t0") s after nfsd restarted: $nlm"
 fi
-wait_for 40 sh -c "cat /proc/fs/nfsd/clients/*/states 2>/dev/null | grep -q 'type: open.*/$r\"'"
-wait_for 5 sh -c "cat /proc/fs/nfsd/clients/*/states 2>/dev/null | grep -q 'type: lock.*/$r\"'"
+wait_for 40 nfs4_has open "$r"
+wait_for 5 nfs4_has lock "$r"
 log "the NFSv4 client reclaimed $(since "$t0") s after nfsd restarted: open=$(nfs4_state open "$r") lock=$(nfs4_state lock "$r"); $d: open=$(nfs4_state open "$d") deleg=$(deleg "$d"); SMB lease probe: $(tr '\n' ' ' </tmp/v8lease.out)"
 cell "nfs4-lock-reclaimed" yes no "$(nfs4_state lock "$r")"
 # nfsd's client tracker ends nfsd's grace once every client it knew has
