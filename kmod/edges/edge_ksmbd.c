@@ -384,7 +384,6 @@ static int wrap_smb_grant_oplock(struct ksmbd_work *work, int req_op_level, u64 
 	struct xlock_file *f = NULL;
 	struct oplock_info *op;
 	u8 want, got, state = 0;
-	bool nfs4_grace;
 	u8 key[16];
 	int ret;
 
@@ -411,16 +410,18 @@ static int wrap_smb_grant_oplock(struct ksmbd_work *work, int req_op_level, u64 
 	/* A lease request creates the file: its decision is reserved on it. */
 	if (is_regular(filp))
 		f = smb_file(filp, req_op_level != KS_OPLOCK_NONE);
-	nfs4_grace = req_op_level != KS_OPLOCK_NONE && is_regular(filp) && xlock_nfs4_in_grace();
-	if (req_op_level != KS_OPLOCK_NONE && (xlock_grace_active() || nfs4_grace) &&
-	    is_regular(filp)) {
-		want = lctx ? le32_to_cpu(*ks_lctx_req_state(lctx)) & XLOCK_LEASE_ALL :
-			      xlock_rules_oplock_state(req_op_level);
-		got = grace_lease(filp, fp, lctx, want, nfs4_grace);
-		if (got != want) {
-			if (lctx)
-				*ks_lctx_req_state(lctx) = cpu_to_le32(got);
-			req_op_level = oplock_of_state(got);
+	if (req_op_level != KS_OPLOCK_NONE && is_regular(filp)) {
+		bool nfs4_grace = xlock_nfs4_in_grace();
+
+		if (xlock_grace_active() || nfs4_grace) {
+			want = lctx ? le32_to_cpu(*ks_lctx_req_state(lctx)) & XLOCK_LEASE_ALL :
+				      xlock_rules_oplock_state(req_op_level);
+			got = grace_lease(filp, fp, lctx, want, nfs4_grace);
+			if (got != want) {
+				if (lctx)
+					*ks_lctx_req_state(lctx) = cpu_to_le32(got);
+				req_op_level = oplock_of_state(got);
+			}
 		}
 	}
 	if (f && req_op_level != KS_OPLOCK_NONE) {
