@@ -108,7 +108,7 @@ if [ -n "$GUEST" ]; then
 	echo "torture seed $SEED"
 	# The guest work in units of one e2e run (a lane and its scenarios):
 	# the xlock lane in chunks of 7 scenarios; power cuts (XLOCK_POWERCUTS,
-	# default 12, in XLOCK_POWERCUT_CHAINS chains of boots side by side,
+	# default 20, in XLOCK_POWERCUT_CHAINS chains of boots side by side,
 	# default 2: e2e/powercut.sh boots, cuts and reboots by itself); the
 	# cross-protocol scenarios again without xlock, where each must show the
 	# stock kernel's gap; torture in a unit of its own per lane, the same
@@ -161,7 +161,7 @@ if [ -n "$GUEST" ]; then
 				case $lane in
 				xlock) e2e/run.sh "$@" ;;
 				noxlock) e2e/run.sh -o noxlock "$@" ;;
-				powercut) e2e/powercut.sh -q -c "${XLOCK_POWERCUTS:-12}" -j "${XLOCK_POWERCUT_CHAINS:-2}" ;;
+				powercut) e2e/powercut.sh -q -c "${XLOCK_POWERCUTS:-20}" -j "${XLOCK_POWERCUT_CHAINS:-2}" ;;
 				esac >"$UNITS/$u.out" 2>&1
 			fi
 			u=$((u + 1))
