@@ -10,6 +10,11 @@
 # RWH lease beside it (it looks only at the newest open's oplock), and A
 # would cache writes and locks beside another client's open (I4 in the
 # torture run); xlock grants W only to a sole open: A gets RH.
+# And two breaks ksmbd starts on its own with no ack to follow: another
+# open's write breaks an R lease to none at once (the table kept R), and
+# an SMB unlock waits in ksmbd for the other opens' acks after the VFS
+# released the lock (the table listed it until then); both were the
+# torture long run's table samples (I1, I2; README "Concurrency").
 . "$XLOCK_DIR/e2e/guest/xproto.sh"
 [ "$MODE" = xlock ] || skip "checks the table: xlock lane only"
 xsetup
@@ -18,7 +23,7 @@ xsetup
 table_leases() {
 	"$XLOCKCTL" --json locks --path "$EXPORT/$1" | /usr/bin/python3 -c '
 import json, sys
-print(" ".join(sorted(x["state"] for x in json.load(sys.stdin)["entries"] if x["kind"] == "lease")))'
+print(" ".join(sorted(x["state"] or "none" for x in json.load(sys.stdin)["entries"] if x["kind"] == "lease")))'
 }
 
 # What happened, for the log: each client's lines and the file's entries.
@@ -49,6 +54,58 @@ smb_vs_smb() {
 
 smb_vs_smb RWH RH
 smb_vs_smb RW R
+
+# The byte-range locks the table lists for file $1: "mode start-end" each.
+table_locks() {
+	"$XLOCKCTL" --json locks --path "$EXPORT/$1" | /usr/bin/python3 -c '
+import json, sys
+print(";".join(sorted("%s %d-%d" % (x["mode"], x["start"], x["end"])
+                      for x in json.load(sys.stdin)["entries"] if x["kind"] == "lock")) or "none")'
+}
+
+# ksmbd's own break that needs no ack: B's write breaks A's R lease to
+# none (smb_break_all_levII_oplock) with nothing to follow; the table kept
+# R (the torture run's I1 samples: R beside an exclusive NLM lock).
+f=$(fresh lwr)
+smb_bg /tmp/lw-r-a.out "$f" open:R hold:900
+smb_bg /tmp/lw-r-b.out "$f" open:none write:0:bbbb hold:900
+wait_for 20 grep -q "^break R->none" /tmp/lw-r-a.out
+n=0
+while [ "$(table_leases "$f")" != none ] && [ $n -lt 6 ]; do
+	sleep 0.5
+	n=$((n + 1))
+done
+t=$(table_leases "$f")
+log "A held R, B wrote: A saw $(smb_broke /tmp/lw-r-a.out), table: $t"
+show /tmp/lw-r-a.out /tmp/lw-r-b.out
+cell "own-break-no-ack" "break/none" "-" "$(smb_broke /tmp/lw-r-a.out)/${t:-absent}"
+xkill
+
+# ksmbd's SMB2 LOCK unlocks in the VFS, then breaks the other opens'
+# leases and waits for their acks (smb_break_all_oplock: up to 35 s for
+# a client that never acks); the table followed only after that, so it
+# listed A's released lock while NLM got the range (the torture run's I2
+# samples). B acks after 8 s: A's unlock waits that long, and while it
+# does (before and after the table is read), the table must list no lock.
+f=$(fresh lwu)
+rm -f /tmp/lw-u-go
+smb_bg /tmp/lw-u-a.out "$f" open:none lock:0:100:x waitfile:/tmp/lw-u-go unlock:0:100 hold:900
+wait_for 20 grep -q "^lock granted" /tmp/lw-u-a.out || fail "A's lock: $(cat /tmp/lw-u-a.out)"
+smb_bg /tmp/lw-u-b.out --ack 8000 "$f" open:RH hold:900
+t1=$(table_locks "$f")
+waiting() { grep -q "^unlock ok" /tmp/lw-u-a.out && echo answered || echo waiting; }
+t0=$(now)
+touch /tmp/lw-u-go
+sleep 2
+w1=$(waiting)
+t=$(table_locks "$f")
+v=$(awk -v i=":$(stat -c %i "$EXPORT/$f")" '$2 == "POSIX" && index($6, i)' /proc/locks | wc -l)
+w2=$(waiting)
+wait_for 40 grep -q "^unlock ok" /tmp/lw-u-a.out
+log "A unlocked at 0, B acks after 8 s: A's unlock answered after $(since "$t0") s; the table listed $t1 before it; at 2 s it was $w1, VFS locks $v, table: $t, still $w2; then $(table_locks "$f")"
+show /tmp/lw-u-a.out /tmp/lw-u-b.out
+cell "unlock-before-own-break" "excl 0-99/waiting/0/none/waiting" "-" "$t1/$w1/$v/$t/$w2"
+xkill
 
 f=$(fresh lwn)
 smb_bg /tmp/lw-c.out "$f" open:none hold:900

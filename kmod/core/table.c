@@ -533,10 +533,11 @@ int xlock_lease_set_state(struct xlock_file *f, u32 id, u8 state)
 }
 
 /*
- * ksmbd changed a lease on its own (an ack of its SMB-vs-SMB break): the
- * leases of @c on @f with open @fp (if not 0) or lease key @key (if not
- * NULL) now hold @state, as ksmbd has them (I3). A break of ours in
- * flight is over once the state is within its target.
+ * ksmbd changed a lease on its own (an ack of its SMB-vs-SMB break, or a
+ * break that needs no ack or timed out): the leases of @c (any client if
+ * NULL) on @f with open @fp (if not 0) or lease key @key (if not NULL) now
+ * hold @state, as ksmbd has them (I3). A break of ours in flight is over
+ * once the state is within its target.
  */
 void xlock_lease_sync(struct xlock_file *f, const struct xlock_client *c, u64 fp,
 		      const u8 *key, u8 state)
@@ -551,7 +552,7 @@ again:
 	spin_lock(&f->lock);
 	for (r = f->head; r; r = r->next) {
 		e = container_of(r, struct xlock_entry, r);
-		if (r->resv || r->kind != XLOCK_KIND_LEASE || e->client != c ||
+		if (r->resv || r->kind != XLOCK_KIND_LEASE || (c && e->client != c) ||
 		    (fp && e->owner.smb.fp != fp) ||
 		    (key && memcmp(e->owner.smb.lease_key, key, sizeof(e->owner.smb.lease_key))) ||
 		    r->state == state)

@@ -31,7 +31,7 @@
 #include "vfs_sync.h"
 #include "xlock_trace.h"
 
-enum { H_GRANT, H_LOCK, H_CLOSE, H_BREAK_ACK, H_SHARE, H_TRANSPORT_DOWN };
+enum { H_GRANT, H_LOCK, H_CLOSE, H_BREAK_ACK, H_SHARE, H_TRANSPORT_DOWN, H_BREAK_ALL, H_BREAK_II };
 
 /* SMB2 header and the fields of an SMB2 LOCK request (MS-SMB2 2.2.26). */
 #define SMB2_HDR_LEN		64
@@ -70,6 +70,17 @@ static XLOCK_STUB int call_smb2_oplock_break(struct ksmbd_work *work)
 {
 	xlock_call_unreachable(__func__);
 	return -EIO;
+}
+
+static XLOCK_STUB void call_smb_break_all_oplock(struct ksmbd_work *work, struct ksmbd_file *fp)
+{
+	xlock_call_unreachable(__func__);
+}
+
+static XLOCK_STUB void call_smb_break_levii(struct ksmbd_work *work, struct ksmbd_file *fp,
+					    int is_trunc)
+{
+	xlock_call_unreachable(__func__);
 }
 
 static XLOCK_STUB int call_check_shared_mode(struct file *filp, struct ksmbd_file *fp)
@@ -371,6 +382,35 @@ static bool others_open(struct ksmbd_file *fp)
 }
 
 /*
+ * ksmbd changed leases of @fp's file on its own: a break that needs no ack
+ * (R to none, by another open's write, lock or truncation) or whose ack
+ * never came (ksmbd's own 35 s) leaves no ack to follow. The table takes
+ * every lease of the file as ksmbd holds it now (I3).
+ */
+static void leases_sync(struct ksmbd_file *fp)
+{
+	struct ksmbd_inode *ci = *KS_AT(fp, ksmbd_file, f_ci, struct ksmbd_inode *);
+	struct file *filp = ks_fp_filp(fp);
+	struct oplock_info *op;
+	struct list_head *pos;
+	struct xlock_file *f;
+
+	if (!ci || !is_regular(filp))
+		return;
+	f = smb_file(filp, false);
+	if (!f)
+		return;
+	down_read(ks_ci_lock(ci));
+	list_for_each(pos, ks_ci_ops(ci)) {
+		op = ks_op_of_entry(pos);
+		xlock_lease_sync(f, NULL, (u64)(unsigned long)ks_op_fp(op), NULL,
+				 ks_op_lease_state(op));
+	}
+	up_read(ks_ci_lock(ci));
+	xlock_file_put(f);
+}
+
+/*
  * C1, C3 (V2): cut the requested lease (or oplock) down to what the NLM (and NFSv4) locks
  * on the file allow, by rewriting ksmbd's request before it decides; then
  * record what it granted.
@@ -451,6 +491,8 @@ static int wrap_smb_grant_oplock(struct ksmbd_work *work, int req_op_level, u64 
 			f = smb_file(filp, true);
 		if (state && f)
 			record(f, fp, XLOCK_KIND_LEASE, 0, state, op && lctx ? key : NULL);
+		/* Other opens' leases ksmbd broke for this one without an ack. */
+		leases_sync(fp);
 	}
 	xlock_resv_drop(resv);	/* after record: the lease is in the table by now */
 	if (f)
@@ -565,6 +607,8 @@ static void smb_lock_refuse(struct ksmbd_work *work, int off, u32 status)
 struct lock_work {
 	struct list_head node;
 	struct ksmbd_work *work;
+	struct ksmbd_file *fp;		/* its open, referenced by the wrapper */
+	u64 ws, we;			/* the window its elements can change */
 };
 
 static LIST_HEAD(lock_works);
@@ -613,6 +657,29 @@ static void ksmbd_unhooked(struct xlock_edge *e)
 	}
 }
 
+/* Mirror open @fp's byte-range locks in [@ws, @we] into the table. */
+static void locks_sync(struct ksmbd_file *fp, u64 ws, u64 we)
+{
+	struct file *filp = ks_fp_filp(fp);
+	struct xlock_client *c;
+	struct xlock_file *f;
+
+	if (!is_regular(filp))
+		return;
+	f = smb_file(filp, true);
+	c = smb_client(ks_fp_conn(fp));
+	if (f && !IS_ERR(c))
+		xlock_sync_range(f, file_inode(filp), XLOCK_PROTO_SMB, filp,
+				 (u64)(unsigned long)fp, c, ws, we);
+	if (!IS_ERR(c))
+		xlock_client_put(c);
+	if (f) {
+		/* An unlock may free a range an NLM client waits for. */
+		xlock_nlm_pending_kick(f);
+		xlock_file_put(f);
+	}
+}
+
 /* After an SMB2 LOCK: mirror that open's byte-range locks into the table. */
 static int wrap_smb2_lock(struct ksmbd_work *work)
 {
@@ -620,9 +687,8 @@ static int wrap_smb2_lock(struct ksmbd_work *work)
 	char *buf = *KS_AT(work, ksmbd_work, request_buf, char *);
 	int off = *KS_AT(work, ksmbd_work, next_smb2_rcv_hdr_off, int);
 	struct ksmbd_file *fp = NULL;
-	struct xlock_client *c, *ac = NULL;
-	struct xlock_file *f, *af = NULL;
-	struct file *filp;
+	struct xlock_client *ac = NULL;
+	struct xlock_file *af = NULL;
 	u64 pid, vid, ws = 0, we = XLOCK_END_MAX;
 	int ret, slots = 0;
 	bool nfs4_grace;
@@ -651,6 +717,9 @@ static int wrap_smb2_lock(struct ksmbd_work *work)
 		goto out;
 	}
 	lw.work = work;
+	lw.fp = fp;
+	lw.ws = ws;
+	lw.we = we;
 	spin_lock(&lock_works_lock);
 	list_add(&lw.node, &lock_works);
 	spin_unlock(&lock_works_lock);
@@ -660,26 +729,50 @@ static int wrap_smb2_lock(struct ksmbd_work *work)
 	spin_unlock(&lock_works_lock);
 	if (!fp)
 		goto out;
-	filp = ks_fp_filp(fp);
-	if (is_regular(filp)) {
-		f = smb_file(filp, true);
-		c = smb_client(ks_fp_conn(fp));
-		if (f && !IS_ERR(c))
-			xlock_sync_range(f, file_inode(filp), XLOCK_PROTO_SMB, filp,
-					 (u64)(unsigned long)fp, c, ws, we);
-		if (!IS_ERR(c))
-			xlock_client_put(c);
-		if (f) {
-			/* An unlock may free a range an NLM client waits for. */
-			xlock_nlm_pending_kick(f);
-			xlock_file_put(f);
-		}
-	}
+	locks_sync(fp, ws, we);
 	smb_lock_admit_done(af, ac, slots);	/* recorded by now */
 	call_fd_put(work, fp);
 out:
 	xlock_hook_exit(HS);
 	return ret;
+}
+
+/*
+ * After an SMB2 LOCK's locks and unlocks, ksmbd breaks the other opens'
+ * leases and waits for their acks (up to its 35 s) before it answers:
+ * the table takes that request's locks first, or it would list a lock the
+ * VFS already gave to others for that long (the torture run's I2 samples).
+ */
+static void wrap_smb_break_all_oplock(struct ksmbd_work *work, struct ksmbd_file *fp)
+{
+	struct lock_work *lw;
+	bool locking = false;
+	u64 ws = 0, we = 0;
+
+	xlock_hook_enter(HS, &ksmbd_hooks[H_BREAK_ALL]);
+	spin_lock(&lock_works_lock);
+	list_for_each_entry(lw, &lock_works, node) {
+		if (lw->work == work && lw->fp == fp) {
+			locking = true;
+			ws = lw->ws;
+			we = lw->we;
+			break;
+		}
+	}
+	spin_unlock(&lock_works_lock);
+	if (locking)
+		locks_sync(fp, ws, we);
+	call_smb_break_all_oplock(work, fp);
+	xlock_hook_exit(HS);
+}
+
+/* ksmbd breaks R leases for a write, lock or truncation: follow it. */
+static void wrap_smb_break_levii(struct ksmbd_work *work, struct ksmbd_file *fp, int is_trunc)
+{
+	xlock_hook_enter(HS, &ksmbd_hooks[H_BREAK_II]);
+	call_smb_break_levii(work, fp, is_trunc);
+	leases_sync(fp);
+	xlock_hook_exit(HS);
 }
 
 /*
@@ -872,6 +965,8 @@ static struct xlock_hook ksmbd_hooks[] = {
 	[H_SHARE] = XLOCK_HOOK("ksmbd:ksmbd_smb_check_shared_mode", wrap_check_shared_mode),
 	[H_TRANSPORT_DOWN] = XLOCK_HOOK("ksmbd:ksmbd_conn_transport_destroy",
 					wrap_ksmbd_conn_transport_destroy),
+	[H_BREAK_ALL] = XLOCK_HOOK("ksmbd:smb_break_all_oplock", wrap_smb_break_all_oplock),
+	[H_BREAK_II] = XLOCK_HOOK("ksmbd:smb_break_all_levII_oplock", wrap_smb_break_levii),
 };
 
 static struct xlock_call ksmbd_calls[] = {
@@ -880,6 +975,8 @@ static struct xlock_call ksmbd_calls[] = {
 	XLOCK_CALL(call_close_id_del_oplock, "ksmbd:close_id_del_oplock"),
 	XLOCK_CALL(call_smb2_oplock_break, "ksmbd:smb2_oplock_break"),
 	XLOCK_CALL(call_check_shared_mode, "ksmbd:ksmbd_smb_check_shared_mode"),
+	XLOCK_CALL(call_smb_break_all_oplock, "ksmbd:smb_break_all_oplock"),
+	XLOCK_CALL(call_smb_break_levii, "ksmbd:smb_break_all_levII_oplock"),
 	XLOCK_CALL(call_lookup_fd_slow, "ksmbd:ksmbd_lookup_fd_slow"),
 	XLOCK_CALL(call_fd_put, "ksmbd:ksmbd_fd_put"),
 	XLOCK_CALL(call_smb2_set_err_rsp, "ksmbd:smb2_set_err_rsp"),

@@ -112,12 +112,14 @@ static void describe(int ret, const char *what, char *why, size_t len)
  */
 int xlock_hookset_attach(struct xlock_hookset *hs, char *why, size_t len)
 {
-	unsigned long ips[16];
+	unsigned long ips[24];
 	unsigned int i;
 	int ret, bad;
 
-	if (hs->nr_hooks > ARRAY_SIZE(ips) || hs->nr_calls > ARRAY_SIZE(ips))
+	if (hs->nr_hooks > ARRAY_SIZE(ips) || hs->nr_calls > ARRAY_SIZE(ips)) {
+		snprintf(why, len, "more than %zu hooks or calls", ARRAY_SIZE(ips));
 		return -E2BIG;
+	}
 	/* A call stub redirected to address 0 would jump there: refuse it. */
 	for (i = 0; i < hs->nr_calls; i++) {
 		if (!hs->calls[i].addr) {
