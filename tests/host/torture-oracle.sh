@@ -1,0 +1,51 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The torture oracle's I3 check of byte-range locks (e2e/tools/torture.py,
+# Driver.check_vfs) on scripted reads of /proc/locks and the table: a lock
+# that appears or goes between two reads (a cifs client's push at a quiet
+# point) is no violation; a lock the table lacks, or lists beyond the VFS,
+# in both comparisons is one. TAP.
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+exec python3 - "$TOP/e2e/tools" <<'PY'
+import os, sys
+sys.path.insert(0, sys.argv[1])
+import torture
+
+X = (19, "r", 50, 149)
+E = {"kind": "lock", "flags": 0, "ino": 19, "mode": "shared", "start": 50, "end": 149,
+     "to_eof": False}
+
+
+def run(reads):
+    """reads: per comparison (VFS before, table, VFS after). I3 count."""
+    d = object.__new__(torture.Driver)
+    d.viol = {"I1": 0, "I2": 0, "I3": 0, "I4": 0}
+    d.seen, d.shown, d.t0, d.recheck_secs = set(), {"I3": 99}, 0, 0
+    seq = [x for r in reads for x in r]
+    d.proc_locks = lambda: list(seq.pop(0))
+    d.table = lambda: list(seq.pop(0))
+    d.check_vfs()
+    return d.viol["I3"]
+
+
+cases = [
+    ("a lock pushed between the table and the second VFS read",
+     [([], [], [X]), ([X], [E], [X])], 0),
+    ("a lock released between the first VFS read and the table",
+     [([X], [], []), ([], [], [])], 0),
+    ("a table that follows within the recheck",
+     [([X], [], [X]), ([X], [E], [X])], 0),
+    ("equal", [([X], [E], [X])], 0),
+    ("a lock the VFS holds and the table lacks, both times",
+     [([X], [], [X]), ([X], [], [X])], 1),
+    ("a lock the table lists and the VFS does not hold, both times",
+     [([], [E], []), ([], [E], [])], 1),
+    ("two equal VFS locks, one in the table",
+     [([X, X], [E], [X, X]), ([X, X], [E], [X, X])], 1),
+]
+print("1..%d" % len(cases))
+for i, (name, reads, want) in enumerate(cases, 1):
+    got = run(reads)
+    print("%s %d - %s: I3=%d" % ("ok" if got == want else "not ok", i, name, got))
+PY
