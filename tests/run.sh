@@ -102,6 +102,10 @@ if [ -n "$GUEST" ]; then
 	else
 		set -- $(for s in "$@"; do case $s in deploy-*) ;; *) echo "$s" ;; esac; done)
 	fi
+	# nfs4-matrix (only when named): the x-c scenarios again with xlock,
+	# /mnt/nfs mounted NFSv4.2 (-o nfs4), in units of 7.
+	nfs4=$(for s in "$@"; do [ "$s" != nfs4-matrix ] || echo y; done)
+	set -- $(for s in "$@"; do [ "$s" = nfs4-matrix ] || echo "$s"; done)
 	# One torture seed for both lanes (SEED=N replays one).
 	SEED=${SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 	export SEED
@@ -144,6 +148,7 @@ if [ -n "$GUEST" ]; then
 	done
 	chunks xlock $(for s in "$@"; do case $s in powercut|torture) ;; *) echo "$s" ;; esac; done)
 	chunks noxlock $(for s in "$@"; do case $s in x-*) echo "$s" ;; esac; done)
+	[ -z "$nfs4" ] || chunks nfs4 $(ls e2e/scenarios/ | sed -n 's/^\(x-c.*\)\.sh$/\1/p')
 	# XLOCK_GUEST_JOBS guests at a time (default 2), each taking the next
 	# unit not yet taken: most of a scenario's time is spent waiting
 	# (grace, break and lock timeouts), so two TCG guests on two cores take
@@ -161,6 +166,7 @@ if [ -n "$GUEST" ]; then
 				case $lane in
 				xlock) e2e/run.sh "$@" ;;
 				noxlock) e2e/run.sh -o noxlock "$@" ;;
+				nfs4) e2e/run.sh -o nfs4 "$@" ;;
 				powercut) e2e/powercut.sh -q -c "${XLOCK_POWERCUTS:-20}" -j "${XLOCK_POWERCUT_CHAINS:-2}" ;;
 				esac >"$UNITS/$u.out" 2>&1
 			fi
@@ -182,6 +188,7 @@ if [ -n "$GUEST" ]; then
 			powercut) echo "== power cuts (e2e/powercut.sh)" ;;
 			xlock) echo "== scenarios with xlock" ;;
 			noxlock) echo "== the same cross-protocol scenarios without xlock (stock gap expected)" ;;
+			nfs4) echo "== the x-c scenarios with xlock over an NFSv4.2 mount (nfs4-matrix)" ;;
 			esac
 		out=$(cat "$UNITS/$u.out" 2>/dev/null)
 		echo "$out"
