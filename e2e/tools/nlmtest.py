@@ -7,12 +7,15 @@ back after a restart, or reclaims what it never held).
 
 usage: nlmtest.py [--lock [--reclaim]] [--caller NAME] [--svid N] [--from ADDR]
                   EXPORT_CLIENT PATH {r|w} START LEN
+       nlmtest.py --free-all [--caller NAME] [--from ADDR]
   EXPORT_CLIENT  the export's client name in /etc/exports (for the file
                  handle, from /proc/fs/nfsd/filehandle)
   PATH           the file on the server
 TEST prints "granted" or "denied excl=0|1 svid=N oh=TEXT offset=N len=N";
 LOCK (non-blocking) prints "lock STATUS": granted, denied, denied_nolocks,
-blocked, denied_grace_period.
+blocked, denied_grace_period. FREE_ALL (lockd drops every lock of the host
+it knows by the sender's address, as for a client that rebooted) prints
+"free_all sent".
 """
 import argparse
 import os
@@ -21,7 +24,7 @@ import socket
 import struct
 import sys
 
-NLM_PROG, NLM_V4, NLM4_TEST, NLM4_LOCK = 100021, 4, 1, 2
+NLM_PROG, NLM_V4, NLM4_TEST, NLM4_LOCK, NLM4_FREE_ALL = 100021, 4, 1, 2, 23
 NLM4_STATUS = ["granted", "denied", "denied_nolocks", "blocked", "denied_grace_period",
                "deadlck", "rofs", "stale_fh", "fbig", "failed"]
 PMAP_PROG, PMAP_GETPORT = 100000, 3
@@ -96,17 +99,26 @@ def filehandle(client, path):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--lock", action="store_true")
+    p.add_argument("--free-all", action="store_true")
     p.add_argument("--reclaim", action="store_true")
     p.add_argument("--caller", default="nlmtest-host")
     p.add_argument("--svid", type=int, default=os.getpid())
     p.add_argument("--from", dest="src", default="0.0.0.0",
                    help="source address (lockd keys its hosts by address, not by caller name)")
-    p.add_argument("client")
-    p.add_argument("path")
-    p.add_argument("mode", choices=["r", "w"])
-    p.add_argument("start", type=int)
-    p.add_argument("length", type=int)
+    p.add_argument("client", nargs="?")
+    p.add_argument("path", nargs="?")
+    p.add_argument("mode", nargs="?", choices=["r", "w"])
+    p.add_argument("start", nargs="?", type=int)
+    p.add_argument("length", nargs="?", type=int)
     a = p.parse_args()
+    if a.free_all:
+        # nlm4_notify: the caller name and its NSM state; lockd answers void.
+        args = xdr_opaque(a.caller.encode()) + struct.pack(">i", 0)
+        rpc_call(getport(NLM_PROG, NLM_V4), NLM_PROG, NLM_V4, NLM4_FREE_ALL, args, a.src)
+        print("free_all sent")
+        return 0
+    if a.length is None:
+        p.error("EXPORT_CLIENT PATH {r|w} START LEN are needed")
     fh = filehandle(a.client, a.path)
     port = getport(NLM_PROG, NLM_V4)
     alock = xdr_opaque(a.caller.encode()) + xdr_opaque(fh) + xdr_opaque(b"nlmtest-owner")

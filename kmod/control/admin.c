@@ -81,7 +81,7 @@ unsigned int xlock_client_clear(struct xlock_client *c)
 			n++;
 		if (e->r.proto == XLOCK_PROTO_NLM && e->r.kind == XLOCK_KIND_LOCK &&
 		    !e->r.pending && memcmp(&f->key, &last, sizeof(last)) && f->path.dentry) {
-			n += xlock_release_nlm_client(d_inode(f->path.dentry), c->key.id);
+			n += xlock_release_nlm_client(d_inode(f->path.dentry), c);
 			xlock_sync_locks(f, d_inode(f->path.dentry), XLOCK_PROTO_NLM, NULL, 0,
 					 NULL);
 			last = f->key;	/* its other entries went with this */

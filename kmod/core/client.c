@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Clients: who owns entries. One per (protocol, identity): an NLM client by
- * its caller name, an SMB client by its client GUID. Entries hold a
- * reference; a client disappears with its last entry.
+ * its caller name in its network namespace, an SMB client by its client
+ * GUID. Entries hold a reference; a client disappears with its last entry.
  */
 #include <linux/in6.h>
 #include <linux/ipv6.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <net/ipv6.h>
+#include <net/net_namespace.h>
 
 #include "client.h"
 
@@ -65,14 +66,49 @@ static struct xlock_client *lookup(const struct xlock_client_key *key)
 }
 
 /*
- * The client (@proto, @id), created if new; @addr and @guid (may be NULL)
- * describe where it first connected from and are fixed from then on, so
- * that readers never see them change.
+ * An NLM client's id in @net (into @id, @len bytes) and the key's net
+ * cookie. In init_net the id is the caller name, as it always was (what
+ * xlockd persists and reclaims match); in another namespace the same name
+ * is another client (lockd's hosts are per namespace), shown and persisted
+ * as "name@net:<inode number of the namespace>" (as lsns shows it).
  */
+u64 xlock_nlm_client_id(const struct net *net, const char *name, char *id, size_t len)
+{
+	if (net_eq(net, &init_net)) {
+		strscpy(id, name, len);
+		return 0;
+	}
+	/* The name is cut, never the namespace: "@net:" and 10 digits. */
+	snprintf(id, len, "%.*s@net:%u", (int)(len > 16 ? len - 16 : 0), name,
+		 net->ns.inum);
+	return net->net_cookie;
+}
+
+/* The client (@proto, @net, @id) if it exists, with a reference. */
+struct xlock_client *xlock_client_lookup(u8 proto, u64 net, const char *id)
+{
+	struct xlock_client_key key = { .net = net, .proto = proto };
+
+	strscpy(key.id, id, sizeof(key.id));
+	return lookup(&key);
+}
+
+/* The client (@proto, @id) of init_net (NLM) or of no namespace (SMB). */
 struct xlock_client *xlock_client_get(u8 proto, const char *id, const char *addr,
 				      const u8 *guid)
 {
-	struct xlock_client_key key = { .proto = proto };
+	return xlock_client_get_net(proto, 0, id, addr, guid);
+}
+
+/*
+ * The client (@proto, @net, @id), created if new; @addr and @guid (may be
+ * NULL) describe where it first connected from and are fixed from then on,
+ * so that readers never see them change.
+ */
+struct xlock_client *xlock_client_get_net(u8 proto, u64 net, const char *id,
+					  const char *addr, const u8 *guid)
+{
+	struct xlock_client_key key = { .net = net, .proto = proto };
 	struct xlock_client *c, *old;
 
 	strscpy(key.id, id, sizeof(key.id));
@@ -148,6 +184,9 @@ struct xlock_client *xlock_client_find(const char *name)
 
 int xlock_clients_init(void)
 {
+	/* No hole in the key: it is hashed and compared as raw bytes. */
+	BUILD_BUG_ON(offsetof(struct xlock_client_key, id) != sizeof(u64) + 1 ||
+		     sizeof(struct xlock_client_key) != sizeof(u64) + XLOCK_NAME_MAX);
 	return rhashtable_init(&clients, &client_params);
 }
 

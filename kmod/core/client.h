@@ -8,12 +8,19 @@
 #include <linux/socket.h>
 #include <linux/types.h>
 
+struct net;
+
 #include "rules.h"
 
-/* Compared as raw bytes by the client hash table: keep it zero-padded. */
+/*
+ * Compared as raw bytes by the client hash table: keep it zero-padded (no
+ * hole between the fields). An NLM client is its caller name in one
+ * network namespace: lockd keeps each namespace's hosts apart (m).
+ */
 struct xlock_client_key {
+	u64 net;			/* NLM: the namespace's cookie, 0 for init_net */
 	u8 proto;
-	char id[XLOCK_NAME_MAX - 1];	/* NLM caller name, SMB client GUID (hex) */
+	char id[XLOCK_NAME_MAX - 1];	/* NLM client id (below), SMB client GUID (hex) */
 };
 
 struct xlock_client {
@@ -30,8 +37,12 @@ struct xlock_client {
 
 struct xlock_client *xlock_client_get(u8 proto, const char *id, const char *addr,
 				      const u8 *guid);
+struct xlock_client *xlock_client_get_net(u8 proto, u64 net, const char *id,
+					  const char *addr, const u8 *guid);
 void xlock_client_put(struct xlock_client *c);
 struct xlock_client *xlock_client_find(const char *name);
+struct xlock_client *xlock_client_lookup(u8 proto, u64 net, const char *id);
+u64 xlock_nlm_client_id(const struct net *net, const char *name, char *id, size_t len);
 u64 xlock_clients_count(void);
 void xlock_addr_str(const struct sockaddr *sa, char *buf, size_t len);
 int xlock_clients_init(void);

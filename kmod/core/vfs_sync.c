@@ -23,12 +23,14 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 
+#include "client.h"
 #include "stats.h"
 #include "table.h"
 #include "vfs_sync.h"
 
 struct held {
 	u64 start, end;
+	u64 net;			/* the client's key: net cookie and id */
 	u32 svid;
 	u8 mode;
 	bool found;
@@ -75,7 +77,8 @@ static void held_fill(struct held *h, struct file_lock *fl, u8 proto)
 		const struct nlm_lockowner *lo = fl->c.flc_owner;
 
 		h->svid = lo->pid;
-		strscpy(h->host, lo->host->h_name, sizeof(h->host));
+		h->net = xlock_nlm_client_id(lo->host->net, lo->host->h_name, h->host,
+					     sizeof(h->host));
 		xlock_addr_str((const struct sockaddr *)&lo->host->h_addr, h->addr,
 			       sizeof(h->addr));
 	}
@@ -132,8 +135,8 @@ static int collect(struct inode *inode, u8 proto, const struct file *owner, u64 
 	return -EAGAIN;
 }
 
-static int key_cmp(u64 s1, u64 e1, u8 m1, u32 v1, const char *h1,
-		   u64 s2, u64 e2, u8 m2, u32 v2, const char *h2)
+static int key_cmp(u64 s1, u64 e1, u8 m1, u32 v1, u64 n1, const char *h1,
+		   u64 s2, u64 e2, u8 m2, u32 v2, u64 n2, const char *h2)
 {
 	if (s1 != s2)
 		return s1 < s2 ? -1 : 1;
@@ -143,6 +146,8 @@ static int key_cmp(u64 s1, u64 e1, u8 m1, u32 v1, const char *h1,
 		return m1 < m2 ? -1 : 1;
 	if (v1 != v2)
 		return v1 < v2 ? -1 : 1;
+	if (n1 != n2)
+		return n1 < n2 ? -1 : 1;
 	return strcmp(h1, h2);
 }
 
@@ -150,8 +155,8 @@ static int held_cmp(const void *a, const void *b)
 {
 	const struct held *x = a, *y = b;
 
-	return key_cmp(x->start, x->end, x->mode, x->svid, x->host,
-		       y->start, y->end, y->mode, y->svid, y->host);
+	return key_cmp(x->start, x->end, x->mode, x->svid, x->net, x->host,
+		       y->start, y->end, y->mode, y->svid, y->net, y->host);
 }
 
 /* The held lock @e stands for, by binary search in @h (sorted). */
@@ -163,8 +168,10 @@ static struct held *lookup(const struct xlock_entry *e, struct held *h, unsigned
 	while (lo < hi) {
 		unsigned int mid = lo + (hi - lo) / 2;
 		int c = key_cmp(e->r.start, e->r.end, e->r.mode,
-				nlm ? e->owner.nlm.svid : 0, nlm ? e->client->key.id : "",
-				h[mid].start, h[mid].end, h[mid].mode, h[mid].svid, h[mid].host);
+				nlm ? e->owner.nlm.svid : 0, nlm ? e->client->key.net : 0,
+				nlm ? e->client->key.id : "",
+				h[mid].start, h[mid].end, h[mid].mode, h[mid].svid, h[mid].net,
+				h[mid].host);
 
 		if (!c)
 			return &h[mid];
@@ -225,7 +232,8 @@ static void reconcile(struct xlock_file *f, u8 proto, u64 cookie,
 		if (h[i].found)
 			continue;
 		if (proto == XLOCK_PROTO_NLM) {
-			c = xlock_client_get(XLOCK_PROTO_NLM, h[i].host, h[i].addr, NULL);
+			c = xlock_client_get_net(XLOCK_PROTO_NLM, h[i].net, h[i].host,
+						 h[i].addr, NULL);
 			if (IS_ERR(c)) {
 				xlock_stat_inc(XLOCK_STAT_NOT_RECORDED);
 				pr_warn_ratelimited("xlock: a granted NLM lock not recorded: no client\n");
@@ -281,11 +289,20 @@ void xlock_sync_locks(struct xlock_file *f, struct inode *inode, u8 proto,
 	xlock_sync_range(f, inode, proto, owner, cookie, smb_client, 0, XLOCK_END_MAX);
 }
 
+/* Is @lo a lock owner of the NLM client @c (same namespace, same name)? */
+static bool nlm_owner_of(const struct nlm_lockowner *lo, const struct xlock_client *c)
+{
+	char id[sizeof(c->key.id)];
+
+	return xlock_nlm_client_id(lo->host->net, lo->host->h_name, id, sizeof(id)) ==
+	       c->key.net && !strcmp(id, c->key.id);
+}
+
 /*
- * Release every lock lockd holds on @inode for client @host, one owner at a
- * time, the way lockd does when a client reboots. Returns how many went.
+ * Release every lock lockd holds on @inode for the NLM client @c, one owner
+ * at a time, the way lockd does when a client reboots. Returns how many went.
  */
-unsigned int xlock_release_nlm_client(struct inode *inode, const char *host)
+unsigned int xlock_release_nlm_client(struct inode *inode, const struct xlock_client *c)
 {
 	struct file_lock_context *ctx = locks_inode_context(inode);
 	unsigned int n = 0, rounds = 0;
@@ -301,8 +318,7 @@ unsigned int xlock_release_nlm_client(struct inode *inode, const char *host)
 		for_each_file_lock(cur, &ctx->flc_posix) {
 			const struct nlm_lockowner *lo = cur->c.flc_owner;
 
-			if (!lockd_lmops || cur->fl_lmops != lockd_lmops ||
-			    strcmp(lo->host->h_name, host))
+			if (!lockd_lmops || cur->fl_lmops != lockd_lmops || !nlm_owner_of(lo, c))
 				continue;
 			/* Takes a reference on the lock owner, as lockd's copies do. */
 			locks_copy_lock(&fl, cur);

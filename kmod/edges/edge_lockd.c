@@ -13,6 +13,7 @@
 #include <linux/module.h>
 
 #include "arbiter.h"
+#include "client.h"
 #include "edge.h"
 #include "generated/btf.h"
 #include "edge_lockd.h"
@@ -134,13 +135,14 @@ static bool reclaim_known(struct file *filp, struct nlm_host *host, struct nlm_l
 	d.start = req.start;
 	d.end = req.end;
 	d.svid = lock->svid;
-	strscpy(d.client, host->h_name, sizeof(d.client));
+	BUILD_BUG_ON(sizeof(d.client) != sizeof(((struct xlock_client_key *)0)->id));
+	xlock_nlm_client_id(host->net, host->h_name, d.client, sizeof(d.client));
 	if (!xlock_reclaim_match_held(&key, &d))
 		return true;
 	xlock_stat_inc(XLOCK_STAT_RECLAIM_REFUSED);
 	xlock_conflict_note(NULL,
 			    "NLM reclaim refused: nlm:%s svid %u [%llu-%llu] not held before the restart",
-			    host->h_name, lock->svid, req.start, req.end);
+			    d.client, lock->svid, req.start, req.end);
 	return false;
 }
 
@@ -152,12 +154,14 @@ static struct xlock_entry *nlm_resv(struct nlm_host *host, const struct nlm_lock
 		.proto = XLOCK_PROTO_NLM, .kind = XLOCK_KIND_LOCK, .mode = req->mode,
 		.start = req->start, .end = req->end, .owner.nlm.svid = lock->svid,
 	};
+	char addr[48], id[XLOCK_NAME_MAX - 1];
 	struct xlock_client *c;
 	struct xlock_entry *e;
-	char addr[48];
+	u64 net;
 
 	xlock_addr_str((const struct sockaddr *)&host->h_addr, addr, sizeof(addr));
-	c = xlock_client_get(XLOCK_PROTO_NLM, host->h_name, addr, NULL);
+	net = xlock_nlm_client_id(host->net, host->h_name, id, sizeof(id));
+	c = xlock_client_get_net(XLOCK_PROTO_NLM, net, id, addr, NULL);
 	if (IS_ERR(c))
 		return NULL;
 	e = xlock_resv_new(c, &init);
@@ -196,7 +200,8 @@ static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 	if (IS_ERR(f))
 		f = NULL;
 	if (f && !reclaim) {
-		snprintf(who, sizeof(who), "nlm:%s", host->h_name);
+		memcpy(who, "nlm:", 4);
+		xlock_nlm_client_id(host->net, host->h_name, who + 4, sizeof(who) - 4);
 		nlm_req(&req, XLOCK_OP_NLM_LOCK, lock);
 		resv = nlm_resv(host, lock, &req);
 		arb = resv ? xlock_arbitrate_resv(f, &req, READ_ONCE(lockd_wait_ms), who,
@@ -362,22 +367,55 @@ static void wrap_nlmsvc_grant_reply(struct nlm_cookie *cookie, __be32 status)
 	xlock_hook_exit(HS);
 }
 
-/* FREE_ALL, or the client rebooted: lockd drops its locks, we follow. */
+/*
+ * Mirror lockd's locks anew on every file where @c has lock entries: lockd
+ * dropped one host's locks, and another host of the same client (another
+ * address, or UDP beside TCP) may still hold some there.
+ */
+static void sync_client_files(const struct xlock_client *c)
+{
+	struct xlock_entry_snap snap;
+	struct xlock_fkey last = {};
+	u32 id = 0;
+
+	while (!xlock_entry_snapshot(&id, &snap)) {
+		const struct xlock_entry *e = &snap.e;
+		struct xlock_file *f = e->file;
+
+		if (e->client == c && e->r.kind == XLOCK_KIND_LOCK && !e->r.pending &&
+		    !(e->flags & XLOCK_ENTRY_F_TEST) && f->path.dentry &&
+		    memcmp(&f->key, &last, sizeof(last))) {
+			xlock_sync_locks(f, d_inode(f->path.dentry), XLOCK_PROTO_NLM, NULL, 0,
+					 NULL);
+			last = f->key;
+		}
+		xlock_entry_snapshot_put(&snap);
+		if (++id == 0)
+			break;
+		cond_resched();
+	}
+}
+
+/*
+ * FREE_ALL, the client rebooted, or lockd leaves the namespace: lockd drops
+ * this host's locks, and the table follows for this host only: the same
+ * caller name in another namespace is another client (m).
+ */
 static void wrap_nlmsvc_free_host_resources(struct nlm_host *host)
 {
+	char id[XLOCK_NAME_MAX - 1];
 	struct xlock_client *c;
+	u64 net;
 
 	xlock_hook_enter(HS, &lockd_hooks[H_FREE_HOST]);
 	xlock_nlm_pending_forget_host(host);
 	call_nlmsvc_free_host_resources(host);
-	c = xlock_client_find(host->h_name);
-	if (c && c->key.proto == XLOCK_PROTO_NLM) {
-		struct xlock_match m = { .client = c, .real = true };
-
-		xlock_table_del_matching(&m);
-	}
-	if (c)
+	net = xlock_nlm_client_id(host->net, host->h_name, id, sizeof(id));
+	c = xlock_client_lookup(XLOCK_PROTO_NLM, net, id);
+	if (c) {
+		sync_client_files(c);
 		xlock_client_put(c);
+	}
 	xlock_hook_exit(HS);
 }
 

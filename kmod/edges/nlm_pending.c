@@ -38,6 +38,7 @@
 #include <linux/xarray.h>
 
 #include "arbiter.h"
+#include "client.h"
 #include "hook.h"
 #include "nlm_pending.h"
 #include "stats.h"
@@ -410,8 +411,9 @@ int xlock_nlm_pending_add(struct xlock_file *f, struct nlm_file *file, struct nl
 	struct pending_bucket *b;
 	struct xlock_client *c;
 	struct pending *p;
+	char addr[48], id[XLOCK_NAME_MAX - 1];
 	const char *why;
-	char addr[48];
+	u64 net;
 	int ret;
 
 	if (lock->oh.len > NLMCLNT_OHSIZE || !lockd_callback_ops || !filp)
@@ -426,7 +428,8 @@ int xlock_nlm_pending_add(struct xlock_file *f, struct nlm_file *file, struct nl
 	if (!p)
 		return -ENOMEM;
 	xlock_addr_str((struct sockaddr *)&host->h_addr, addr, sizeof(addr));
-	c = xlock_client_get(XLOCK_PROTO_NLM, host->h_name, addr, NULL);
+	net = xlock_nlm_client_id(host->net, host->h_name, id, sizeof(id));
+	c = xlock_client_get_net(XLOCK_PROTO_NLM, net, id, addr, NULL);
 	if (IS_ERR(c)) {
 		kfree(p);
 		return PTR_ERR(c);
