@@ -60,6 +60,8 @@ ip netns exec $NS unshare --mount --propagation private sh -c "
 	exportfs -o $EXPORT_OPTS 127.0.0.1:$EXPORT || { echo exportfs; exit 1; }
 	rpc.mountd || { echo mountd; exit 1; }
 	rpc.nfsd --grace-time 10 --lease-time 10 -N 4 2 || { echo rpc.nfsd; exit 1; }
+	# Both grace periods (nfsd's is there without NFSv4 too: NLM waits for it).
+	echo Y >/proc/fs/nfsd/v4_end_grace 2>/dev/null
 	echo Y >/proc/fs/lockd/nlm_end_grace
 	# nfsd learns the export's client domain from a first request (for
 	# nlmtest's file handles); nolock: no NFS client's lockd here.
