@@ -154,14 +154,10 @@ static struct xlock_entry *nlm_resv(struct nlm_host *host, const struct nlm_lock
 		.proto = XLOCK_PROTO_NLM, .kind = XLOCK_KIND_LOCK, .mode = req->mode,
 		.start = req->start, .end = req->end, .owner.nlm.svid = lock->svid,
 	};
-	char addr[48], id[XLOCK_NAME_MAX - 1];
 	struct xlock_client *c;
 	struct xlock_entry *e;
-	u64 net;
 
-	xlock_addr_str((const struct sockaddr *)&host->h_addr, addr, sizeof(addr));
-	net = xlock_nlm_client_id(host->net, host->h_name, id, sizeof(id));
-	c = xlock_client_get_net(XLOCK_PROTO_NLM, net, id, addr, NULL);
+	c = xlock_nlm_host_client(host);
 	if (IS_ERR(c))
 		return NULL;
 	e = xlock_resv_new(c, &init);

@@ -390,6 +390,17 @@ static void reap_fn(struct work_struct *w)
 		queue_delayed_work(pending_wq, &reap_work, REAP_EVERY);
 }
 
+/* The table's client for lockd's @host: its caller name in its namespace (m). */
+struct xlock_client *xlock_nlm_host_client(const struct nlm_host *host)
+{
+	char addr[48], id[XLOCK_NAME_MAX - 1];
+	u64 net;
+
+	xlock_addr_str((const struct sockaddr *)&host->h_addr, addr, sizeof(addr));
+	net = xlock_nlm_client_id(host->net, host->h_name, id, sizeof(id));
+	return xlock_client_get_net(XLOCK_PROTO_NLM, net, id, addr, NULL);
+}
+
 /*
  * lockd answers NLM4_BLOCKED to @lock for @host on @file (@f in the table):
  * keep the request and grant it when the SMB side lets go. Runs on lockd's
@@ -411,9 +422,7 @@ int xlock_nlm_pending_add(struct xlock_file *f, struct nlm_file *file, struct nl
 	struct pending_bucket *b;
 	struct xlock_client *c;
 	struct pending *p;
-	char addr[48], id[XLOCK_NAME_MAX - 1];
 	const char *why;
-	u64 net;
 	int ret;
 
 	if (lock->oh.len > NLMCLNT_OHSIZE || !lockd_callback_ops || !filp)
@@ -427,9 +436,7 @@ int xlock_nlm_pending_add(struct xlock_file *f, struct nlm_file *file, struct nl
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)
 		return -ENOMEM;
-	xlock_addr_str((struct sockaddr *)&host->h_addr, addr, sizeof(addr));
-	net = xlock_nlm_client_id(host->net, host->h_name, id, sizeof(id));
-	c = xlock_client_get_net(XLOCK_PROTO_NLM, net, id, addr, NULL);
+	c = xlock_nlm_host_client(host);
 	if (IS_ERR(c)) {
 		kfree(p);
 		return PTR_ERR(c);
