@@ -952,7 +952,9 @@ class Driver:
         locks = [e for e in t if e["kind"] == "lock" and not e["flags"]]
         for e in locks:
             e["end"] = EOF if e["to_eof"] else end_of(e["end"])
-        leases = [e for e in t if e["kind"] == "lease" and not e["flags"] and not e["break_to"]]
+        # A lease breaking is not counted: xlockctl's break_to is null when
+        # none is in flight and "" for a break to none.
+        leases = [e for e in t if e["kind"] == "lease" and not e["flags"] and e["break_to"] is None]
         for i, a in enumerate(locks):
             for b in locks[i + 1:]:
                 if a["ino"] != b["ino"] or a["client"] == b["client"] and a["proto"] == b["proto"] \

@@ -4,7 +4,9 @@
 # Driver.check_vfs) on scripted reads of /proc/locks and the table: a lock
 # that appears or goes between two reads (a cifs client's push at a quiet
 # point) is no violation; a lock the table lacks, or lists beyond the VFS,
-# in both comparisons is one. TAP.
+# in both comparisons is one. And its I1 check of the table's samples
+# (Driver.check_table): an R lease beside an exclusive NLM lock counts once
+# two samples show it, unless the lease is breaking (to none as well). TAP.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 exec python3 - "$TOP/e2e/tools" <<'PY'
@@ -29,6 +31,33 @@ def run(reads):
     return d.viol["I3"]
 
 
+NLM = {"kind": "lock", "flags": 0, "ino": 17, "mode": "excl", "start": 120, "end": 129,
+       "to_eof": False, "proto": "nlm", "client": "nlm:tort4", "id": 1}
+
+
+def lease(break_to):
+    return {"kind": "lease", "flags": 0, "ino": 17, "state": "RH", "break_to": break_to,
+            "proto": "smb", "client": "smb:127.0.0.1", "id": 2}
+
+
+def run_table(samples):
+    """samples: the table at each check. I1 count."""
+    d = object.__new__(torture.Driver)
+    d.viol = {"I1": 0, "I2": 0, "I3": 0, "I4": 0}
+    d.seen, d.shown, d.t0 = set(), {"I1": 99}, 0
+    d.table_pairs = set()
+    for t in samples:
+        d.check_table([dict(e) for e in t])
+    return d.viol["I1"]
+
+
+table_cases = [
+    ("RH beside an exclusive NLM lock in two samples", [[NLM, lease(None)]] * 2, 1),
+    ("the same in one sample only", [[NLM, lease(None)], [NLM]], 0),
+    ("RH breaking to none (break_to \"\") in two samples", [[NLM, lease("")]] * 2, 0),
+    ("RH breaking to H in two samples", [[NLM, lease("H")]] * 2, 0),
+]
+
 cases = [
     ("a lock pushed between the table and the second VFS read",
      [([], [], [X]), ([X], [E], [X])], 0),
@@ -44,8 +73,11 @@ cases = [
     ("two equal VFS locks, one in the table",
      [([X, X], [E], [X, X]), ([X, X], [E], [X, X])], 1),
 ]
-print("1..%d" % len(cases))
+print("1..%d" % (len(cases) + len(table_cases)))
 for i, (name, reads, want) in enumerate(cases, 1):
     got = run(reads)
     print("%s %d - %s: I3=%d" % ("ok" if got == want else "not ok", i, name, got))
+for i, (name, samples, want) in enumerate(table_cases, len(cases) + 1):
+    got = run_table(samples)
+    print("%s %d - %s: I1=%d" % ("ok" if got == want else "not ok", i, name, got))
 PY
