@@ -7,8 +7,18 @@
 # client died and its lease ran out (nfsd keeps a courtesy client's state
 # for up to a day), nothing of the deny mode is left (I5). `xlockctl locks
 # --path` lists the open with its deny mode (protocol nfs4).
+#
+# The other way, as among SMB opens: an SMB open whose share mode denies
+# an access an NFSv4 open holds is refused, deny none included (every
+# Linux client open); the Linux client's opens here, on the scenario's own
+# NFSv4.2 mount. After its CLOSE nothing is left; an open it closed under
+# a write delegation is CLOSEd at once (nfsd lists no open), the client
+# keeps the delegation and the SMB open recalls it first (V3; stock: the
+# open fails while the delegation is held).
 . "$XLOCK_DIR/e2e/guest/xproto.sh"
 xsetup
+NFS4_MNT=/mnt/nfs4
+nfs_mount_up 4.2 "$NFS4_MNT" || fail "NFSv4.2 mount failed"
 
 # nfs4_bg OUT ARGS...: nfs4op in the background; waits for its OPEN.
 nfs4_bg() {
@@ -21,11 +31,23 @@ nfs4_bg() {
 	grep -q "^open ok" "$_out" || fail "nfs4op: $(cat "$_out")"
 }
 
-# The first line of an SMB open of file $1 with access $2 (sharing all).
+# The answer to the smbop run's open number $1 (output /tmp/smb.out): the
+# lease granted, or of an error its status name only.
+smb_line() {
+	grep -e "^open granted" -e "^error" /tmp/smb.out | sed -n "$1p" |
+		sed -e 's/^error .*\(STATUS_[A-Z_]*\).*/error \1/' -e 's/(.*//; s/ *$//'
+}
+
+# The answer to an SMB open of file $1 with access $2, sharing $3 (default all).
 smb_open() {
-	$SMBOP "$1" "open:none:$2" close >/tmp/smb.out 2>&1
-	head -n 1 /tmp/smb.out |
-		sed 's/(.*//; s/ *$//; s/^error .*SHARING_VIOLATION.*/error STATUS_SHARING_VIOLATION/'
+	$SMBOP "$1" "open:none:$2${3:+:$3}" close >/tmp/smb.out 2>&1
+	smb_line 1
+}
+
+# Whether nfsd lists an NFSv4 open of file $1: open or none.
+nfs4_open() {
+	cat /proc/fs/nfsd/clients/*/states 2>/dev/null | grep -q "type: open.*/$1\"" &&
+		echo open || echo none
 }
 
 SV="error STATUS_SHARING_VIOLATION"
@@ -41,6 +63,29 @@ wait_for 30 grep -q "^close" /tmp/nfs4.out || fail "nfs4op did not close: $(cat 
 rm -f /tmp/v6-close
 cell "smb-write-open-after-nfs4-close" "$OK" "$OK" "$(smb_open "$f" w)"
 cell "xlockctl-after-nfs4-close" "" "" "$(nfs4_holders "$f")"
+xkill
+
+# The Linux client's open for write (the shell's O_WRONLY fd 4: no
+# delegation), deny none. One SMB client: an open sharing all, then one
+# denying write (it exits on the error).
+f=$(fresh none-w)
+exec 4>>"$NFS4_MNT/$f"
+$SMBOP "$f" open:none:r:rwd close open:none:r:r close >/tmp/smb.out 2>&1
+cell "smb-sharing-open-vs-nfs4-write-open" "$OK" "$OK" "$(smb_line 1)"
+cell "smb-deny-write-open-vs-nfs4-write-open" "$SV" "$OK" "$(smb_line 2)"
+cell "xlockctl-lists-no-deny-none-open" "" "" "$(nfs4_holders "$f")"
+exec 4>&-
+# Opened read-write (a write delegation), written, closed: nfsd lists no
+# open; the delegation stays with the client until recalled.
+f=$(fresh closed)
+{ printf nfs-data >&3; } 3<>"$NFS4_MNT/$f"
+wait_for 10 sh -c "[ \"\$(cat /proc/fs/nfsd/clients/*/states 2>/dev/null | grep -c 'type: open.*/$f\"')\" = 0 ]"
+cell "nfs4-open-gone-after-close" none none "$(nfs4_open "$f")"
+d=$(deleg "$f")
+log "delegation of $f after the NFSv4 close: $d"
+stock=$OK
+[ "$d" = none ] || stock="error STATUS_UNEXPECTED_IO_ERROR"
+cell "smb-deny-write-open-after-nfs4-close" "$OK" "$stock" "$(smb_open "$f" r r)"
 xkill
 
 f=$(fresh deny-r)

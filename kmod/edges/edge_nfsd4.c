@@ -19,11 +19,13 @@
  * V8: nfsd ends its NFSv4 grace no earlier than xlock's (nfs4_grace_*);
  * SMB is held back while nfsd is in NFSv4 grace (xlock_nfs4_in_grace).
  *
- * V6: NFSv4 deny modes are nfsd's own (its nfs4_file per inode), so an
- * SMB open's share check reads them there (xlock_nfs4_open_refused) and
- * the rules decide, as for an SMB share mode against an NLM lock (C13).
- * Nothing is copied into the table, so nothing can outlive a CLOSE or a
- * client's expiry.
+ * V6: NFSv4 opens are nfsd's own (its nfs4_file per inode), so an SMB
+ * open's share check reads them there (xlock_nfs4_open_refused) and the
+ * rules decide both ways, as among SMB opens: an NFSv4 deny mode against
+ * the SMB open's access, the SMB share mode against the NFSv4 open's
+ * access (the Linux client always opens with deny none). Nothing is
+ * copied into the table, so nothing can outlive a CLOSE or a client's
+ * expiry.
  *
  * This hookset belongs to the nfsd edge: attached once that edge is (its
  * BTF check covers the nfsd functions and fields used here), detached
@@ -482,9 +484,10 @@ static bool client_expired(void *clp)
 }
 
 /*
- * V6: does an NFSv4 open of @inode deny what SMB open @req asks for? The
- * rules decide, each open stateid with a deny mode being an NFSv4 share
- * entry (its access, and the access its deny mode leaves to others).
+ * V6: does an NFSv4 open of @inode conflict with SMB open @req? The rules
+ * decide, each open stateid being an NFSv4 share entry (its access, and
+ * the access its deny mode leaves to others; deny none leaves all).
+ * Lock stateids copy their open's bits and are skipped.
  * @again: the same open asked a second time (not counted nor logged).
  */
 bool xlock_nfs4_open_refused(struct inode *inode, const struct xlock_rule_req *req, bool again)
@@ -510,8 +513,7 @@ bool xlock_nfs4_open_refused(struct inode *inode, const struct xlock_rule_req *r
 			spin_lock(&FI(fi, fi_lock, spinlock_t));
 			list_for_each(l, head) {
 				st = (char *)l - XLOCK_BTF_nfs4_ol_stateid_st_perfile;
-				if (ST(st, st_openstp, void *) ||
-				    !bmap_share(ST(st, st_deny_bmap, u8)))
+				if (ST(st, st_openstp, void *))
 					continue;
 				e.mode = bmap_share(ST(st, st_access_bmap, u8));
 				e.state = XLOCK_SHARE_ALL & ~bmap_share(ST(st, st_deny_bmap, u8));
@@ -533,11 +535,16 @@ bool xlock_nfs4_open_refused(struct inode *inode, const struct xlock_rule_req *r
 		return refused;
 	xlock_stat_inc(XLOCK_STAT_SMB_VS_NLM);
 	xlock_conflict_note(NULL,
-			    "SMB open of dev=%u:%u ino=%lu for %s%s%s vs NFSv4 open allowing %s%s%s: STATUS_SHARING_VIOLATION",
+			    "SMB open of dev=%u:%u ino=%lu for %s%s%s allowing %s%s%s vs NFSv4 open for %s%s allowing %s%s%s: STATUS_SHARING_VIOLATION",
 			    MAJOR(inode->i_sb->s_dev), MINOR(inode->i_sb->s_dev), inode->i_ino,
 			    req->mode & XLOCK_SHARE_READ ? "r" : "",
 			    req->mode & XLOCK_SHARE_WRITE ? "w" : "",
 			    req->mode & XLOCK_SHARE_DELETE ? "d" : "",
+			    req->state & XLOCK_SHARE_READ ? "r" : "",
+			    req->state & XLOCK_SHARE_WRITE ? "w" : "",
+			    req->state & XLOCK_SHARE_DELETE ? "d" : "",
+			    e.mode & XLOCK_SHARE_READ ? "r" : "",
+			    e.mode & XLOCK_SHARE_WRITE ? "w" : "",
 			    e.state & XLOCK_SHARE_READ ? "r" : "",
 			    e.state & XLOCK_SHARE_WRITE ? "w" : "",
 			    e.state & XLOCK_SHARE_DELETE ? "d" : "");
@@ -751,7 +758,12 @@ static int nfs4_deny_holders(struct inode *inode, struct xlock_nfs4_holder *h, i
 			if (n == max)
 				break;
 			st = (char *)l - XLOCK_BTF_nfs4_ol_stateid_st_perfile;
-			/* lock stateids copy their open's bits; deny none is bit 0 */
+			/*
+			 * Lock stateids copy their open's bits. Deny-none opens
+			 * (bit 0; every Linux client open) are not listed: they
+			 * can refuse an SMB open all the same, which the INFO line
+			 * of that refusal names.
+			 */
 			if (ST(st, st_openstp, void *) ||
 			    !bmap_share(ST(st, st_deny_bmap, u8)))
 				continue;

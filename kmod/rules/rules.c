@@ -187,9 +187,14 @@ static void decide_smb(const struct xlock_rule_req *req, const struct xlock_rule
 	for (; e; e = e->next) {
 		if (e->proto == XLOCK_PROTO_SMB || e->pending)
 			continue;
-		/* V6: an NFSv4 open's deny mode refuses the access it denies. */
+		/*
+		 * V6: an NFSv4 open's deny mode refuses the access it denies,
+		 * and the SMB open's share mode the access an NFSv4 open
+		 * holds (deny none included), as among SMB opens; an
+		 * attribute-only SMB open meets no share mode.
+		 */
 		if (e->kind == XLOCK_KIND_SHARE && req->op == XLOCK_OP_SMB_OPEN &&
-		    (req->mode & ~e->state)) {
+		    ((req->mode & ~e->state) || (req->mode && (e->mode & ~req->state)))) {
 			deny(v, e, 1);
 			return;
 		}

@@ -462,31 +462,44 @@ static void test_delegations(void)
 }
 
 /*
- * V6: an NFSv4 open with a deny mode (an NFS4 share entry: its access, and
- * what it allows others) refuses SMB opens asking for the denied access;
- * nothing else of SMB's and nothing on the NFS side heeds it.
+ * V6: an NFSv4 open (an NFS4 share entry: its access, and what its deny
+ * mode allows others; deny none allows all) refuses SMB opens asking for
+ * the access it denies, and SMB opens whose share mode denies the access
+ * it holds (as ksmbd among its own opens); an attribute-only SMB open is
+ * no conflict. Nothing else of SMB's and nothing on the NFS side heeds it.
  */
 static void test_nfs4_deny(void)
 {
+	enum { SR = XLOCK_SHARE_READ, SW = XLOCK_SHARE_WRITE, SD = XLOCK_SHARE_DELETE,
+	       SALL = XLOCK_SHARE_ALL };
 	static const struct {
 		const char *what;
-		int access, allow, req, verdict;
+		int access, allow, req, share, verdict;
 	} rows[] = {
-		{ "V6 deny-write open vs SMB read open", XLOCK_SHARE_READ,
-		  XLOCK_SHARE_READ | XLOCK_SHARE_DELETE, XLOCK_SHARE_READ, XLOCK_V_GRANT },
-		{ "V6 deny-write open vs SMB write open", XLOCK_SHARE_READ,
-		  XLOCK_SHARE_READ | XLOCK_SHARE_DELETE, XLOCK_SHARE_WRITE, XLOCK_V_DENY },
-		{ "V6 deny-write open vs SMB read-write open", XLOCK_SHARE_READ,
-		  XLOCK_SHARE_READ | XLOCK_SHARE_DELETE, XLOCK_SHARE_READ | XLOCK_SHARE_WRITE,
+		{ "V6 deny-write open vs SMB read open", SR, SR | SD, SR, SALL, XLOCK_V_GRANT },
+		{ "V6 deny-write open vs SMB write open", SR, SR | SD, SW, SALL, XLOCK_V_DENY },
+		{ "V6 deny-write open vs SMB read-write open", SR, SR | SD, SR | SW, SALL,
 		  XLOCK_V_DENY },
-		{ "V6 deny-read open vs SMB read open", XLOCK_SHARE_WRITE,
-		  XLOCK_SHARE_WRITE | XLOCK_SHARE_DELETE, XLOCK_SHARE_READ, XLOCK_V_DENY },
-		{ "V6 deny-read open vs SMB write open", XLOCK_SHARE_WRITE,
-		  XLOCK_SHARE_WRITE | XLOCK_SHARE_DELETE, XLOCK_SHARE_WRITE, XLOCK_V_GRANT },
-		{ "V6 deny-both open vs SMB delete-only open", XLOCK_SHARE_READ,
-		  XLOCK_SHARE_DELETE, XLOCK_SHARE_DELETE, XLOCK_V_GRANT },
-		{ "V6 deny-both open vs SMB attribute-only open", XLOCK_SHARE_READ,
-		  XLOCK_SHARE_DELETE, 0, XLOCK_V_GRANT },
+		{ "V6 deny-read open vs SMB read open", SW, SW | SD, SR, SALL, XLOCK_V_DENY },
+		{ "V6 deny-read open vs SMB write open", SW, SW | SD, SW, SALL, XLOCK_V_GRANT },
+		{ "V6 deny-both open vs SMB delete-only open", SR, SD, SD, SALL, XLOCK_V_GRANT },
+		{ "V6 deny-both open vs SMB attribute-only open", SR, SD, 0, SALL, XLOCK_V_GRANT },
+		{ "V6 deny-none write open vs SMB read open denying write", SW, SALL, SR, SR,
+		  XLOCK_V_DENY },
+		{ "V6 deny-none write open vs SMB read open sharing all", SW, SALL, SR, SALL,
+		  XLOCK_V_GRANT },
+		{ "V6 deny-none write open vs SMB read open denying read", SW, SALL, SR, SW | SD,
+		  XLOCK_V_GRANT },
+		{ "V6 deny-none read open vs SMB read open denying read", SR, SALL, SR, SW | SD,
+		  XLOCK_V_DENY },
+		{ "V6 deny-none read open vs SMB write open denying write", SR, SALL, SW, SR | SD,
+		  XLOCK_V_GRANT },
+		{ "V6 deny-none read-write open vs SMB delete open sharing delete only",
+		  SR | SW, SALL, SD, SD, XLOCK_V_DENY },
+		{ "V6 deny-none read-write open vs SMB attribute-only open sharing none",
+		  SR | SW, SALL, 0, 0, XLOCK_V_GRANT },
+		{ "V6 deny-write open vs SMB read open denying write", SR, SR | SD, SR, SR,
+		  XLOCK_V_GRANT },
 	};
 	struct xlock_verdict v;
 	unsigned int i;
@@ -494,7 +507,7 @@ static void test_nfs4_deny(void)
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		reset();
 		add(XLOCK_PROTO_NFS4, XLOCK_KIND_SHARE, rows[i].access, rows[i].allow, 0, MAXB);
-		v = decide(XLOCK_OP_SMB_OPEN, rows[i].req, XLOCK_SHARE_ALL, 0, MAXB);
+		v = decide(XLOCK_OP_SMB_OPEN, rows[i].req, rows[i].share, 0, MAXB);
 		tap_ok(v.kind == rows[i].verdict &&
 		       (v.kind != XLOCK_V_DENY || (v.holder == &ents[0] && v.sharing)),
 		       "%s", rows[i].what);
@@ -515,7 +528,7 @@ static void test_nfs4_deny(void)
 
 int main(void)
 {
-	tap_plan(24 + 9 + 14 + 11 + 9 + 9 + 3 + 13 + 11);
+	tap_plan(24 + 9 + 14 + 11 + 9 + 9 + 3 + 13 + 19);
 	test_nfs_rows();
 	test_lease_requests();
 	test_locks();
