@@ -47,13 +47,28 @@ installed() {
 		grep -vc 'install ok installed' | grep -qx 0
 }
 
+# The package that installs kernel $1's image: the signed one, or, while
+# Debian's signed build of a new point release has not reached the archive
+# yet (seen: 6.12.118+deb12 in bookworm-security with only -unsigned), the
+# unsigned one. Both install the same /boot and /lib/modules files.
+image_pkg() {
+	for p in "linux-image-$1" "linux-image-$1-unsigned"; do
+		c=$(apt-cache policy "$p" 2>/dev/null | awk '$1 == "Candidate:" {print $2}')
+		if [ -n "$c" ] && [ "$c" != "(none)" ]; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
 # Newest 6.12 version of this release for which both the image and its
 # headers exist.
 newest_kver() {
 	apt-cache search --names-only "^linux-headers-6\\.12\\.[0-9]+\\+deb$REL-amd64\$" |
 		awk '{print $1}' | sed 's/^linux-headers-//' | sort -V |
 	while read -r v; do
-		apt-cache show "linux-image-$v" >/dev/null 2>&1 && echo "$v"
+		image_pkg "$v" >/dev/null && echo "$v"
 	done | tail -n 1
 }
 
@@ -85,7 +100,8 @@ $SUDO apt-get -q update
 
 KVER=$(newest_kver)
 [ -n "$KVER" ] || { echo "deps: no linux-image-6.12.*+deb$REL-amd64 in the archive" >&2; exit 1; }
-echo "deps: kernel $KVER"
+IMAGE=$(image_pkg "$KVER")
+echo "deps: kernel $KVER ($IMAGE)"
 
 # Do not let package scripts start services on this machine: the servers
 # run in the guest only.
@@ -97,7 +113,7 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 fi
 
 # shellcheck disable=SC2086
-$SUDO apt-get install $APT_OPTS $PKGS "linux-image-$KVER" "linux-headers-$KVER" "$KSMBD"
+$SUDO apt-get install $APT_OPTS $PKGS "$IMAGE" "linux-headers-$KVER" "$KSMBD"
 
 [ -z "$NOSTART" ] || $SUDO rm -f /usr/sbin/policy-rc.d
 have_kernel || { echo "deps: kernel $KVER did not install" >&2; exit 1; }
