@@ -66,31 +66,21 @@ unsigned int xlock_client_clear(struct xlock_client *c)
 {
 	struct xlock_match test = { .client = c, .flags = XLOCK_ENTRY_F_TEST };
 	struct xlock_entry_snap snap;
-	struct xlock_fkey last = {};
 	unsigned int n = 0;
 	u32 id = 0;
 
 	while (!xlock_entry_snapshot(&id, &snap)) {
 		const struct xlock_entry *e = &snap.e;
-		struct xlock_file *f = e->file;
 
-		if (e->client != c || (e->flags & XLOCK_ENTRY_F_TEST))
-			goto next;
-		if (e->r.kind == XLOCK_KIND_LEASE && e->r.state &&
+		if (e->client == c && !(e->flags & XLOCK_ENTRY_F_TEST) &&
+		    e->r.kind == XLOCK_KIND_LEASE && e->r.state &&
 		    !xlock_lease_break_admin(snap.id, 0))
 			n++;
-		if (e->r.proto == XLOCK_PROTO_NLM && e->r.kind == XLOCK_KIND_LOCK &&
-		    !e->r.pending && memcmp(&f->key, &last, sizeof(last)) && f->path.dentry) {
-			n += xlock_release_nlm_client(d_inode(f->path.dentry), c);
-			xlock_sync_locks(f, d_inode(f->path.dentry), XLOCK_PROTO_NLM, NULL, 0,
-					 NULL);
-			last = f->key;	/* its other entries went with this */
-		}
-next:
 		xlock_entry_snapshot_put(&snap);
 		if (++id == 0)
 			break;
 		cond_resched();
 	}
+	n += xlock_client_nlm_sync(c, true);
 	return n + xlock_table_del_matching(&test);
 }

@@ -338,3 +338,37 @@ unsigned int xlock_release_nlm_client(struct inode *inode, const struct xlock_cl
 	}
 	return n;
 }
+
+/*
+ * Reconcile the NLM locks of every file where @c holds granted lock
+ * entries, each file once; with @release, lockd's locks of @c there go
+ * first (admin clear). Returns how many lockd locks were released.
+ */
+unsigned int xlock_client_nlm_sync(const struct xlock_client *c, bool release)
+{
+	struct xlock_entry_snap snap;
+	struct xlock_fkey last = {};
+	unsigned int n = 0;
+	u32 id = 0;
+
+	while (!xlock_entry_snapshot(&id, &snap)) {
+		const struct xlock_entry *e = &snap.e;
+		struct xlock_file *f = e->file;
+
+		if (e->client == c && e->r.proto == XLOCK_PROTO_NLM &&
+		    e->r.kind == XLOCK_KIND_LOCK && !e->r.pending &&
+		    !(e->flags & XLOCK_ENTRY_F_TEST) && f->path.dentry &&
+		    memcmp(&f->key, &last, sizeof(last))) {
+			if (release)
+				n += xlock_release_nlm_client(d_inode(f->path.dentry), c);
+			xlock_sync_locks(f, d_inode(f->path.dentry), XLOCK_PROTO_NLM, NULL, 0,
+					 NULL);
+			last = f->key;	/* its other entries went with this */
+		}
+		xlock_entry_snapshot_put(&snap);
+		if (++id == 0)
+			break;
+		cond_resched();
+	}
+	return n;
+}

@@ -11,6 +11,7 @@ struct xlock_file;
 
 void xlock_sync_set_lockd(const void *lmops);
 unsigned int xlock_release_nlm_client(struct inode *inode, const struct xlock_client *c);
+unsigned int xlock_client_nlm_sync(const struct xlock_client *c, bool release);
 void xlock_sync_locks(struct xlock_file *f, struct inode *inode, u8 proto,
 		      const struct file *owner, u64 cookie, struct xlock_client *smb_client);
 void xlock_sync_range(struct xlock_file *f, struct inode *inode, u8 proto,

@@ -364,35 +364,6 @@ static void wrap_nlmsvc_grant_reply(struct nlm_cookie *cookie, __be32 status)
 }
 
 /*
- * Mirror lockd's locks anew on every file where @c has lock entries: lockd
- * dropped one host's locks, and another host of the same client (another
- * address, or UDP beside TCP) may still hold some there.
- */
-static void sync_client_files(const struct xlock_client *c)
-{
-	struct xlock_entry_snap snap;
-	struct xlock_fkey last = {};
-	u32 id = 0;
-
-	while (!xlock_entry_snapshot(&id, &snap)) {
-		const struct xlock_entry *e = &snap.e;
-		struct xlock_file *f = e->file;
-
-		if (e->client == c && e->r.kind == XLOCK_KIND_LOCK && !e->r.pending &&
-		    !(e->flags & XLOCK_ENTRY_F_TEST) && f->path.dentry &&
-		    memcmp(&f->key, &last, sizeof(last))) {
-			xlock_sync_locks(f, d_inode(f->path.dentry), XLOCK_PROTO_NLM, NULL, 0,
-					 NULL);
-			last = f->key;
-		}
-		xlock_entry_snapshot_put(&snap);
-		if (++id == 0)
-			break;
-		cond_resched();
-	}
-}
-
-/*
  * FREE_ALL, the client rebooted, or lockd leaves the namespace: lockd drops
  * this host's locks, and the table follows for this host only: the same
  * caller name in another namespace is another client (m).
@@ -408,8 +379,12 @@ static void wrap_nlmsvc_free_host_resources(struct nlm_host *host)
 	call_nlmsvc_free_host_resources(host);
 	net = xlock_nlm_client_id(host->net, host->h_name, id, sizeof(id));
 	c = xlock_client_lookup(XLOCK_PROTO_NLM, net, id);
+	/*
+	 * Another host of the same client (another address, or UDP beside
+	 * TCP) may still hold locks where this one's went.
+	 */
 	if (c) {
-		sync_client_files(c);
+		xlock_client_nlm_sync(c, false);
 		xlock_client_put(c);
 	}
 	xlock_hook_exit(HS);
