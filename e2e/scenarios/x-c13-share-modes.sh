@@ -14,7 +14,10 @@ cell "nfs-write-vs-deny-write" "Permission denied" "" "$(nfs_append "$NFS_MNT/$f
 cell "nfs-read-vs-deny-write" orig orignfs "$(cat "$NFS_MNT/$f")"
 cell "content-after-refused-append" orig orignfs "$(cat "$EXPORT/$f")"
 got=$(rm "$NFS_MNT/$f" 2>&1 | sed 's/.*: //')
-cell "nfs-remove-vs-deny-delete" "Permission denied" "" "$got"
+# NFSv4: NFS4ERR_FILE_OPEN (V5), EBUSY at the client.
+refused="Permission denied"
+[ "$NFS_VERS" = 3 ] || refused="Device or resource busy"
+cell "nfs-remove-vs-deny-delete" "$refused" "" "$got"
 cell "content-after-refused-remove" orig "" "$(cat "$EXPORT/$f" 2>/dev/null)"
 xkill
 

@@ -20,6 +20,10 @@ for st in R RH RW RWH; do
 		shared:*) want=$st ;;
 		excl:*) want=none ;;
 		esac
+		# NFSv4: the lock comes with the client's OPEN for read and
+		# write, which breaks the lease to none as a write open breaks
+		# a read lease or delegation in the kernel (V2).
+		[ "$NFS_VERS" = 3 ] || want=none
 		got=$(smb_settle /tmp/smb.out 5 "$([ $MODE = xlock ] && echo $want || echo $st)")
 		cell "nlm-$m-vs-$st" "granted/$want" "granted/$st" "${out%% *}/$got"
 		xkill
