@@ -31,12 +31,8 @@ nfs4_bg() {
 	grep -q "^open ok" "$_out" || fail "nfs4op: $(cat "$_out")"
 }
 
-# The answer to the smbop run's open number $1 (output /tmp/smb.out): the
-# lease granted, or of an error its status name only.
-smb_line() {
-	grep -e "^open granted" -e "^error" /tmp/smb.out | sed -n "$1p" |
-		sed -e 's/^error .*\(STATUS_[A-Z_]*\).*/error \1/' -e 's/(.*//; s/ *$//'
-}
+# The answer to the smbop run's open number $1 (output /tmp/smb.out).
+smb_line() { smb_answer /tmp/smb.out "$1"; }
 
 # The answer to an SMB open of file $1 with access $2, sharing $3 (default all).
 smb_open() {

@@ -17,8 +17,9 @@
 # state, so while nfsd is in NFSv4 grace SMB is held back as NLM and NFSv4
 # are: the SMB lock gets STATUS_FILE_NOT_AVAILABLE (until grace ends; the
 # NFSv4 client reclaims meanwhile, then the lock is refused), a lease no W
-# or H. Stock: ksmbd grants both, and the NFSv4 client's reclaim of its
-# lock fails against the SMB lock (measured: see the cells).
+# or H, an open denying read or write STATUS_SHARING_VIOLATION. Stock:
+# ksmbd grants all, and the NFSv4 client's reclaim of its lock fails
+# against the SMB lock (measured: see the cells).
 # Restarts nfsd: run it after the scenarios that need a settled server.
 . "$XLOCK_DIR/e2e/guest/xproto.sh"
 xsetup
@@ -79,6 +80,14 @@ $SMBOP "$r" ready waitfile:/tmp/v8go open:none lock:0:10:x waitfile:/tmp/v8rel c
 BG_PIDS="$BG_PIDS $!"
 $SMBOP "$d" ready waitfile:/tmp/v8go open:RWH hold:300 >/tmp/v8lease.out 2>&1 &
 BG_PIDS="$BG_PIDS $!"
+# And opens of a file NFSv4 never had: one sharing all, one denying write.
+o=$(fresh deny-open)
+$SMBOP "$o" ready waitfile:/tmp/v8go open:none:r:rwd close open:none:r:r close hold:300 \
+	>/tmp/v8open.out 2>&1 &
+BG_PIDS="$BG_PIDS $!"
+opens_answered() {
+	grep -q "^error" /tmp/v8open.out || [ "$(smb_answer /tmp/v8open.out 2)" ]
+}
 # A local writer keeps nfsd from giving a delegation on $r: under one the
 # Linux client keeps its locks to itself, and nfsd would have none to lose.
 exec 8>>"$EXPORT/$r"
@@ -95,6 +104,7 @@ if [ "$MODE" = xlock ]; then
 fi
 wait_for 60 grep -q "^ready" /tmp/v8lock.out || fail "SMB lock probe: $(cat /tmp/v8lock.out)"
 wait_for 60 grep -q "^ready" /tmp/v8lease.out || fail "SMB lease probe: $(cat /tmp/v8lease.out)"
+wait_for 60 grep -q "^ready" /tmp/v8open.out || fail "SMB open probe: $(cat /tmp/v8open.out)"
 
 LOST0=$(lost_lines)
 nfs_block || fail "cannot hold back NFS traffic (tc)"
@@ -108,6 +118,7 @@ touch /tmp/v8go
 cell "nfsd-in-grace-after-restart" N N "$(ended)"
 wait_for 30 grep -q "^lock \|^error" /tmp/v8lock.out
 wait_for 30 grep -q "^open \|^error" /tmp/v8lease.out
+wait_for 30 opens_answered
 log "asked $(since "$t0") s after nfsd restarted; NFSv4 state now: lock=$(nfs4_state lock "$r") open=$(nfs4_state open "$d")"
 nfs_unblock
 # The NFSv4 client comes back (any request of it starts its recovery).
@@ -116,6 +127,13 @@ cell "smb-lock-in-nfs4-grace" "lock STATUS_FILE_NOT_AVAILABLE" "lock granted" \
 	"$(sed -n 's/^\(lock .*\|error\).*/\1/p' /tmp/v8lock.out | head -n 1)"
 cell "smb-lease-in-nfs4-grace" "open granted=R" "open granted=RWH" \
 	"$(grep -m 1 -e '^open' -e '^error' /tmp/v8lease.out | sed 's/^error .*\(STATUS_[A-Z_]*\).*/error \1/')"
+# Opens: what NFSv4 clients may still reclaim is taken for an open for
+# read and write denying nothing (the Linux client's): an SMB open denying
+# write is held back, one sharing all is not. Stock: both granted.
+cell "smb-sharing-open-in-nfs4-grace" "open granted=none" "open granted=none" \
+	"$(smb_answer /tmp/v8open.out 1)"
+cell "smb-deny-write-open-in-nfs4-grace" "error STATUS_SHARING_VIOLATION" "open granted=none" \
+	"$(smb_answer /tmp/v8open.out 2)"
 # NLM: nfsd's grace (the kernel's grace manager) holds every new lock back.
 # nfsd knows the export's client only after its first request since the
 # restart (the NFSv4 client's, now), so nlmtest may need another try.
@@ -174,6 +192,9 @@ if [ "$MODE" = xlock ]; then
 fi
 cell "nfsd-grace-over-after-unified-end" Y Y "$(ended)"
 cell "nfs4-open-after-unified-grace" "open ok deleg=none" "open ok deleg=none" "$(nfs4_open "$g")"
+$SMBOP "$o" open:none:r:r close >/tmp/v8open.out 2>&1
+cell "smb-deny-write-open-after-grace" "open granted=none" "open granted=none" \
+	"$(smb_answer /tmp/v8open.out 1)"
 # After grace: the NFSv4 client's lock holds (stock: lost to the SMB lock,
 # which its owner has released by now) and it can still write.
 cell "smb-lock-after-grace" "lock STATUS_LOCK_NOT_GRANTED" "lock granted" \

@@ -483,11 +483,22 @@ static bool client_expired(void *clp)
 	return READ_ONCE(*state) == XLOCK_BTF_NFSD4_EXPIRABLE;
 }
 
+static void grace_note(const struct inode *inode, const struct xlock_rule_req *req)
+{
+	xlock_conflict_note(NULL,
+			    "SMB open of dev=%u:%u ino=%lu allowing %s%s%s held back: nfsd's NFSv4 clients may still reclaim (grace): STATUS_SHARING_VIOLATION",
+			    MAJOR(inode->i_sb->s_dev), MINOR(inode->i_sb->s_dev), inode->i_ino,
+			    req->state & XLOCK_SHARE_READ ? "r" : "",
+			    req->state & XLOCK_SHARE_WRITE ? "w" : "",
+			    req->state & XLOCK_SHARE_DELETE ? "d" : "");
+}
+
 /*
  * V6: does an NFSv4 open of @inode conflict with SMB open @req? The rules
  * decide, each open stateid being an NFSv4 share entry (its access, and
  * the access its deny mode leaves to others; deny none leaves all).
- * Lock stateids copy their open's bits and are skipped.
+ * Lock stateids copy their open's bits and are skipped. In nfsd's NFSv4
+ * grace, the opens not reclaimed yet count too (V8).
  * @again: the same open asked a second time (not counted nor logged).
  */
 bool xlock_nfs4_open_refused(struct inode *inode, const struct xlock_rule_req *req, bool again)
@@ -502,7 +513,24 @@ bool xlock_nfs4_open_refused(struct inode *inode, const struct xlock_rule_req *r
 	bool refused = false;
 	void *st;
 
-	if (!S_ISREG(inode->i_mode) || !nfsd_get())
+	if (!S_ISREG(inode->i_mode))
+		return false;
+	if (xlock_nfs4_in_grace()) {
+		/*
+		 * V8: opens nfsd's clients may still reclaim are unknown here
+		 * (xlock persists no NFSv4 state); each is taken for what the
+		 * Linux client holds, read and write denying nothing.
+		 */
+		e.mode = XLOCK_SHARE_READ | XLOCK_SHARE_WRITE;
+		e.state = XLOCK_SHARE_ALL;
+		xlock_rules_decide(req, &e, &v);
+		if (v.kind == XLOCK_V_DENY) {
+			if (!again)
+				grace_note(inode, req);
+			return true;
+		}
+	}
+	if (!nfsd_get())
 		return false;
 	if (nfs4_files_lock()) {
 		rcu_read_lock();
