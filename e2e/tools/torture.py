@@ -938,13 +938,17 @@ class Driver:
             time.monotonic() - self.t0, why, ino, json.dumps(vfs), json.dumps(tab)))
         out("state %s ino %d: /proc/locks %s; table %d entries" % (why, ino, vfs, len(tab)))
 
-    def table_violation(self, inv, pair, text):
+    def table_violation(self, inv, pair, text, ino):
         """The table mirrors what the servers granted just after they did:
         a sample can catch one lock recorded and another's release not yet
-        (a few ms). A pair of entries counts once seen in two samples."""
+        (a few ms). A pair of entries counts once seen in two samples; the
+        file's entries then go into the trace (lease keys, breaks)."""
         self.table_pairs.add(pair)
         if pair in self.table_pairs_prev:
+            new = (inv, text) not in self.seen
             self.violation(inv, text)
+            if new:
+                self.dump_state(ino, inv)
 
     def check_table(self, t):
         """The table alone, at any instant: I1 and I2 between its entries."""
@@ -964,7 +968,7 @@ class Driver:
                    "excl" in (a["mode"], b["mode"]):
                     self.table_violation("I2", (a["id"], b["id"]), "table: %s %s %s %d-%d and %s %s %s %d-%d on ino %d" % (
                         a["proto"], a["client"], a["mode"], a["start"], a["end"],
-                        b["proto"], b["client"], b["mode"], b["start"], b["end"], a["ino"]))
+                        b["proto"], b["client"], b["mode"], b["start"], b["end"], a["ino"]), a["ino"])
         for l in leases:
             for b in locks:
                 if b["proto"] != "nlm" or b["ino"] != l["ino"]:
@@ -972,7 +976,7 @@ class Driver:
                 if "W" in l["state"] or ("R" in l["state"] and b["mode"] == "excl"):
                     self.table_violation("I1", (l["id"], b["id"], l["state"]), "table: lease %s of %s beside nlm %s %s %d-%d on ino %d" % (
                         l["state"], l["client"], b["client"], b["mode"], b["start"], b["end"],
-                        l["ino"]))
+                        l["ino"]), l["ino"])
 
     @staticmethod
     def table_locks(t):

@@ -42,7 +42,7 @@ int xlock_lease_break_admin(u64 id, u8 to)
 	if (!(state & ~to))
 		goto out;
 	if (snap.e.flags & XLOCK_ENTRY_F_TEST) {
-		ret = xlock_lease_set_state(snap.e.file, cur, to);
+		ret = xlock_lease_set_state(snap.e.file, cur, to, XLOCK_NO_BREAK);
 		goto out;
 	}
 	ret = -ENOTCONN;

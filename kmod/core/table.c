@@ -507,8 +507,15 @@ void xlock_entry_release(struct xlock_entry *e)
 	xlock_file_put(f);
 }
 
-/* Lease @id on @f now holds @state (an ack, or an admin change of a test entry). */
-int xlock_lease_set_state(struct xlock_file *f, u32 id, u8 state)
+/*
+ * Lease @id on @f now holds @state: a break of ours to @done_to ended, or
+ * (@done_to XLOCK_NO_BREAK) an admin change of a test entry. A later break
+ * to less than @done_to may still be in flight (the rules start one when
+ * a request needs more than the running break takes away): the entry
+ * stays breaking until that one ends too (I1: an earlier ack must not make
+ * the lease look settled beside what the later break was for).
+ */
+int xlock_lease_set_state(struct xlock_file *f, u32 id, u8 state, u8 done_to)
 {
 	const struct xlock_table_events *evops;
 	struct xlock_nl_event *ev = event_prepare(&evops);
@@ -521,7 +528,8 @@ int xlock_lease_set_state(struct xlock_file *f, u32 id, u8 state)
 		if (r->resv || e->id != id)
 			continue;
 		e->r.state = state;
-		e->r.brk_to = XLOCK_NO_BREAK;
+		if (done_to == XLOCK_NO_BREAK || done_to == r->brk_to || !(state & ~r->brk_to))
+			r->brk_to = XLOCK_NO_BREAK;
 		event_queue(evops, ev, XLOCK_EVENT_CHANGE, e);
 		spin_unlock(&f->lock);
 		xlock_file_changed(f);

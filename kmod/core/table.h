@@ -151,7 +151,7 @@ struct xlock_entry_snap {
 int xlock_entry_snapshot(u32 *id, struct xlock_entry_snap *snap);
 void xlock_entry_snapshot_put(struct xlock_entry_snap *snap);
 
-int xlock_lease_set_state(struct xlock_file *f, u32 id, u8 state);
+int xlock_lease_set_state(struct xlock_file *f, u32 id, u8 state, u8 done_to);
 int xlock_lease_set_breaking(struct xlock_file *f, u32 id, u8 to);
 void xlock_lease_sync(struct xlock_file *f, const struct xlock_client *c, u64 fp,
 		      const u8 *key, u8 state);

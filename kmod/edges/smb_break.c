@@ -198,7 +198,7 @@ static void break_fn(struct work_struct *w)
 done:
 	/* No opinfo: the open is gone, and with it the lease. */
 	trace_xlock_break_acked(&b->f->key, b->id, b->to, state, ktime_get_ns() - b->started);
-	xlock_lease_set_state(b->f, b->id, state);
+	xlock_lease_set_state(b->f, b->id, state, b->to);
 	xlock_nlm_pending_kick(b->f);
 	spin_lock(&breaks_lock);
 	list_del(&b->node);

@@ -6,7 +6,8 @@
 # point) is no violation; a lock the table lacks, or lists beyond the VFS,
 # in both comparisons is one. And its I1 check of the table's samples
 # (Driver.check_table): an R lease beside an exclusive NLM lock counts once
-# two samples show it, unless the lease is breaking (to none as well). TAP.
+# two samples show it, unless the lease is breaking (to none as well), and
+# the file's state then goes into the trace once. TAP.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 exec python3 - "$TOP/e2e/tools" <<'PY'
@@ -46,9 +47,11 @@ def run_table(samples):
     d.viol = {"I1": 0, "I2": 0, "I3": 0, "I4": 0}
     d.seen, d.shown, d.t0 = set(), {"I1": 99}, 0
     d.table_pairs = set()
+    d.dumped = []
+    d.dump_state = lambda ino, why: d.dumped.append((ino, why))
     for t in samples:
         d.check_table([dict(e) for e in t])
-    return d.viol["I1"]
+    return d.viol["I1"], len(d.dumped)
 
 
 table_cases = [
@@ -78,6 +81,7 @@ for i, (name, reads, want) in enumerate(cases, 1):
     got = run(reads)
     print("%s %d - %s: I3=%d" % ("ok" if got == want else "not ok", i, name, got))
 for i, (name, samples, want) in enumerate(table_cases, len(cases) + 1):
-    got = run_table(samples)
-    print("%s %d - %s: I1=%d" % ("ok" if got == want else "not ok", i, name, got))
+    got, dumps = run_table(samples)
+    print("%s %d - %s: I1=%d, file state dumped %d" % (
+        "ok" if got == want and dumps == want else "not ok", i, name, got, dumps))
 PY
