@@ -72,6 +72,13 @@ newest_kver() {
 	done | tail -n 1
 }
 
+# deps.sh --image-package KVER: print that package (the deployment lane's
+# Debian 12 root installs the same one) and exit.
+if [ "${1:-}" = --image-package ]; then
+	image_pkg "${2:?usage: deps.sh --image-package KVER}"
+	exit
+fi
+
 have_kernel() {
 	for h in /usr/src/linux-headers-6.12.*+deb$REL-amd64; do
 		[ -d "$h" ] || continue

@@ -22,15 +22,18 @@ case $REL in
 	KVER=$("$HERE/../kver.sh")
 	case $KVER in *+deb12-amd64) ;; *)
 		echo "mkroot: no Debian 12 6.12 kernel on this machine (make deps)" >&2; exit 1 ;; esac
+	IMAGE=$("$HERE/../../scripts/deps.sh" --image-package "$KVER") ||
+		{ echo "mkroot: no image package for $KVER in the archive" >&2; exit 1; }
 	EXTRA="deb $M bookworm-backports main" ;;
 13)
 	SUITE=trixie
 	KVER=
+	IMAGE=
 	EXTRA= ;;
 *)
 	echo "usage: mkroot.sh 12|13 OUTDIR" >&2; exit 2 ;;
 esac
-PKGS=$(sed "s/KVER/$KVER/g" "$HERE/packages-$REL")
+PKGS=$(sed "s/IMAGE/$IMAGE/g; s/KVER/$KVER/g" "$HERE/packages-$REL")
 
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
