@@ -170,7 +170,6 @@ xkill() {
 	return 0
 }
 
-# Seconds elapsed since $1 (a value of "now").
 # smb_answer FILE N: the N-th answer to an open in smbop output FILE: the
 # lease granted, or of an error its status name only.
 smb_answer() {
@@ -178,6 +177,7 @@ smb_answer() {
 		sed -e 's/^error .*\(STATUS_[A-Z_]*\).*/error \1/' -e 's/(.*//; s/ *$//'
 }
 
+# Seconds elapsed since $1 (a value of "now").
 now() { cut -d' ' -f1 /proc/uptime; }
 since() { echo "$(now) $1" | awk '{ printf "%.1f", $1 - $2 }'; }
 # Bucket a duration: fast (<1 s), slow (1-25 s), poll (>=25 s).

@@ -23,25 +23,22 @@ rec() { echo "$1 $2" | tee -a "$OUT"; }
 xlock_load || fail "insmod xlock"
 env_up
 : >"$NFS_MNT/bench-nlm"
+# NLM round trips/s for $1 seconds.
+rate() { /usr/bin/python3 "$XLOCK_DIR/bench/nlm_rate.py" "$NFS_MNT/bench-nlm" "$1"; }
 # Warm up lockd, statd and the client.
-/usr/bin/python3 "$XLOCK_DIR/bench/nlm_rate.py" "$NFS_MNT/bench-nlm" 2 >/dev/null
+rate 2 >/dev/null
 r=1
 while [ $r -le "$ROUNDS" ]; do
-	for mode in stock start xlockd xlockd stop stock; do
-		case $mode in
-		start)
-			# One xlockd for the round's two runs, its start-up (state
-			# directory, the module's dump, the first snapshot) before
-			# them: item 7 is the cost of persistence while it runs.
-			xlockd_start --state-dir "/tmp/bp-$r" || fail "xlockd"
-			/usr/bin/python3 "$XLOCK_DIR/bench/nlm_rate.py" "$NFS_MNT/bench-nlm" 1 >/dev/null
-			continue ;;
-		stop)
-			xlockd_stop
-			continue ;;
-		esac
-		rec "nlm_$mode" "$(/usr/bin/python3 "$XLOCK_DIR/bench/nlm_rate.py" "$NFS_MNT/bench-nlm" "$SECS")"
-	done
+	rec nlm_stock "$(rate "$SECS")"
+	# One xlockd for the round's two runs, its start-up (state directory,
+	# the module's dump, the first snapshot) and a warm-up before them:
+	# item 7 is the cost of persistence while it runs.
+	xlockd_start --state-dir "/tmp/bp-$r" || fail "xlockd"
+	rate 1 >/dev/null
+	rec nlm_xlockd "$(rate "$SECS")"
+	rec nlm_xlockd "$(rate "$SECS")"
+	xlockd_stop
+	rec nlm_stock "$(rate "$SECS")"
 	r=$((r + 1))
 done
 mounts_down
