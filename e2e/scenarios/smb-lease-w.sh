@@ -107,6 +107,50 @@ show /tmp/lw-u-a.out /tmp/lw-u-b.out
 cell "unlock-before-own-break" "excl 0-99/waiting/0/none/waiting" "-" "$t1/$w1/$v/$t/$w2"
 xkill
 
+# A break that a later one superseded (a0349e3): A holds RWH, acks the
+# first break after 1 s and never the second. An NFS read breaks A to RH
+# (nfsd waits for the ack); meanwhile an exclusive NLM lock needs none: a
+# second break, to H, while the first is in flight, and lockd's thread
+# waits (lockd_wait_ms). A's ack leaves RH, the lock is granted beside a
+# lease still breaking, and the first break's end (delayed 1.5 s by the
+# break_end_delay_ms test knob, so it comes after the grant) must leave
+# the entry breaking until the second ends (revoked 5 s on). Before
+# a0349e3 it cleared the mark: a settled RH lease beside the exclusive lock
+# (the torture run's I1).
+P=/sys/module/xlock/parameters
+wait0=$(cat $P/lockd_wait_ms)
+echo 8000 >$P/lockd_wait_ms
+echo 1500 >$P/break_end_delay_ms || fail "no break_end_delay_ms parameter"
+f=$(fresh lws)
+smb_bg /tmp/lw-s-a.out --ack 1000,no "$f" open:RWH hold:900
+cat "$NFS_MNT/$f" >/dev/null &
+BG_PIDS="$BG_PIDS $!"
+sleep 0.3
+$LOCKF "$NFS_MNT/$f" w --len 100 --hold 20 >/tmp/lw-s-l.out 2>&1 &
+BG_PIDS="$BG_PIDS $!"
+wait_for 20 grep -q "^granted" /tmp/lw-s-l.out
+# Sample the table while the second break is in flight: the lease's
+# "state>break_to" ("-": none in flight) beside the exclusive NLM lock.
+samples=
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	samples="$samples $("$XLOCKCTL" --json locks --path "$EXPORT/$f" | /usr/bin/python3 -c '
+import json, sys
+e = json.load(sys.stdin)["entries"]
+lock = any(x["proto"] == "nlm" and x["mode"] == "excl" for x in e)
+print(",".join("%s>%s" % (x["state"] or "none",
+                           "-" if x["break_to"] is None else x["break_to"] or "none")
+               for x in e if x["kind"] == "lease" and lock) or "-")')"
+	sleep 0.3
+done
+echo 0 >$P/break_end_delay_ms
+echo "$wait0" >$P/lockd_wait_ms
+# Settled: a lease that keeps R or W with no break in flight.
+settled=$(echo "$samples" | tr ' ' '\n' | grep -c -E '^[RWH]*[RW][RWH]*>-$' || true)
+log "lock $(head -n 1 /tmp/lw-s-l.out); lease beside the exclusive lock: $samples; settled in $settled"
+show /tmp/lw-s-a.out
+cell "superseded-break-stays-breaking" "granted/0" "-" "$(head -n 1 /tmp/lw-s-l.out | cut -d" " -f1)/$settled"
+xkill
+
 f=$(fresh lwn)
 smb_bg /tmp/lw-c.out "$f" open:none hold:900
 smb_bg /tmp/lw-a.out "$f" open:RWH hold:900

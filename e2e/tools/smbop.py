@@ -4,7 +4,7 @@
 states and decides how to answer lease breaks: the precise probe beside the
 kernel cifs client in the e2e scenarios.
 
-usage: smbop.py [--user U] [--password P] [--share S] [--ack yes|no|MS]
+usage: smbop.py [--user U] [--password P] [--share S] [--ack yes|no|MS[,...]]
                 [--server ADDR] [--guid TEXT16] [--key HEX32] [--flush TEXT]
                 FILE OP...
 
@@ -25,6 +25,8 @@ OPs run in order (one line of output each, flushed):
   unlock:START:LEN                    -> "unlock ok"
   hold:SECONDS                        keep the handle, answering lease breaks by
                                       --ack: yes (at once), no (never), or a delay in ms;
+                                      a list answers the Nth break needing an ack by
+                                      its Nth item, the last one after that;
                                       each break prints "break OLD->NEW" and "ack NEW"
   close                               -> "closed"
   waitfile:PATH                       wait until PATH exists (the handle is left
@@ -106,6 +108,7 @@ class Client:
         self.connect()
         self.fid = None
         self.state = 0
+        self.acked = 0          # breaks that needed an ack so far (--ack list)
 
     def connect(self):
         args = self.args
@@ -189,6 +192,9 @@ class Client:
         if not note["Flags"] & S.SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED:
             self.state = new
             return
+        modes = ack_mode.split(",")
+        ack_mode = modes[min(self.acked, len(modes) - 1)]
+        self.acked += 1
         if ack_mode == "no":
             return
         if ack_mode != "yes":

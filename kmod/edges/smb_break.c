@@ -13,6 +13,7 @@
  * lease is revoked the way ksmbd revokes on its own timeout (state none,
  * ack wait over), so the waiting NFS request goes ahead.
  */
+#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
@@ -153,6 +154,40 @@ static u8 break_op(struct smb_break *b, struct ksmbd_inode *ci, struct oplock_in
 	return cur;
 }
 
+#ifdef XLOCK_TEST
+/* A break that cannot start, as on an allocation failure (test module only). */
+static bool fail_breaks;
+module_param(fail_breaks, bool, 0644);
+MODULE_PARM_DESC(fail_breaks, "Test knob: no lease break can start (test module only)");
+
+static bool breaks_fail(void)
+{
+	return READ_ONCE(fail_breaks);
+}
+#else
+static bool breaks_fail(void)
+{
+	return false;
+}
+#endif
+
+/*
+ * For tests only: a break that ends late, so that a request decided after
+ * the client's ack comes before the break's end updates the table.
+ */
+static unsigned int break_end_delay_ms;
+module_param(break_end_delay_ms, uint, 0644);
+MODULE_PARM_DESC(break_end_delay_ms,
+		 "Testing: sleep this long between a break's end and its table update (0: off)");
+
+static void break_end_delay(void)
+{
+	unsigned int ms = READ_ONCE(break_end_delay_ms);
+
+	if (unlikely(ms))
+		msleep(min(ms, 5000U));
+}
+
 static void break_fn(struct work_struct *w)
 {
 	struct smb_break *b = container_of(w, struct smb_break, work);
@@ -198,6 +233,7 @@ static void break_fn(struct work_struct *w)
 done:
 	/* No opinfo: the open is gone, and with it the lease. */
 	trace_xlock_break_acked(&b->f->key, b->id, b->to, state, ktime_get_ns() - b->started);
+	break_end_delay();
 	xlock_lease_set_state(b->f, b->id, state, b->to);
 	xlock_nlm_pending_kick(b->f);
 	spin_lock(&breaks_lock);
@@ -206,23 +242,6 @@ done:
 	xlock_file_put(b->f);
 	kfree(b);
 }
-
-#ifdef XLOCK_TEST
-/* A break that cannot start, as on an allocation failure (test module only). */
-static bool fail_breaks;
-module_param(fail_breaks, bool, 0644);
-MODULE_PARM_DESC(fail_breaks, "Test knob: no lease break can start (test module only)");
-
-static bool breaks_fail(void)
-{
-	return READ_ONCE(fail_breaks);
-}
-#else
-static bool breaks_fail(void)
-{
-	return false;
-}
-#endif
 
 /*
  * Start breaking lease entry @id (open @fp) of @f to @to; the caller has
