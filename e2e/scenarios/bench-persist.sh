@@ -1,11 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # Benchmark (bench/run.sh, not part of make check), issue 11 item 7: what
 # xlockd attached costs NLM. Real NLM lock+unlock round trips through the
-# NFS mount (bench/nlm_rate.py), in ABBA rounds in one boot: no xlockd,
-# xlockd, xlockd, no xlockd (one xlockd for both its runs, started and
-# warmed up before them); each round's ratio is the mean of its two
-# xlockd runs over the mean of its two runs without. Results as
-# "name value" lines in bench-persist.txt (bench/ratio_ci.py sums them up).
+# NFS mount (bench/nlm_rate.py), in rounds in one boot: no xlockd, a bare
+# event listener, xlockd, xlockd, the listener, no xlockd (one xlockd for
+# both its runs, started and warmed up before them); each round's ratio is
+# the mean of its two xlockd runs over the mean of its two runs without.
+# The listener (`xlockctl events` to /dev/null) splits that cost: the
+# module's event path with a consumer that does nothing, against xlockd's
+# own work (parse, store, journal). Results as "name value" lines in
+# bench-persist.txt (bench/ratio_ci.py sums them up per pair of keys).
 # e2e-timeout: 1500
 OUT=/results/bench-persist.txt
 ROUNDS=${XLOCK_BENCH_ROUNDS:-20}
@@ -28,8 +31,18 @@ rate() { /usr/bin/python3 "$XLOCK_DIR/bench/nlm_rate.py" "$NFS_MNT/bench-nlm" "$
 # Warm up lockd, statd and the client.
 rate 2 >/dev/null
 r=1
+# One run with only `xlockctl events` listening (started, warmed up).
+listener_run() {
+	"$XLOCKCTL" events >/dev/null 2>&1 &
+	lp=$!
+	rate 1 >/dev/null
+	rec nlm_listener "$(rate "$SECS")"
+	kill "$lp"
+	wait "$lp" 2>/dev/null
+}
 while [ $r -le "$ROUNDS" ]; do
 	rec nlm_stock "$(rate "$SECS")"
+	listener_run
 	# One xlockd for the round's two runs, its start-up (state directory,
 	# the module's dump, the first snapshot) and a warm-up before them:
 	# item 7 is the cost of persistence while it runs.
@@ -38,6 +51,7 @@ while [ $r -le "$ROUNDS" ]; do
 	rec nlm_xlockd "$(rate "$SECS")"
 	rec nlm_xlockd "$(rate "$SECS")"
 	xlockd_stop
+	listener_run
 	rec nlm_stock "$(rate "$SECS")"
 	r=$((r + 1))
 done
