@@ -109,23 +109,24 @@ xkill
 
 # A break that a later one superseded (a0349e3): A holds RWH, acks the
 # first break after 1 s and never the second. An NFS read breaks A to RH
-# (nfsd waits for the ack); meanwhile an exclusive NLM lock needs none: a
-# second break, to H, while the first is in flight, and lockd's thread
-# waits (lockd_wait_ms). A's ack leaves RH, the lock is granted beside a
-# lease still breaking, and the first break's end (delayed 1.5 s by the
-# break_end_delay_ms test knob, so it comes after the grant) must leave
-# the entry breaking until the second ends (revoked 5 s on). Before
-# a0349e3 it cleared the mark: a settled RH lease beside the exclusive lock
-# (the torture run's I1).
+# (nfsd waits for the ack); once A has that break, an exclusive NLM lock
+# needs none: a second break while the first is in flight (lockd's thread
+# waits for the ack, lockd_wait_ms). A's ack leaves RH, the lock is
+# granted beside a lease still breaking, and the first break's end
+# (delayed 1.5 s by the break_end_delay_ms test knob, so it comes after
+# the grant) must leave the entry breaking until the second ends (revoked
+# 5 s on). Before a0349e3 it cleared the mark: a settled RH lease beside
+# the exclusive lock (the torture run's I1).
 P=/sys/module/xlock/parameters
 wait0=$(cat $P/lockd_wait_ms)
-echo 8000 >$P/lockd_wait_ms
-echo 1500 >$P/break_end_delay_ms || fail "no break_end_delay_ms parameter"
+knobs() { echo "$2" >$P/break_end_delay_ms && echo "$1" >$P/lockd_wait_ms; }
+knobs 8000 1500 || fail "no break_end_delay_ms parameter"
 f=$(fresh lws)
 smb_bg /tmp/lw-s-a.out --ack 1000,no "$f" open:RWH hold:900
 cat "$NFS_MNT/$f" >/dev/null &
 BG_PIDS="$BG_PIDS $!"
-sleep 0.3
+wait_for 10 grep -q "^break RWH->RH" /tmp/lw-s-a.out ||
+	{ knobs "$wait0" 0; fail "no break of A: $(cat /tmp/lw-s-a.out)"; }
 $LOCKF "$NFS_MNT/$f" w --len 100 --hold 20 >/tmp/lw-s-l.out 2>&1 &
 BG_PIDS="$BG_PIDS $!"
 wait_for 20 grep -q "^granted" /tmp/lw-s-l.out
@@ -142,13 +143,16 @@ print(",".join("%s>%s" % (x["state"] or "none",
                for x in e if x["kind"] == "lease" and lock) or "-")')"
 	sleep 0.3
 done
-echo 0 >$P/break_end_delay_ms
-echo "$wait0" >$P/lockd_wait_ms
+knobs "$wait0" 0
 # Settled: a lease that keeps R or W with no break in flight.
 settled=$(echo "$samples" | tr ' ' '\n' | grep -c -E '^[RWH]*[RW][RWH]*>-$' || true)
+# The window was reached: RH breaking to none beside the lock (else the
+# lock was decided only after the first break's end: nothing was tested).
+reached=$(echo "$samples" | tr ' ' '\n' | grep -q '^RH>none$' && echo reached || echo missed)
 log "lock $(head -n 1 /tmp/lw-s-l.out); lease beside the exclusive lock: $samples; settled in $settled"
 show /tmp/lw-s-a.out
-cell "superseded-break-stays-breaking" "granted/0" "-" "$(head -n 1 /tmp/lw-s-l.out | cut -d" " -f1)/$settled"
+cell "superseded-break-stays-breaking" "granted/0/reached" "-" \
+	"$(head -n 1 /tmp/lw-s-l.out | cut -d" " -f1)/$settled/$reached"
 xkill
 
 f=$(fresh lwn)
