@@ -154,23 +154,6 @@ static u8 break_op(struct smb_break *b, struct ksmbd_inode *ci, struct oplock_in
 	return cur;
 }
 
-#ifdef XLOCK_TEST
-/* A break that cannot start, as on an allocation failure (test module only). */
-static bool fail_breaks;
-module_param(fail_breaks, bool, 0644);
-MODULE_PARM_DESC(fail_breaks, "Test knob: no lease break can start (test module only)");
-
-static bool breaks_fail(void)
-{
-	return READ_ONCE(fail_breaks);
-}
-#else
-static bool breaks_fail(void)
-{
-	return false;
-}
-#endif
-
 /*
  * For tests only: a break that ends late, so that a request decided after
  * the client's ack comes before the break's end updates the table.
@@ -242,6 +225,23 @@ done:
 	xlock_file_put(b->f);
 	kfree(b);
 }
+
+#ifdef XLOCK_TEST
+/* A break that cannot start, as on an allocation failure (test module only). */
+static bool fail_breaks;
+module_param(fail_breaks, bool, 0644);
+MODULE_PARM_DESC(fail_breaks, "Test knob: no lease break can start (test module only)");
+
+static bool breaks_fail(void)
+{
+	return READ_ONCE(fail_breaks);
+}
+#else
+static bool breaks_fail(void)
+{
+	return false;
+}
+#endif
 
 /*
  * Start breaking lease entry @id (open @fp) of @f to @to; the caller has
