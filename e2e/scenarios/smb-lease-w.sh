@@ -119,6 +119,27 @@ xkill
 # the exclusive lock (the torture run's I1).
 P=/sys/module/xlock/parameters
 wait0=$(cat $P/lockd_wait_ms)
+
+# Ten samples of file $1's leases beside an exclusive NLM lock, 0.3 s
+# apart: "state>break_to" ("-": no break in flight), "-" with no such lock.
+lease_samples() {
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		"$XLOCKCTL" --json locks --path "$EXPORT/$1" | /usr/bin/python3 -c '
+import json, sys
+e = json.load(sys.stdin)["entries"]
+lock = any(x["proto"] == "nlm" and x["mode"] == "excl" for x in e)
+print(",".join("%s>%s" % (x["state"] or "none",
+                           "-" if x["break_to"] is None else x["break_to"] or "none")
+               for x in e if x["kind"] == "lease" and lock) or "-")'
+		sleep 0.3
+	done | tr '\n' ' '
+}
+
+# How many of the samples $1 show a settled lease (R or W kept, no break
+# in flight) beside the exclusive lock: I1.
+settled_in() {
+	echo "$1" | tr ' ' '\n' | grep -c -E '^[RWH]*[RW][RWH]*>-$' || true
+}
 knobs() { echo "$2" >$P/break_end_delay_ms && echo "$1" >$P/lockd_wait_ms; }
 knobs 8000 1500 || fail "no break_end_delay_ms parameter"
 f=$(fresh lws)
@@ -130,22 +151,10 @@ wait_for 10 grep -q "^break RWH->RH" /tmp/lw-s-a.out ||
 $LOCKF "$NFS_MNT/$f" w --len 100 --hold 20 >/tmp/lw-s-l.out 2>&1 &
 BG_PIDS="$BG_PIDS $!"
 wait_for 20 grep -q "^granted" /tmp/lw-s-l.out
-# Sample the table while the second break is in flight: the lease's
-# "state>break_to" ("-": none in flight) beside the exclusive NLM lock.
-samples=
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-	samples="$samples $("$XLOCKCTL" --json locks --path "$EXPORT/$f" | /usr/bin/python3 -c '
-import json, sys
-e = json.load(sys.stdin)["entries"]
-lock = any(x["proto"] == "nlm" and x["mode"] == "excl" for x in e)
-print(",".join("%s>%s" % (x["state"] or "none",
-                           "-" if x["break_to"] is None else x["break_to"] or "none")
-               for x in e if x["kind"] == "lease" and lock) or "-")')"
-	sleep 0.3
-done
+# Sample the table while the second break is in flight.
+samples=$(lease_samples "$f")
 knobs "$wait0" 0
-# Settled: a lease that keeps R or W with no break in flight.
-settled=$(echo "$samples" | tr ' ' '\n' | grep -c -E '^[RWH]*[RW][RWH]*>-$' || true)
+settled=$(settled_in "$samples")
 # The window was reached: RH breaking to none beside the lock (else the
 # lock was decided only after the first break's end: nothing was tested).
 reached=$(echo "$samples" | tr ' ' '\n' | grep -q '^RH>none$' && echo reached || echo missed)
@@ -153,6 +162,51 @@ log "lock $(head -n 1 /tmp/lw-s-l.out); lease beside the exclusive lock: $sample
 show /tmp/lw-s-a.out
 cell "superseded-break-stays-breaking" "granted/0/reached" "-" \
 	"$(head -n 1 /tmp/lw-s-l.out | cut -d" " -f1)/$settled/$reached"
+xkill
+
+# An SMB unlock frees the VFS range before the table drops the SMB lock
+# (the torture run's I1, seed 399643065: an NLM lock granted there beside
+# an RH lease of the unlocking open, never broken). The test knob
+# smb_lock_sync_delay_ms holds that window open for 3 s. A blocked NLM
+# request, woken by the VFS, must wait for the table and then break RH
+# (an exclusive lock keeps no R); one that arrives in the window is
+# denied: the SMB unlock has not been answered yet.
+lsd() { echo "$1" >$P/smb_lock_sync_delay_ms; }
+lsd 3000 || fail "no smb_lock_sync_delay_ms parameter"
+f=$(fresh lwu)
+smb_bg /tmp/lw-u-a.out --ack no "$f" open:RH lock:0:10:x hold:4 unlock:0:10 hold:900
+wait_for 20 grep -q "^lock granted" /tmp/lw-u-a.out || { lsd 0; fail "SMB lock: $(cat /tmp/lw-u-a.out)"; }
+$LOCKF "$NFS_MNT/$f" w --wait --hold 20 --timeout 40 >/tmp/lw-u-l.out 2>&1 &
+BG_PIDS="$BG_PIDS $!"
+wait_for 30 grep -q -e "^granted" -e "^denied" /tmp/lw-u-l.out
+samples=$(lease_samples "$f")
+settled=$(settled_in "$samples")
+blocked=$(awk '/^granted/ { print ($2 >= 2) ? "blocked" : "at-once" }' /tmp/lw-u-l.out)
+broke=$(grep -q "^break RH->none" /tmp/lw-u-a.out && echo broke || echo nobreak)
+log "lock $(head -n 1 /tmp/lw-u-l.out); lease beside the exclusive lock: $samples; settled in $settled"
+show /tmp/lw-u-a.out
+cell "unlock-wakes-nlm-waiter-lease-broken" "granted/blocked/0/broke" "-" \
+	"$(head -n 1 /tmp/lw-u-l.out | cut -d" " -f1)/${blocked:-none}/$settled/$broke"
+xkill
+
+f=$(fresh lwv)
+smb_bg /tmp/lw-v-a.out --ack no "$f" open:RH lock:0:10:x hold:4 unlock:0:10 hold:900
+wait_for 20 grep -q "^lock granted" /tmp/lw-v-a.out || { lsd 0; fail "SMB lock: $(cat /tmp/lw-v-a.out)"; }
+ino=$(stat -c %i "$EXPORT/$f")
+rm -f /tmp/go.lwv
+$LOCKF "$NFS_MNT/$f" w --after /tmp/go.lwv --hold 20 --timeout 40 >/tmp/lw-v-l.out 2>&1 &
+BG_PIDS="$BG_PIDS $!"
+wait_for 20 grep -q opened /tmp/lw-v-l.out || { lsd 0; fail "lockf did not open"; }
+# The moment the VFS lets go: ksmbd's lock leaves /proc/locks.
+vfs_free() { ! awk -v i=":$ino\$" '$6 ~ i { f = 1 } END { exit !f }' /proc/locks; }
+wait_for 20 vfs_free || { lsd 0; fail "the SMB lock stayed in the VFS"; }
+touch /tmp/go.lwv
+wait_for 20 grep -q -e "^granted" -e "^denied" /tmp/lw-v-l.out
+inwin=$(grep -q "^unlock ok" /tmp/lw-v-a.out && echo late || echo in-window)
+lsd 0
+res=$(grep -m 1 -e "^granted" -e "^denied" /tmp/lw-v-l.out)
+log "lock in the unlock window: $res; A: $(tr '\n' ';' </tmp/lw-v-a.out)"
+cell "nlm-lock-in-unlock-window-denied" "denied/in-window" "-" "${res%% *}/$inwin"
 xkill
 
 f=$(fresh lwn)

@@ -8,6 +8,7 @@
  * and all of it gone at close.
  * ksmbd's structures are private: see ksmbd_obj.h.
  */
+#include <linux/delay.h>
 #include <linux/filelock.h>
 #include <linux/fs.h>
 #include <linux/module.h>
@@ -657,15 +658,27 @@ static void ksmbd_unhooked(struct xlock_edge *e)
 	}
 }
 
+/*
+ * For tests only: a table that learns of an SMB lock or unlock late, so
+ * that an NLM request meets the VFS and the table disagreeing.
+ */
+static unsigned int smb_lock_sync_delay_ms;
+module_param(smb_lock_sync_delay_ms, uint, 0644);
+MODULE_PARM_DESC(smb_lock_sync_delay_ms,
+		 "Testing: sleep this long before an SMB2 LOCK's table update (0: off)");
+
 /* Mirror open @fp's byte-range locks in [@ws, @we] into the table. */
 static void locks_sync(struct ksmbd_file *fp, u64 ws, u64 we)
 {
+	unsigned int delay_ms = READ_ONCE(smb_lock_sync_delay_ms);
 	struct file *filp = ks_fp_filp(fp);
 	struct xlock_client *c;
 	struct xlock_file *f;
 
 	if (!is_regular(filp))
 		return;
+	if (unlikely(delay_ms))
+		msleep(min(delay_ms, 5000U));
 	f = smb_file(filp, true);
 	c = smb_client(ks_fp_conn(fp));
 	if (f && !IS_ERR(c))

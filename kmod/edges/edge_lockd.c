@@ -216,6 +216,22 @@ static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 		else
 			ret = nlm_drop_reply;		/* C6: the client retries */
 		goto out;
+	case XLOCK_ARB_DENY:
+		/*
+		 * An SMB lock (C2), as the table has it: not lockd's to decide
+		 * again. The VFS drops a lock on ksmbd's unlock before the
+		 * table does, and lockd granting in between would skip the
+		 * lease breaks the verdict hid (I1).
+		 */
+		if (wait) {
+			/* Its unlock wakes us; else the client polls, as lockd's own. */
+			xlock_nlm_pending_add(f, file, host, lock);
+			ret = nlm_lck_blocked;
+		} else {
+			ret = nlm_lck_denied;
+			xlock_nlm_pending_forget(host, file_inode(filp), lock, false);
+		}
+		goto out;
 	}
 	if (resv)
 		xlock_race_window();

@@ -285,6 +285,14 @@ static int pending_try(struct pending *p)
 	ret = xlock_arbitrate(p->f, &req, 0, "nlm", NULL);
 	if (ret == XLOCK_ARB_WAIT || ret == XLOCK_ARB_SHARING)
 		return 0;	/* the break's completion kicks us again */
+	/*
+	 * An SMB lock in the table: ksmbd's unlock frees the VFS range
+	 * before the table drops it, and a grant on the VFS's word alone
+	 * would skip the lease breaks this verdict hid (I1). The table's
+	 * update (locks_sync, or the close) kicks us.
+	 */
+	if (ret == XLOCK_ARB_DENY)
+		return 0;
 	p->fl.c.flc_flags &= ~FL_SLEEP;
 	ret = vfs_lock_file(p->filp, F_SETLK, &p->fl, NULL);
 	p->fl.fl_start = start;
