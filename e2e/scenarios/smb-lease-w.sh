@@ -122,15 +122,17 @@ wait0=$(cat $P/lockd_wait_ms)
 
 # Ten samples of file $1's leases beside an exclusive NLM lock, 0.3 s
 # apart: "state>break_to" ("-": no break in flight), "-" with no such lock.
+# $2 "held": an exclusive NFSv4 lock is held (the table does not list
+# those: they are read from the VFS).
 lease_samples() {
 	for _ in 1 2 3 4 5 6 7 8 9 10; do
 		"$XLOCKCTL" --json locks --path "$EXPORT/$1" | /usr/bin/python3 -c '
 import json, sys
 e = json.load(sys.stdin)["entries"]
-lock = any(x["proto"] == "nlm" and x["mode"] == "excl" for x in e)
+lock = sys.argv[1] == "held" or any(x["proto"] == "nlm" and x["mode"] == "excl" for x in e)
 print(",".join("%s>%s" % (x["state"] or "none",
                            "-" if x["break_to"] is None else x["break_to"] or "none")
-               for x in e if x["kind"] == "lease" and lock) or "-")'
+               for x in e if x["kind"] == "lease" and lock) or "-")' "${2:-}"
 		sleep 0.3
 	done | tr '\n' ' '
 }
@@ -189,24 +191,49 @@ cell "unlock-wakes-nlm-waiter-lease-broken" "granted/blocked/0/broke" "-" \
 	"$(head -n 1 /tmp/lw-u-l.out | cut -d" " -f1)/${blocked:-none}/$settled/$broke"
 xkill
 
-f=$(fresh lwv)
-smb_bg /tmp/lw-v-a.out --ack no "$f" open:RH lock:0:10:x hold:4 unlock:0:10 hold:900
-wait_for 20 grep -q "^lock granted" /tmp/lw-v-a.out || { lsd 0; fail "SMB lock: $(cat /tmp/lw-v-a.out)"; }
-ino=$(stat -c %i "$EXPORT/$f")
-rm -f /tmp/go.lwv
-$LOCKF "$NFS_MNT/$f" w --after /tmp/go.lwv --hold 20 --timeout 40 >/tmp/lw-v-l.out 2>&1 &
-BG_PIDS="$BG_PIDS $!"
-wait_for 20 grep -q opened /tmp/lw-v-l.out || { lsd 0; fail "lockf did not open"; }
-# The moment the VFS lets go: ksmbd's lock leaves /proc/locks.
+# Client A locks and unlocks a fresh file $f under RH; once the VFS lets
+# A's lock go (the table's window), an exclusive lock over mount $1:
+# lockf's answer in $res, "in-window" in $inwin if A's unlock was not
+# answered yet. lockf opens the file (for write) first: an NFS open for
+# write after A's would break RH itself (C10).
+window_lock() {
+	f=$(fresh "lw$2")
+	ino=$(stat -c %i "$EXPORT/$f")
+	rm -f "/tmp/go.lw$2"
+	$LOCKF "$1/$f" w --after "/tmp/go.lw$2" --hold 20 --timeout 60 >"/tmp/lw-$2-l.out" 2>&1 &
+	BG_PIDS="$BG_PIDS $!"
+	wait_for 20 grep -q opened "/tmp/lw-$2-l.out" || { lsd 0; fail "lockf did not open"; }
+	smb_bg "/tmp/lw-$2-a.out" --ack no "$f" open:RH lock:0:10:x hold:4 unlock:0:10 hold:900
+	wait_for 20 grep -q "^lock granted" "/tmp/lw-$2-a.out" ||
+		{ lsd 0; fail "SMB lock: $(cat "/tmp/lw-$2-a.out")"; }
+	# The moment the VFS lets go: ksmbd's lock leaves /proc/locks.
+	wait_for 20 vfs_free || { lsd 0; fail "the SMB lock stayed in the VFS"; }
+	touch "/tmp/go.lw$2"
+	wait_for 20 grep -q -e "^granted" -e "^denied" "/tmp/lw-$2-l.out"
+	inwin=$(grep -q "^unlock ok" "/tmp/lw-$2-a.out" && echo late || echo in-window)
+	res=$(grep -m 1 -e "^granted" -e "^denied" "/tmp/lw-$2-l.out")
+}
 vfs_free() { ! awk -v i=":$ino\$" '$6 ~ i { f = 1 } END { exit !f }' /proc/locks; }
-wait_for 20 vfs_free || { lsd 0; fail "the SMB lock stayed in the VFS"; }
-touch /tmp/go.lwv
-wait_for 20 grep -q -e "^granted" -e "^denied" /tmp/lw-v-l.out
-inwin=$(grep -q "^unlock ok" /tmp/lw-v-a.out && echo late || echo in-window)
-lsd 0
-res=$(grep -m 1 -e "^granted" -e "^denied" /tmp/lw-v-l.out)
-log "lock in the unlock window: $res; A: $(tr '\n' ';' </tmp/lw-v-a.out)"
+
+window_lock "$NFS_MNT" v
+log "NLM lock in the unlock window: $res; A: $(tr '\n' ';' </tmp/lw-v-a.out)"
 cell "nlm-lock-in-unlock-window-denied" "denied/in-window" "-" "${res%% *}/$inwin"
+xkill
+
+# NFSv4: nfsd decides a lock the table denies (its own denial keeps
+# NFSv4.0's seqids in step); granted in the window, the RH break is due.
+NFS4_MNT=/mnt/nfs4
+nfs_mount_up 4.2 "$NFS4_MNT" || { lsd 0; fail "NFSv4.2 mount failed"; }
+window_lock "$NFS4_MNT" w
+held=$(grep -q "^granted" /tmp/lw-w-l.out && echo held)
+samples=$(lease_samples "$f" "$held")
+settled=$(settled_in "$samples")
+broke=$(grep -q "^break RH->none" /tmp/lw-w-a.out && echo broke || echo nobreak)
+lsd 0
+log "NFSv4 lock in the unlock window: $res; lease beside it: $samples; A: $(tr '\n' ';' </tmp/lw-w-a.out)"
+grant=$(sed -n 's/^open granted=//p' /tmp/lw-w-a.out)
+cell "nfs4-lock-in-unlock-window-lease-broken" "RH/granted/in-window/0/broke" "-" \
+	"$grant/${res%% *}/$inwin/$settled/$broke"
 xkill
 
 f=$(fresh lwn)

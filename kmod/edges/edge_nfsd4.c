@@ -207,9 +207,12 @@ static int wrap_kernel_setlease(struct file *filp, int arg, struct file_lease **
 
 #define FIELD(p, off, type) (*(type *)((char *)(p) + (off)))
 
-/* V1: leases an NFSv4 LOCK cannot live with; the NFS status, or 0 to go on. */
+/*
+ * V1: leases an NFSv4 LOCK cannot live with; the NFS status, or 0 to go on.
+ * @denied: the table had an SMB lock in the way (left to nfsd, see below).
+ */
 static __be32 lock_arbitrate(struct svc_rqst *rqstp, struct nfsd4_compound_state *cstate,
-			     union nfsd4_op_u *u)
+			     union nfsd4_op_u *u, bool *denied)
 {
 	u32 type = FIELD(u, XLOCK_BTF_nfsd4_lock_lk_type, u32);
 	u64 off = FIELD(u, XLOCK_BTF_nfsd4_lock_lk_offset, u64);
@@ -236,10 +239,18 @@ static __be32 lock_arbitrate(struct svc_rqst *rqstp, struct nfsd4_compound_state
 		return 0;
 	xlock_addr_str(svc_addr(rqstp), addr, sizeof(addr));
 	snprintf(who, sizeof(who), "nfs4:%s", addr);
-	/* DENY (an SMB lock) is left to the VFS, where both servers' locks meet. */
-	if (xlock_arbitrate(f, &req, READ_ONCE(nfs4_wait_ms), who, NULL) == XLOCK_ARB_WAIT) {
+	/*
+	 * DENY (an SMB lock) is left to the VFS, where both servers' locks
+	 * meet: nfsd's own denial keeps NFSv4.0's seqids in step.
+	 */
+	switch (xlock_arbitrate(f, &req, READ_ONCE(nfs4_wait_ms), who, NULL)) {
+	case XLOCK_ARB_WAIT:
 		xlock_stat_inc(XLOCK_STAT_NFS_JUKEBOX);
 		ret = cpu_to_be32(NFS4ERR_DELAY);
+		break;
+	case XLOCK_ARB_DENY:
+		*denied = true;
+		break;
 	}
 	xlock_file_put(f);
 	return ret;
@@ -252,6 +263,35 @@ static struct dentry *current_dentry(struct nfsd4_compound_state *cstate)
 				 XLOCK_BTF_svc_fh_fh_dentry, struct dentry *);
 
 	return d && !d_really_is_negative(d) ? d : NULL;
+}
+
+/*
+ * nfsd granted a LOCK the table denied: ksmbd's unlock had freed the VFS
+ * range before the table dropped the SMB lock. The lease breaks that
+ * verdict hid are due now (I1), before the client has the reply: the
+ * lease rules of NFS I/O of the lock's kind (C9, C10) are the lock's own
+ * without its byte-range check.
+ */
+static void lock_granted_late(struct svc_rqst *rqstp, struct nfsd4_compound_state *cstate,
+			      union nfsd4_op_u *u)
+{
+	u32 type = FIELD(u, XLOCK_BTF_nfsd4_lock_lk_type, u32);
+	struct dentry *d = current_dentry(cstate);
+	struct xlock_rule_req req = {
+		.op = type == NFS4_WRITE_LT || type == NFS4_WRITEW_LT ? XLOCK_OP_NFS_WRITE :
+									XLOCK_OP_NFS_READ,
+		.end = XLOCK_END_MAX,
+	};
+	char who[64], addr[48];
+	struct xlock_file *f;
+
+	f = d ? inode_file(d_inode(d)) : NULL;
+	if (!f)
+		return;
+	xlock_addr_str(svc_addr(rqstp), addr, sizeof(addr));
+	snprintf(who, sizeof(who), "nfs4:%s", addr);
+	xlock_arbitrate(f, &req, READ_ONCE(nfs4_wait_ms), who, NULL);
+	xlock_file_put(f);
 }
 
 /*
@@ -310,12 +350,15 @@ static void denied_holder(struct dentry *d, u32 type, u64 off, u64 len, void *de
 static __be32 wrap_nfsd4_lock(struct svc_rqst *rqstp, struct nfsd4_compound_state *cstate,
 			      union nfsd4_op_u *u)
 {
+	bool denied = false;
 	__be32 ret;
 
 	xlock_hook_enter(&nfsd4_hs, &nfsd4_hooks[H_LOCK]);
-	ret = lock_arbitrate(rqstp, cstate, u);
+	ret = lock_arbitrate(rqstp, cstate, u, &denied);
 	if (!ret)
 		ret = call_nfsd4_lock(rqstp, cstate, u);
+	if (!ret && denied)
+		lock_granted_late(rqstp, cstate, u);
 	if (ret == cpu_to_be32(NFS4ERR_DENIED))
 		denied_holder(current_dentry(cstate), FIELD(u, XLOCK_BTF_nfsd4_lock_lk_type, u32),
 			      FIELD(u, XLOCK_BTF_nfsd4_lock_lk_offset, u64),

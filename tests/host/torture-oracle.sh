@@ -7,7 +7,10 @@
 # in both comparisons is one. And its I1 check of the table's samples
 # (Driver.check_table): an R lease beside an exclusive NLM lock counts once
 # two samples show it, unless the lease is breaking (to none as well), and
-# the file's state then goes into the trace once. TAP.
+# the file's state then goes into the trace once. And its I3 check of a
+# raw SMB client's leases at a quiet point (Driver.check_lease_beliefs):
+# not while the client is still acking a break (the next notice may wait
+# unread in its socket). TAP.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 exec python3 - "$TOP/e2e/tools" <<'PY'
@@ -61,6 +64,46 @@ table_cases = [
     ("RH breaking to H in two samples", [[NLM, lease("H")]] * 2, 0),
 ]
 
+KEY_A, KEY_B = "aa" * 16, "bb" * 16
+
+
+def run_beliefs(events, table):
+    """A client holding RH under KEY_A and KEY_B gets @events (break and
+    ack messages), then a quiet point sees @table's states. I3 count."""
+    d = object.__new__(torture.Driver)
+    d.viol = {"I1": 0, "I2": 0, "I3": 0, "I4": 0}
+    d.seen, d.shown, d.t0, d.n_breaks = set(), {"I3": 99}, 0, 0
+    d.tracef = open(os.devnull, "w")
+    w = torture.Worker("s3", "smb", [], ack="1500")
+    w.slots = {0: {"ino": 16, "lease": "RH", "key": KEY_A, "breaking": False},
+               1: {"ino": 16, "lease": "RH", "key": KEY_B, "breaking": False}}
+    d.workers = [w]
+    for m in events:
+        d.message(w, m)
+    d.check_lease_beliefs([{"kind": "lease", "ino": 16, "lease_key": k, "state": st}
+                           for k, st in table])
+    return d.viol["I3"]
+
+
+def brk(key):
+    return {"ev": "break", "key": key, "to": "none", "ack_required": True}
+
+
+def ack(key, status="ok"):
+    return {"ev": "ack", "key": key, "to": "none", "status": status}
+
+
+belief_cases = [
+    ("both leases as the table has them", [], [(KEY_A, "RH"), (KEY_B, "RH")], 0),
+    ("B revoked while the client acks A (B's notice unread)",
+     [brk(KEY_A)], [(KEY_A, "RH"), (KEY_B, "")], 0),
+    ("B revoked, the client done acking and still believing RH",
+     [brk(KEY_A), ack(KEY_A)], [(KEY_A, ""), (KEY_B, "")], 1),
+    ("B's late ack refused: the client learns none",
+     [brk(KEY_A), ack(KEY_A), brk(KEY_B), ack(KEY_B, "STATUS_UNSUCCESSFUL")],
+     [(KEY_A, ""), (KEY_B, "")], 0),
+]
+
 cases = [
     ("a lock pushed between the table and the second VFS read",
      [([], [], [X]), ([X], [E], [X])], 0),
@@ -76,7 +119,7 @@ cases = [
     ("two equal VFS locks, one in the table",
      [([X, X], [E], [X, X]), ([X, X], [E], [X, X])], 1),
 ]
-print("1..%d" % (len(cases) + len(table_cases)))
+print("1..%d" % (len(cases) + len(table_cases) + len(belief_cases)))
 for i, (name, reads, want) in enumerate(cases, 1):
     got = run(reads)
     print("%s %d - %s: I3=%d" % ("ok" if got == want else "not ok", i, name, got))
@@ -84,4 +127,8 @@ for i, (name, samples, want) in enumerate(table_cases, len(cases) + 1):
     got, dumps = run_table(samples)
     print("%s %d - %s: I1=%d, file state dumped %d" % (
         "ok" if got == want and dumps == want else "not ok", i, name, got, dumps))
+n = len(cases) + len(table_cases)
+for i, (name, events, table, want) in enumerate(belief_cases, n + 1):
+    got = run_beliefs(events, table)
+    print("%s %d - %s: I3=%d" % ("ok" if got == want else "not ok", i, name, got))
 PY
