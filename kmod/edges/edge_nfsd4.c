@@ -207,12 +207,22 @@ static int wrap_kernel_setlease(struct file *filp, int arg, struct file_lease **
 
 #define FIELD(p, off, type) (*(type *)((char *)(p) + (off)))
 
+/* The requester as log lines name it: "nfs4:<address>". */
+static void nfs4_who(struct svc_rqst *rqstp, char *who, size_t size)
+{
+	char addr[48];
+
+	xlock_addr_str(svc_addr(rqstp), addr, sizeof(addr));
+	snprintf(who, size, "nfs4:%s", addr);
+}
+
 /*
  * V1: leases an NFSv4 LOCK cannot live with; the NFS status, or 0 to go on.
- * @denied: the table had an SMB lock in the way (left to nfsd, see below).
+ * @denied: the file, with its reference, when the table had an SMB lock in
+ * the way (left to nfsd, see below); else NULL.
  */
 static __be32 lock_arbitrate(struct svc_rqst *rqstp, struct nfsd4_compound_state *cstate,
-			     union nfsd4_op_u *u, bool *denied)
+			     union nfsd4_op_u *u, struct xlock_file **denied)
 {
 	u32 type = FIELD(u, XLOCK_BTF_nfsd4_lock_lk_type, u32);
 	u64 off = FIELD(u, XLOCK_BTF_nfsd4_lock_lk_offset, u64);
@@ -220,9 +230,9 @@ static __be32 lock_arbitrate(struct svc_rqst *rqstp, struct nfsd4_compound_state
 	struct dentry *d = FIELD(cstate, XLOCK_BTF_nfsd4_compound_state_current_fh +
 				 XLOCK_BTF_svc_fh_fh_dentry, struct dentry *);
 	struct xlock_rule_req req = { .op = XLOCK_OP_NLM_LOCK, .start = off };
-	char who[64], addr[48];
 	struct xlock_file *f;
 	__be32 ret = 0;
+	char who[64];
 
 	if (!d || d_really_is_negative(d))
 		return 0;
@@ -237,8 +247,7 @@ static __be32 lock_arbitrate(struct svc_rqst *rqstp, struct nfsd4_compound_state
 	f = inode_file(d_inode(d));
 	if (!f)
 		return 0;
-	xlock_addr_str(svc_addr(rqstp), addr, sizeof(addr));
-	snprintf(who, sizeof(who), "nfs4:%s", addr);
+	nfs4_who(rqstp, who, sizeof(who));
 	/*
 	 * DENY (an SMB lock) is left to the VFS, where both servers' locks
 	 * meet: nfsd's own denial keeps NFSv4.0's seqids in step.
@@ -249,8 +258,8 @@ static __be32 lock_arbitrate(struct svc_rqst *rqstp, struct nfsd4_compound_state
 		ret = cpu_to_be32(NFS4ERR_DELAY);
 		break;
 	case XLOCK_ARB_DENY:
-		*denied = true;
-		break;
+		*denied = f;
+		return 0;
 	}
 	xlock_file_put(f);
 	return ret;
@@ -272,26 +281,17 @@ static struct dentry *current_dentry(struct nfsd4_compound_state *cstate)
  * lease rules of NFS I/O of the lock's kind (C9, C10) are the lock's own
  * without its byte-range check.
  */
-static void lock_granted_late(struct svc_rqst *rqstp, struct nfsd4_compound_state *cstate,
-			      union nfsd4_op_u *u)
+static void lock_granted_late(struct svc_rqst *rqstp, struct xlock_file *f, u32 type)
 {
-	u32 type = FIELD(u, XLOCK_BTF_nfsd4_lock_lk_type, u32);
-	struct dentry *d = current_dentry(cstate);
 	struct xlock_rule_req req = {
 		.op = type == NFS4_WRITE_LT || type == NFS4_WRITEW_LT ? XLOCK_OP_NFS_WRITE :
 									XLOCK_OP_NFS_READ,
 		.end = XLOCK_END_MAX,
 	};
-	char who[64], addr[48];
-	struct xlock_file *f;
+	char who[64];
 
-	f = d ? inode_file(d_inode(d)) : NULL;
-	if (!f)
-		return;
-	xlock_addr_str(svc_addr(rqstp), addr, sizeof(addr));
-	snprintf(who, sizeof(who), "nfs4:%s", addr);
+	nfs4_who(rqstp, who, sizeof(who));
 	xlock_arbitrate(f, &req, READ_ONCE(nfs4_wait_ms), who, NULL);
-	xlock_file_put(f);
 }
 
 /*
@@ -350,15 +350,19 @@ static void denied_holder(struct dentry *d, u32 type, u64 off, u64 len, void *de
 static __be32 wrap_nfsd4_lock(struct svc_rqst *rqstp, struct nfsd4_compound_state *cstate,
 			      union nfsd4_op_u *u)
 {
-	bool denied = false;
+	struct xlock_file *denied = NULL;
 	__be32 ret;
 
 	xlock_hook_enter(&nfsd4_hs, &nfsd4_hooks[H_LOCK]);
 	ret = lock_arbitrate(rqstp, cstate, u, &denied);
 	if (!ret)
 		ret = call_nfsd4_lock(rqstp, cstate, u);
-	if (!ret && denied)
-		lock_granted_late(rqstp, cstate, u);
+	if (denied) {
+		if (!ret)
+			lock_granted_late(rqstp, denied,
+					  FIELD(u, XLOCK_BTF_nfsd4_lock_lk_type, u32));
+		xlock_file_put(denied);
+	}
 	if (ret == cpu_to_be32(NFS4ERR_DENIED))
 		denied_holder(current_dentry(cstate), FIELD(u, XLOCK_BTF_nfsd4_lock_lk_type, u32),
 			      FIELD(u, XLOCK_BTF_nfsd4_lock_lk_offset, u64),
