@@ -4,6 +4,7 @@
 
 usage: lockf.py FILE {r|w} [--start N] [--len N] [--wait] [--hold SECONDS]
                 [--write DATA] [--timeout SECONDS] [--delay SECONDS] [--after FILE]
+                [--rdonly]
 Prints "granted" or "denied <errno name>" and exits 0 / 1. With --hold it
 keeps the lock that long (or until stdin closes if SECONDS is 'stdin').
 """
@@ -29,9 +30,11 @@ def main():
     p.add_argument("--delay", type=float, default=0,
                    help="seconds between opening the file and locking it")
     p.add_argument("--after", help="after opening, wait until this file exists, then lock")
+    p.add_argument("--rdonly", action="store_true",
+                   help="open the file read-only (a shared lock only; over NFSv4 an OPEN for read)")
     a = p.parse_args()
 
-    fd = os.open(a.file, os.O_RDWR | os.O_CREAT, 0o666)
+    fd = os.open(a.file, os.O_RDONLY if a.rdonly else os.O_RDWR | os.O_CREAT, 0o666)
     if a.delay or a.after:
         print("opened", flush=True)
         time.sleep(a.delay)

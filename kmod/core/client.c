@@ -128,6 +128,8 @@ struct xlock_client *xlock_client_get_net(u8 proto, u64 net, const char *id,
 		if (proto == XLOCK_PROTO_SMB)
 			snprintf(c->display, sizeof(c->display), "smb:%s",
 				 c->addr[0] ? c->addr : c->key.id);
+		else if (proto == XLOCK_PROTO_NFS4)
+			snprintf(c->display, sizeof(c->display), "nfs4:%s", c->key.id);
 		else
 			snprintf(c->display, sizeof(c->display), "nlm:%s", c->key.id);
 		rcu_read_lock();

@@ -38,6 +38,7 @@
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <linux/sunrpc/svc.h>
+#include <linux/sunrpc/svc_xprt.h>
 #include <linux/workqueue.h>
 #include <net/netns/generic.h>
 
@@ -217,12 +218,41 @@ static void nfs4_who(struct svc_rqst *rqstp, char *who, size_t size)
 }
 
 /*
- * V1: leases an NFSv4 LOCK cannot live with; the NFS status, or 0 to go on.
+ * Issue 10 c for NFSv4: the lock as decided, held in the table until nfsd
+ * has set it in the VFS, where an SMB lease request then sees it
+ * (xlock_nfs4_lease_cap). The client is the requester's address in its
+ * network namespace; NULL if out of memory.
+ */
+static struct xlock_entry *nfs4_resv(struct svc_rqst *rqstp, const struct xlock_rule_req *req)
+{
+	struct xlock_entry_init init = {
+		.proto = XLOCK_PROTO_NFS4, .kind = XLOCK_KIND_LOCK, .mode = req->mode,
+		.start = req->start, .end = req->end,
+	};
+	struct net *net = SVC_NET(rqstp);
+	struct xlock_client *c;
+	struct xlock_entry *e;
+	char addr[48];
+
+	xlock_addr_str(svc_addr(rqstp), addr, sizeof(addr));
+	c = xlock_client_get_net(XLOCK_PROTO_NFS4, net_eq(net, &init_net) ? 0 : net->net_cookie,
+				 addr, addr, NULL);
+	if (IS_ERR(c))
+		return NULL;
+	e = xlock_resv_new(c, &init);
+	xlock_client_put(c);
+	return e;
+}
+
+/*
+ * V1: leases an NFSv4 LOCK cannot live with; the NFS status, or 0 to go on
+ * with @resv (the lock's reservation, may be NULL) linked to the file.
  * @denied: the file, with its reference, when the table had an SMB lock in
  * the way (left to nfsd, see below); else NULL.
  */
 static __be32 lock_arbitrate(struct svc_rqst *rqstp, struct nfsd4_compound_state *cstate,
-			     union nfsd4_op_u *u, struct xlock_file **denied)
+			     union nfsd4_op_u *u, struct xlock_file **denied,
+			     struct xlock_entry **resv)
 {
 	u32 type = FIELD(u, XLOCK_BTF_nfsd4_lock_lk_type, u32);
 	u64 off = FIELD(u, XLOCK_BTF_nfsd4_lock_lk_offset, u64);
@@ -231,8 +261,11 @@ static __be32 lock_arbitrate(struct svc_rqst *rqstp, struct nfsd4_compound_state
 				 XLOCK_BTF_svc_fh_fh_dentry, struct dentry *);
 	struct xlock_rule_req req = { .op = XLOCK_OP_NLM_LOCK, .start = off };
 	struct xlock_file *f;
+	struct path path;
 	__be32 ret = 0;
 	char who[64];
+	void *exp;
+	int arb;
 
 	if (!d || d_really_is_negative(d))
 		return 0;
@@ -244,17 +277,31 @@ static __be32 lock_arbitrate(struct svc_rqst *rqstp, struct nfsd4_compound_state
 		return 0;	/* nfsd answers a bad range itself */
 	req.mode = type == NFS4_WRITE_LT || type == NFS4_WRITEW_LT ? XLOCK_MODE_EXCL :
 								     XLOCK_MODE_SHARED;
-	f = inode_file(d_inode(d));
-	if (!f)
+	exp = FIELD(cstate, XLOCK_BTF_nfsd4_compound_state_current_fh +
+		    XLOCK_BTF_svc_fh_fh_export, void *);
+	if (!exp)
+		return 0;
+	path.mnt = FIELD(exp, XLOCK_BTF_svc_export_ex_path, struct path).mnt;
+	path.dentry = d;
+	/* Created now: the decision is reserved on it. */
+	f = xlock_file_get(&path, true);
+	if (IS_ERR(f))
 		return 0;
 	nfs4_who(rqstp, who, sizeof(who));
+	*resv = nfs4_resv(rqstp, &req);
+	arb = *resv ? xlock_arbitrate_resv(f, &req, READ_ONCE(nfs4_wait_ms), who, NULL, *resv) :
+		      XLOCK_ARB_NOSPACE;
 	/*
 	 * DENY (an SMB lock) is left to the VFS, where both servers' locks
 	 * meet: nfsd's own denial keeps NFSv4.0's seqids in step.
 	 */
-	switch (xlock_arbitrate(f, &req, READ_ONCE(nfs4_wait_ms), who, NULL)) {
+	switch (arb) {
 	case XLOCK_ARB_WAIT:
 		xlock_stat_inc(XLOCK_STAT_NFS_JUKEBOX);
+		ret = cpu_to_be32(NFS4ERR_DELAY);
+		break;
+	case XLOCK_ARB_NOSPACE:
+		/* No room for the reservation: the client retries. */
 		ret = cpu_to_be32(NFS4ERR_DELAY);
 		break;
 	case XLOCK_ARB_DENY:
@@ -351,18 +398,23 @@ static __be32 wrap_nfsd4_lock(struct svc_rqst *rqstp, struct nfsd4_compound_stat
 			      union nfsd4_op_u *u)
 {
 	struct xlock_file *denied = NULL;
+	struct xlock_entry *resv = NULL;
 	__be32 ret;
 
 	xlock_hook_enter(&nfsd4_hs, &nfsd4_hooks[H_LOCK]);
-	ret = lock_arbitrate(rqstp, cstate, u, &denied);
-	if (!ret)
+	ret = lock_arbitrate(rqstp, cstate, u, &denied, &resv);
+	if (!ret) {
+		if (resv)
+			xlock_race_window();
 		ret = call_nfsd4_lock(rqstp, cstate, u);
+	}
 	if (denied) {
 		if (!ret)
 			lock_granted_late(rqstp, denied,
 					  FIELD(u, XLOCK_BTF_nfsd4_lock_lk_type, u32));
 		xlock_file_put(denied);
 	}
+	xlock_resv_drop(resv);	/* nfsd's lock is in the VFS by now */
 	if (ret == cpu_to_be32(NFS4ERR_DENIED))
 		denied_holder(current_dentry(cstate), FIELD(u, XLOCK_BTF_nfsd4_lock_lk_type, u32),
 			      FIELD(u, XLOCK_BTF_nfsd4_lock_lk_offset, u64),
