@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # e2e-timeout: 3600
 # Cross-protocol torture (issue 10 items 1-3; behaviour.md §7 I1-I5).
-# Four NFSv3 clients, each in its own network namespace (its own NLM host,
-# statd and lockd callbacks), two cifs mounts (nosharesock: two SMB
+# Four NFS clients, each in its own network namespace: two NFSv3 (each its
+# own NLM host, statd and lockd callbacks) and two NFSv4.2 (each its own
+# client id, delegations and callbacks; the raw SMB clients' leases meet
+# their locks in the fixed phase), two cifs mounts (nosharesock: two SMB
 # sessions) and four raw SMB clients holding leases (acking at once, late,
 # never) work on a few files with a seeded random mix (e2e/tools/torture.py)
 # while the oracle checks I1-I4; then every client goes and I5 is checked:
@@ -61,6 +63,9 @@ while [ $i -le $NNFS ]; do
 		grep -q " $ns\$" /etc/hosts || echo "10.98.$i.2 $ns" >>/etc/hosts
 	fi
 	rm -f "$T/$ns.ready"
+	# Clients 1 and 2 NFSv3, 3 and 4 NFSv4.2 (the export is the pseudo-root).
+	vers=3 path=$EXPORT
+	[ $i -le 2 ] || vers=4.2 path=/
 	# Own mount and UTS namespace: its own rpcbind and statd (the NFS
 	# client's lockd needs a local statd), its own name for NLM.
 	ip netns exec "$ns" unshare --mount --uts --propagation private sh -c "
@@ -69,7 +74,7 @@ while [ $i -le $NNFS ]; do
 		mount -t tmpfs tmpfs /var/lib/nfs && mkdir -p /var/lib/nfs/sm /var/lib/nfs/sm.bak
 		rpcbind -w && rpc.statd --no-notify || exit 1
 		mkdir -p /mnt/t
-		mount -t nfs -o vers=3,proto=tcp,hard,timeo=30 10.98.$i.1:$EXPORT /mnt/t || exit 1
+		mount -t nfs -o vers=$vers,proto=tcp,hard,timeo=30 10.98.$i.1:$path /mnt/t || exit 1
 		echo ready >$T/$ns.ready
 		exec sleep 100000" >"$T/$ns.log" 2>&1 &
 	eval "NS_PID_$i=$!"
@@ -78,7 +83,10 @@ done
 i=1
 while [ $i -le $NNFS ]; do
 	wait_for 90 test -e "$T/tort$i.ready" || fail "client tort$i: $(cat "$T/tort$i.log")"
-	eval "NFS_ARGS=\"\$NFS_ARGS --nfs n$i:\$NS_PID_$i:/mnt/t\""
+	# An NFSv4 client's address: its delegations are listed by it.
+	addr=
+	[ $i -le 2 ] || addr=:10.98.$i.2
+	eval "NFS_ARGS=\"\$NFS_ARGS --nfs n$i:\$NS_PID_$i:/mnt/t\$addr\""
 	i=$((i + 1))
 done
 # actimeo=0: without a lease a cifs client takes O_APPEND's offset from

@@ -8,7 +8,8 @@ while they run and at the end:
 
   I1  no SMB lease with W beside another client's NFS lock, no lease with
       R beside an exclusive NFS lock (what the clients believe they hold,
-      and the table itself)
+      and the table itself, NLM and NFSv4 locks); in the table, no NFSv4
+      write delegation beside an SMB lease, no read one beside W
   I2  no two incompatible overlapping byte-range locks are held (client
       beliefs, NLM TEST answers, the table)
   I3  at quiet points: the table's byte-range locks are exactly the VFS's
@@ -24,15 +25,16 @@ file; a cifs client keeps the log open under its lease, locks a range an
 NFS client locks next, and appends records in turn with NFS appenders.
 Stock lets all of it through (I1, I2, I4 for any seed); xlock must not.
 
-Workers (subcommand "worker"): "fs ROOT" works through a mount (the NFSv3
-clients, each in its own network namespace, and the cifs mounts); "smb
+Workers (subcommand "worker"): "fs ROOT" works through a mount (the NFS
+clients, NFSv3 or NFSv4.2, each in its own network namespace, and the
+cifs mounts); "smb
 ACKMODE" is a raw SMB2 client (impacket) holding leases and answering
 breaks at once (now), late (a delay in ms) or never; "nlm" sends NLM TEST.
 They read one JSON command a line and answer one JSON line; raw SMB
 workers also report lease breaks as they come.
 
 usage: torture.py run --seed N --secs S [--ops N] [--stock] [--until-seen] [--no-phase]
-                  [--nfs NAME:PID:ROOT]... [--cifs NAME:ROOT]...
+                  [--nfs NAME:PID:ROOT[:ADDR]]... [--cifs NAME:ROOT]...
                   [--smb NAME:ACK]... --export DIR --xlockctl PATH
 Prints "seed N" first, one line per violation ("VIOLATION I2 ..."), a
 summary line "ops N conflicts N breaks N violations I1=N I2=N I3=N I4=N",
@@ -117,7 +119,7 @@ def fs_lock_retry(fd, secs):
 
 
 def fs_worker(root, blocking="yes"):
-    """A client working through a mount (NFSv3 or cifs). blocking "no":
+    """A client working through a mount (NFS or cifs). blocking "no":
     blocking locks are tried without blocking (cifs)."""
     signal.signal(signal.SIGALRM, _alarm)
     fds = {}
@@ -542,6 +544,7 @@ class ForkProc:
 class Worker:
     def __init__(self, name, kind, argv, ack=None):
         self.name, self.kind, self.argv, self.ack = name, kind, argv, ack
+        self.addr = None        # an NFS client's address
         self.p = None
         self.busy = None        # the command in flight
         self.buf = b""
@@ -608,12 +611,17 @@ class Driver:
         self.errors = {}
         self.t0 = time.monotonic()
         self.recheck_secs = 2
+        self.named = set()      # the inodes Driver.table listed by path
         # Every command and answer, for replaying a violation by hand.
         self.tracef = open(a.trace, "w") if a.trace else open(os.devnull, "w")
         for spec in a.nfs:
-            name, pid, root = spec.split(":", 2)
-            self.workers.append(Worker(name, "nfs", ["nsenter", "-t", pid, "-n", "-m", "-u",
-                                                    PY, __file__, "worker", "fs", root]))
+            name, pid, root, *addr = spec.split(":")
+            w = Worker(name, "nfs", ["nsenter", "-t", pid, "-n", "-m", "-u",
+                                     PY, __file__, "worker", "fs", root])
+            # An NFSv4 client's address (none for NFSv3): its delegations
+            # are listed by it.
+            w.addr = addr[0] if addr else None
+            self.workers.append(w)
         for spec in a.cifs:
             name, root = spec.split(":", 1)
             self.workers.append(Worker(name, "cifs", [fs_worker, root, "no"]))
@@ -913,14 +921,47 @@ class Driver:
                             w.name, s["lease"], s["ino"], b["w"].name, b["mode"], b["lo"], b["hi"]))
 
     # ---- the server's view
-    def table(self):
+    def locks(self, *args):
         try:
-            o = subprocess.run([self.a.xlockctl, "--json", "locks"], capture_output=True,
-                               timeout=30)
+            o = subprocess.run([self.a.xlockctl, "--json", "locks"] + list(args),
+                               capture_output=True, timeout=30)
             return json.loads(o.stdout)["entries"]
         except (subprocess.TimeoutExpired, ValueError, KeyError) as e:
-            out("xlockctl locks failed: %s" % e)
+            out("xlockctl locks %s failed: %s" % (" ".join(args), e))
             return None
+
+    def table(self):
+        """The table's entries, and nfsd's NFSv4 locks and delegations of
+        each file: those are nfsd's own state, listed per file only."""
+        t = self.locks()
+        if t is None:
+            return None
+        self.named = set()      # the inodes listed by path
+        for name in DATA + [LOG, "h1", "h2"]:
+            path = os.path.join(self.a.export, name)
+            try:
+                self.named.add(os.stat(path).st_ino)
+            except OSError:
+                continue
+            n = self.locks("--path", path)
+            if n is None:
+                return None
+            t += [e for e in n if e["proto"] == "nfs4"]
+        return t
+
+    def proc_delegs(self):
+        """The export's inodes with a delegation (/proc/locks DELEG)."""
+        maj, mnr = os.major(self.dev), os.minor(self.dev)
+        res = set()
+        with open("/proc/locks") as f:
+            for line in f:
+                p = line.split()
+                if len(p) < 8 or p[1] != "DELEG":
+                    continue
+                d = p[5].split(":")
+                if int(d[0], 16) == maj and int(d[1], 16) == mnr:
+                    res.add(int(d[2]))
+        return res
 
     def proc_locks(self):
         """POSIX locks held (not waiting) on the export: (ino, mode, lo, hi)."""
@@ -980,12 +1021,20 @@ class Driver:
                         b["proto"], b["client"], b["mode"], b["start"], b["end"], a["ino"]), a["ino"])
         for l in leases:
             for b in locks:
-                if b["proto"] != "nlm" or b["ino"] != l["ino"]:
+                if b["proto"] not in ("nlm", "nfs4") or b["ino"] != l["ino"]:
                     continue
                 if "W" in l["state"] or ("R" in l["state"] and b["mode"] == "excl"):
-                    self.table_violation("I1", (l["id"], b["id"], l["state"]), "table: lease %s of %s beside nlm %s %s %d-%d on ino %d" % (
-                        l["state"], l["client"], b["client"], b["mode"], b["start"], b["end"],
-                        l["ino"]), l["ino"])
+                    self.table_violation("I1", (l["id"], b["id"], l["state"]), "table: lease %s of %s beside %s %s %s %d-%d on ino %d" % (
+                        l["state"], l["client"], b["proto"], b["client"], b["mode"], b["start"],
+                        b["end"], l["ino"]), l["ino"])
+        # An NFSv4 delegation is a lease too (V4): a write delegation
+        # shares the file with no SMB lease, a read one with no W.
+        delegs = [e for e in t if e["kind"] == "deleg" and not e["flags"]]
+        for l in leases:
+            for d in delegs:
+                if d["ino"] == l["ino"] and (d["deleg"] == "write" or "W" in l["state"]):
+                    self.table_violation("I1", (l["id"], d["id"], l["state"]), "table: lease %s of %s beside %s delegation of %s on ino %d" % (
+                        l["state"], l["client"], d["deleg"], d["client"], l["ino"]), l["ino"])
 
     @staticmethod
     def table_locks(t):
@@ -1036,9 +1085,15 @@ class Driver:
             if t is not None:
                 self.check_table(t)
                 tl = self.table_locks(t)
+                delegs = {(e["ino"], e["client_addr"]) for e in t if e["kind"] == "deleg"}
+                # A file no name leads to any more (removed while open):
+                # its delegation's holder is not listed, only that it has one.
+                unnamed = self.proc_delegs() - self.named
                 for b in self.beliefs.values():
                     if b["w"].kind == "cifs":
                         continue    # the cifs client may keep it local under a W lease
+                    if b["w"].addr and ((b["ino"], b["w"].addr) in delegs or b["ino"] in unnamed):
+                        continue    # an NFSv4 client keeps it local under a delegation
                     x = (b["ino"], b["mode"], b["lo"], b["hi"])
                     if x not in tl:
                         self.violation("I3", "%s (%s) holds %s %d-%d on ino %d, not in the table" % (

@@ -10,7 +10,11 @@
 # the file's state then goes into the trace once. And its I3 check of a
 # raw SMB client's leases at a quiet point (Driver.check_lease_beliefs):
 # not while the client is still acking a break (the next notice may wait
-# unread in its socket). TAP.
+# unread in its socket). NFSv4 (nfsd's state, listed per file): a lease
+# beside an NFSv4 lock as beside an NLM one; a write delegation beside any
+# lease, a read one beside W; and at a quiet point an NFSv4 client's lock
+# missing from the server is no violation while that client holds a
+# delegation on the file (it keeps its locks local). TAP.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 exec python3 - "$TOP/e2e/tools" <<'PY'
@@ -57,8 +61,25 @@ def run_table(samples):
     return d.viol["I1"], len(d.dumped)
 
 
+NFS4 = dict(NLM, proto="nfs4", client="nfs4:00000001deadbeef@10.98.3.2", id=3)
+
+
+def deleg(kind):
+    return {"kind": "deleg", "flags": 0, "ino": 17, "deleg": kind, "proto": "nfs4",
+            "client": "nfs4:00000001deadbeef@10.98.3.2", "client_addr": "10.98.3.2", "id": 4}
+
+
+def lease_st(state):
+    return dict(lease(None), state=state)
+
+
 table_cases = [
     ("RH beside an exclusive NLM lock in two samples", [[NLM, lease(None)]] * 2, 1),
+    ("RH beside an exclusive NFSv4 lock in two samples", [[NFS4, lease(None)]] * 2, 1),
+    ("R beside a read delegation", [[deleg("read"), lease_st("R")]] * 2, 0),
+    ("RH beside a read delegation", [[deleg("read"), lease_st("RH")]] * 2, 0),
+    ("R beside a write delegation", [[deleg("write"), lease_st("R")]] * 2, 1),
+    ("RW beside a read delegation", [[deleg("read"), lease_st("RW")]] * 2, 1),
     ("the same in one sample only", [[NLM, lease(None)], [NLM]], 0),
     ("RH breaking to none (break_to \"\") in two samples", [[NLM, lease("")]] * 2, 0),
     ("RH breaking to H in two samples", [[NLM, lease("H")]] * 2, 0),
@@ -104,6 +125,35 @@ belief_cases = [
      [(KEY_A, ""), (KEY_B, "")], 0),
 ]
 
+def run_quiet(table, vfs_delegs=frozenset(), named=True, addr="10.98.3.2"):
+    """An NFSv4 client (10.98.3.2) believes it holds an exclusive lock on
+    ino 17 that the server has not; a quiet point sees @table. I3 count."""
+    d = object.__new__(torture.Driver)
+    d.viol = {"I1": 0, "I2": 0, "I3": 0, "I4": 0}
+    d.seen, d.shown, d.t0 = set(), {"I3": 99}, 0
+    d.a = type("A", (), {"stock": False})()
+    d.check_vfs = lambda: [dict(e) for e in table]
+    d.named = {17} if named else set()
+    d.proc_delegs = lambda: vfs_delegs
+    d.check_table = d.check_lease_beliefs = d.check_log = lambda *a, **k: None
+    w = torture.Worker("n3", "nfs", [])
+    w.addr = addr
+    d.beliefs = {1: {"w": w, "ino": 17, "mode": "w", "lo": 120, "hi": 129}}
+    d.check_quiet()
+    return d.viol["I3"]
+
+
+quiet_cases = [
+    ("an NFSv4 lock neither on the server nor under a delegation", [], 1),
+    ("the same under the client's write delegation", [deleg("write")], 0),
+    ("the same, the delegation another client's", [dict(deleg("write"), client_addr="10.98.4.2")], 1),
+]
+quiet_cases_vfs = [
+    ("the file removed, a delegation on it in /proc/locks", {"vfs_delegs": {17}, "named": False}, 0),
+    ("the same, the file still named (its holders listed)", {"vfs_delegs": {17}}, 1),
+    ("the file removed, an NFSv3 client's lock", {"vfs_delegs": {17}, "named": False, "addr": None}, 1),
+]
+
 cases = [
     ("a lock pushed between the table and the second VFS read",
      [([], [], [X]), ([X], [E], [X])], 0),
@@ -119,7 +169,7 @@ cases = [
     ("two equal VFS locks, one in the table",
      [([X, X], [E], [X, X]), ([X, X], [E], [X, X])], 1),
 ]
-print("1..%d" % (len(cases) + len(table_cases) + len(belief_cases)))
+print("1..%d" % (len(cases) + len(table_cases) + len(belief_cases) + len(quiet_cases) + len(quiet_cases_vfs)))
 for i, (name, reads, want) in enumerate(cases, 1):
     got = run(reads)
     print("%s %d - %s: I3=%d" % ("ok" if got == want else "not ok", i, name, got))
@@ -130,5 +180,13 @@ for i, (name, samples, want) in enumerate(table_cases, len(cases) + 1):
 n = len(cases) + len(table_cases)
 for i, (name, events, table, want) in enumerate(belief_cases, n + 1):
     got = run_beliefs(events, table)
+    print("%s %d - %s: I3=%d" % ("ok" if got == want else "not ok", i, name, got))
+n += len(belief_cases)
+for i, (name, table, want) in enumerate(quiet_cases, n + 1):
+    got = run_quiet(table)
+    print("%s %d - %s: I3=%d" % ("ok" if got == want else "not ok", i, name, got))
+n += len(quiet_cases)
+for i, (name, kw, want) in enumerate(quiet_cases_vfs, n + 1):
+    got = run_quiet([], **kw)
     print("%s %d - %s: I3=%d" % ("ok" if got == want else "not ok", i, name, got))
 PY
