@@ -947,7 +947,7 @@ class Driver:
             if n is None:
                 return None
             t += [e for e in n if e["proto"] == "nfs4"]
-        return t
+        return t + self.unnamed_nfs4(self.proc_locks(self.nfsd_pids()), self.named)
 
     def proc_delegs(self):
         """The export's inodes with a delegation (/proc/locks DELEG)."""
@@ -963,8 +963,9 @@ class Driver:
                     res.add(int(d[2]))
         return res
 
-    def proc_locks(self):
-        """POSIX locks held (not waiting) on the export: (ino, mode, lo, hi)."""
+    def proc_locks(self, pids=None):
+        """POSIX locks held (not waiting) on the export: (ino, mode, lo, hi);
+        only those taken by a task of @pids if given."""
         res = []
         maj, mnr = os.major(self.dev), os.minor(self.dev)
         with open("/proc/locks") as f:
@@ -975,9 +976,36 @@ class Driver:
                 d = p[5].split(":")
                 if int(d[0], 16) != maj or int(d[1], 16) != mnr:
                     continue
+                if pids is not None and int(p[4]) not in pids:
+                    continue
                 res.append((int(d[2]), "w" if p[3] == "WRITE" else "r", int(p[6]),
                             EOF if p[7] == "EOF" else end_of(int(p[7]))))
         return res
+
+    @staticmethod
+    def nfsd_pids():
+        """nfsd's threads: the tasks that set NFSv4 locks (lockd's NLM locks
+        carry lockd's or a worker's)."""
+        res = set()
+        for d in os.listdir("/proc"):
+            try:
+                with open("/proc/%s/comm" % d) as f:
+                    if f.read().strip() == "nfsd":
+                        res.add(int(d))
+            except (OSError, ValueError):
+                pass
+        return res
+
+    @staticmethod
+    def unnamed_nfs4(vfs, named):
+        """Table entries for nfsd's NFSv4 locks @vfs (proc_locks tuples) on
+        files no name leads to (removed while a client holds them open):
+        xlockctl lists NFSv4 holders per path only."""
+        return [{"kind": "lock", "flags": [], "proto": "nfs4", "client": "nfs4:?",
+                 "client_addr": None, "id": ("vfs",) + x, "ino": x[0],
+                 "mode": "excl" if x[1] == "w" else "shared", "start": x[2],
+                 "end": x[3], "to_eof": x[3] == EOF}
+                for x in vfs if x[0] not in named]
 
     def dump_state(self, ino, why):
         """The server's view of one file right after a violation, into the

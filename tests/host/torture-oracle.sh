@@ -14,7 +14,8 @@
 # beside an NFSv4 lock as beside an NLM one; a write delegation beside any
 # lease, a read one beside W; and at a quiet point an NFSv4 client's lock
 # missing from the server is no violation while that client holds a
-# delegation on the file (it keeps its locks local). TAP.
+# delegation on the file (it keeps its locks local); nfsd's NFSv4 locks on
+# a removed file (no path lists them) are taken from /proc/locks. TAP.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 exec python3 - "$TOP/e2e/tools" <<'PY'
@@ -154,6 +155,17 @@ quiet_cases_vfs = [
     ("the file removed, an NFSv3 client's lock", {"vfs_delegs": {17}, "named": False, "addr": None}, 1),
 ]
 
+def run_unnamed():
+    """nfsd's NFSv4 lock on a removed file (ino 23, no path lists it) and
+    on a named one (17, listed by path): only the first becomes an entry,
+    which the I3 comparison then finds in the table."""
+    vfs = [(23, "w", 200, 249), (17, "r", 0, 99)]
+    e = torture.Driver.unnamed_nfs4(vfs, {17})
+    ok = [x["ino"] for x in e] == [23] and \
+        torture.Driver.table_locks(e) == [(23, "w", 200, 249)]
+    return ok
+
+
 cases = [
     ("a lock pushed between the table and the second VFS read",
      [([], [], [X]), ([X], [E], [X])], 0),
@@ -169,7 +181,7 @@ cases = [
     ("two equal VFS locks, one in the table",
      [([X, X], [E], [X, X]), ([X, X], [E], [X, X])], 1),
 ]
-print("1..%d" % (len(cases) + len(table_cases) + len(belief_cases) + len(quiet_cases) + len(quiet_cases_vfs)))
+print("1..%d" % (len(cases) + len(table_cases) + len(belief_cases) + len(quiet_cases) + len(quiet_cases_vfs) + 1))
 for i, (name, reads, want) in enumerate(cases, 1):
     got = run(reads)
     print("%s %d - %s: I3=%d" % ("ok" if got == want else "not ok", i, name, got))
@@ -189,4 +201,7 @@ n += len(quiet_cases)
 for i, (name, kw, want) in enumerate(quiet_cases_vfs, n + 1):
     got = run_quiet([], **kw)
     print("%s %d - %s: I3=%d" % ("ok" if got == want else "not ok", i, name, got))
+n += len(quiet_cases_vfs)
+print("%s %d - an NFSv4 lock in the VFS on a removed file is a table entry, on a named one not" % (
+    "ok" if run_unnamed() else "not ok", n + 1))
 PY
