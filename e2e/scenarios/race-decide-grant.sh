@@ -12,8 +12,7 @@
 # the POSIX locks the VFS holds on the file. Without the reservations
 # (decide, grant, then record) both are granted in nearly every round.
 # Then the same rounds over an NFSv4.2 mount of its own: the NFS side is
-# nfsd's NFSv4 LOCK,
-# reserved in the table until nfsd set it in the VFS, and shared, through
+# nfsd's NFSv4 LOCK, reserved in the table until nfsd set it in the VFS, and shared, through
 # an open for read: an NFSv4 open for write takes every lease by itself,
 # a shared lock only W (the lease must come without W). A local open for
 # write keeps nfsd from granting the NFS client a delegation, under which
@@ -84,7 +83,8 @@ while [ $i -lt "$last" ]; do
 	nlm=$(head -n 2 /tmp/race-nlm.out | tail -n 1 | cut -d' ' -f1)
 	# The SMB client's lease once its output settled (a break acked in time).
 	st=$(smb_settle /tmp/race-smb.out 5 none)
-	case $(sed -n 's/^open granted=//p' /tmp/race-smb.out) in
+	granted=$(sed -n 's/^open granted=//p' /tmp/race-smb.out)
+	case $granted in
 	*W*) smb_first=$((smb_first + 1)) ;;
 	*) nlm_first=$((nlm_first + 1)) ;;
 	esac
@@ -99,7 +99,7 @@ while [ $i -lt "$last" ]; do
 	# issue 10 c). Without the reservation the open got RWH and the lock
 	# waited for its break (nfsd's own file handle check in LOCK).
 	if [ -n "$smbgo" ]; then
-		case $(sed -n 's/^open granted=//p' /tmp/race-smb.out) in
+		case $granted in
 		*W*) problem="$problem smb-granted-W-after-nfs4-lock-decided" ;;
 		esac
 	fi

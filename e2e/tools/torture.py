@@ -949,38 +949,30 @@ class Driver:
             t += [e for e in n if e["proto"] == "nfs4"]
         return t + self.unnamed_nfs4(self.proc_locks(self.nfsd_pids()), self.named)
 
-    def proc_delegs(self):
-        """The export's inodes with a delegation (/proc/locks DELEG)."""
+    def proc_lines(self, kind):
+        """/proc/locks lines of @kind (POSIX, DELEG) held on the export (not
+        waiting): (fields, ino)."""
         maj, mnr = os.major(self.dev), os.minor(self.dev)
-        res = set()
         with open("/proc/locks") as f:
             for line in f:
                 p = line.split()
-                if len(p) < 8 or p[1] != "DELEG":
+                if len(p) < 8 or p[1] != kind:
                     continue
                 d = p[5].split(":")
                 if int(d[0], 16) == maj and int(d[1], 16) == mnr:
-                    res.add(int(d[2]))
-        return res
+                    yield p, int(d[2])
+
+    def proc_delegs(self):
+        """The export's inodes with a delegation."""
+        return {ino for _, ino in self.proc_lines("DELEG")}
 
     def proc_locks(self, pids=None):
         """POSIX locks held (not waiting) on the export: (ino, mode, lo, hi);
         only those taken by a task of @pids if given."""
-        res = []
-        maj, mnr = os.major(self.dev), os.minor(self.dev)
-        with open("/proc/locks") as f:
-            for line in f:
-                p = line.split()
-                if len(p) < 8 or p[1] == "->" or p[1] != "POSIX":
-                    continue
-                d = p[5].split(":")
-                if int(d[0], 16) != maj or int(d[1], 16) != mnr:
-                    continue
-                if pids is not None and int(p[4]) not in pids:
-                    continue
-                res.append((int(d[2]), "w" if p[3] == "WRITE" else "r", int(p[6]),
-                            EOF if p[7] == "EOF" else end_of(int(p[7]))))
-        return res
+        return [(ino, "w" if p[3] == "WRITE" else "r", int(p[6]),
+                 EOF if p[7] == "EOF" else end_of(int(p[7])))
+                for p, ino in self.proc_lines("POSIX")
+                if pids is None or int(p[4]) in pids]
 
     @staticmethod
     def nfsd_pids():
