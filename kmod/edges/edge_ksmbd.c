@@ -469,8 +469,14 @@ static int wrap_smb_grant_oplock(struct ksmbd_work *work, int req_op_level, u64 
 		want = lctx ? le32_to_cpu(*ks_lctx_req_state(lctx)) & XLOCK_LEASE_ALL :
 			      xlock_rules_oplock_state(req_op_level);
 		resv = lease_resv(fp, lctx);
-		got = xlock_nfs4_lease_cap(f, file_inode(filp), want);	/* V2 */
-		got = resv && got ? xlock_arbitrate_lease(f, got, "smb", resv) : 0;
+		got = resv && want ? xlock_arbitrate_lease(f, want, "smb", resv) : 0;
+		/*
+		 * nfsd's NFSv4 locks and opens are read after the decision is
+		 * reserved: one nfsd sets meanwhile was reserved in the table
+		 * until set, so one of the two sees the other. The reservation
+		 * may claim more than is granted until it goes: NFS waits.
+		 */
+		got = xlock_nfs4_lease_cap(f, file_inode(filp), got);	/* V2, I1 */
 		if (got != want) {
 			if (lctx)
 				*ks_lctx_req_state(lctx) = cpu_to_le32(got);

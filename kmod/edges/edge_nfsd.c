@@ -96,14 +96,38 @@ static __be32 sharing_status(struct svc_rqst *rqstp, u8 op, bool open4)
 	return cpu_to_be32(open4 ? NFS4ERR_SHARE_DENIED : NFSERR_ACCES);
 }
 
+/*
+ * Arbitrate an NFS operation on @f; the NFS status to answer, or 0. @resv
+ * (may be NULL) is linked to @f if the operation goes on.
+ */
+static __be32 arbitrate_file(struct svc_rqst *rqstp, struct xlock_file *f, u8 op, bool open4,
+			     struct xlock_entry *resv)
+{
+	struct xlock_rule_req req = { .op = op, .end = XLOCK_END_MAX };
+	char who[64], addr[48];
+
+	xlock_addr_str(svc_addr(rqstp), addr, sizeof(addr));
+	snprintf(who, sizeof(who), "nfs:%s", addr);
+	switch (xlock_arbitrate_resv(f, &req, READ_ONCE(nfsd_wait_ms), who, NULL, resv)) {
+	case XLOCK_ARB_SHARING:
+		return sharing_status(rqstp, op, open4);
+	case XLOCK_ARB_DENY:
+		return cpu_to_be32(NFSERR_ACCES);
+	case XLOCK_ARB_WAIT:
+		xlock_stat_inc(XLOCK_STAT_NFS_JUKEBOX);
+		return cpu_to_be32(NFSERR_JUKEBOX);	/* NFS4ERR_DELAY: the same value */
+	case XLOCK_ARB_NOSPACE:
+		return cpu_to_be32(NFSERR_JUKEBOX);	/* a table limit: the client retries */
+	}
+	return 0;
+}
+
 /* Arbitrate an NFS operation on @dentry; the NFS status to answer, or 0. */
 static __be32 arbitrate(struct svc_rqst *rqstp, struct dentry *dentry, u8 op, bool open4)
 {
-	struct xlock_rule_req req = { .op = op, .end = XLOCK_END_MAX };
 	struct xlock_fkey key;
 	struct xlock_file *f;
-	char who[64], addr[48];
-	__be32 ret = 0;
+	__be32 ret;
 
 	if (!dentry || d_really_is_negative(dentry) || !d_is_reg(dentry))
 		return 0;
@@ -112,21 +136,33 @@ static __be32 arbitrate(struct svc_rqst *rqstp, struct dentry *dentry, u8 op, bo
 	f = xlock_file_lookup(&key);
 	if (!f)
 		return 0;	/* nothing of SMB's on it */
-	xlock_addr_str(svc_addr(rqstp), addr, sizeof(addr));
-	snprintf(who, sizeof(who), "nfs:%s", addr);
-	switch (xlock_arbitrate(f, &req, READ_ONCE(nfsd_wait_ms), who, NULL)) {
-	case XLOCK_ARB_SHARING:
-		ret = sharing_status(rqstp, op, open4);
-		break;
-	case XLOCK_ARB_DENY:
-		ret = cpu_to_be32(NFSERR_ACCES);
-		break;
-	case XLOCK_ARB_WAIT:
-		xlock_stat_inc(XLOCK_STAT_NFS_JUKEBOX);
-		ret = cpu_to_be32(NFSERR_JUKEBOX);
-		break;
-	}
+	ret = arbitrate_file(rqstp, f, op, open4, NULL);
 	xlock_file_put(f);
+	return ret;
+}
+
+/*
+ * Issue 10 c for an NFSv4 OPEN (its permission check): decided with its
+ * reservation linked (edge_nfsd4.c), so that an SMB open or lease request
+ * decided before nfsd holds the open sees it.
+ */
+static __be32 arbitrate_open4(struct svc_rqst *rqstp, struct svc_fh *fhp, u8 op)
+{
+	struct xlock_entry *resv;
+	struct xlock_file *f;
+	struct path path;
+	__be32 ret;
+
+	resv = xlock_nfs4_open_resv(rqstp, fhp, &path);
+	if (IS_ERR(resv))
+		return cpu_to_be32(NFS4ERR_DELAY);
+	f = resv ? xlock_file_get(&path, true) : NULL;
+	if (IS_ERR_OR_NULL(f))
+		return arbitrate(rqstp, fh_dentry(fhp), op, true);
+	ret = arbitrate_file(rqstp, f, op, true, resv);
+	xlock_file_put(f);
+	if (!ret)
+		xlock_race_window();
 	return ret;
 }
 
@@ -134,14 +170,15 @@ static __be32 wrap_fh_verify(struct svc_rqst *rqstp, struct svc_fh *fhp, umode_t
 			     int access)
 {
 	__be32 ret;
+	u8 op;
 
 	xlock_hook_enter(HS, &nfsd_hooks[H_VERIFY]);
 	ret = call_fh_verify(rqstp, fhp, type, access);
-	if (!ret && !(access & NFSD_MAY_NLM))
-		ret = arbitrate(rqstp, fh_dentry(fhp),
-				access & (NFSD_MAY_WRITE | NFSD_MAY_TRUNC) ?
-				XLOCK_OP_NFS_WRITE : XLOCK_OP_NFS_READ,
-				access & NFSD_MAY_READ_IF_EXEC);
+	op = access & (NFSD_MAY_WRITE | NFSD_MAY_TRUNC) ? XLOCK_OP_NFS_WRITE : XLOCK_OP_NFS_READ;
+	if (!ret && (access & NFSD_MAY_READ_IF_EXEC))
+		ret = arbitrate_open4(rqstp, fhp, op);
+	else if (!ret && !(access & NFSD_MAY_NLM))
+		ret = arbitrate(rqstp, fh_dentry(fhp), op, false);
 	xlock_hook_exit(HS);
 	return ret;
 }

@@ -85,25 +85,37 @@ static XLOCK_STUB __be32 call_nfsd4_lockt(struct svc_rqst *rqstp,
 	return cpu_to_be32(NFS4ERR_DELAY);
 }
 
+static XLOCK_STUB __be32 call_nfsd4_open(struct svc_rqst *rqstp,
+					 struct nfsd4_compound_state *cstate,
+					 union nfsd4_op_u *u)
+{
+	xlock_call_unreachable(__func__);
+	return cpu_to_be32(NFS4ERR_DELAY);
+}
+
 static int wrap_kernel_setlease(struct file *filp, int arg, struct file_lease **lease,
 				void **priv);
 static __be32 wrap_nfsd4_lock(struct svc_rqst *rqstp, struct nfsd4_compound_state *cstate,
 			      union nfsd4_op_u *u);
 static __be32 wrap_nfsd4_lockt(struct svc_rqst *rqstp, struct nfsd4_compound_state *cstate,
 			       union nfsd4_op_u *u);
+static __be32 wrap_nfsd4_open(struct svc_rqst *rqstp, struct nfsd4_compound_state *cstate,
+			      union nfsd4_op_u *u);
 
-enum { H_SETLEASE, H_LOCK, H_LOCKT };
+enum { H_SETLEASE, H_LOCK, H_LOCKT, H_OPEN };
 
 static struct xlock_hook nfsd4_hooks[] = {
 	[H_SETLEASE] = XLOCK_HOOK("kernel_setlease", wrap_kernel_setlease),
 	[H_LOCK] = XLOCK_HOOK("nfsd:nfsd4_lock", wrap_nfsd4_lock),
 	[H_LOCKT] = XLOCK_HOOK("nfsd:nfsd4_lockt", wrap_nfsd4_lockt),
+	[H_OPEN] = XLOCK_HOOK("nfsd:nfsd4_open", wrap_nfsd4_open),
 };
 
 static struct xlock_call nfsd4_calls[] = {
 	XLOCK_CALL(call_kernel_setlease, "kernel_setlease"),
 	XLOCK_CALL(call_nfsd4_lock, "nfsd:nfsd4_lock"),
 	XLOCK_CALL(call_nfsd4_lockt, "nfsd:nfsd4_lockt"),
+	XLOCK_CALL(call_nfsd4_open, "nfsd:nfsd4_open"),
 };
 
 static struct xlock_hookset nfsd4_hs = {
@@ -218,30 +230,45 @@ static void nfs4_who(struct svc_rqst *rqstp, char *who, size_t size)
 }
 
 /*
- * Issue 10 c for NFSv4: the lock as decided, held in the table until nfsd
- * has set it in the VFS, where an SMB lease request then sees it
- * (xlock_nfs4_lease_cap). The client is the requester's address in its
- * network namespace; NULL if out of memory.
+ * Issue 10 c for NFSv4: a LOCK or OPEN as decided, held in the table until
+ * nfsd has set it (the lock in the VFS, the open's stateid), where SMB
+ * requests then see it. The client is the requester's address in its
+ * network namespace; NULL if out of memory (logged: the client retries).
  */
-static struct xlock_entry *nfs4_resv(struct svc_rqst *rqstp, const struct xlock_rule_req *req)
+static struct xlock_entry *nfs4_resv(struct svc_rqst *rqstp, const struct xlock_entry_init *init)
 {
-	struct xlock_entry_init init = {
-		.proto = XLOCK_PROTO_NFS4, .kind = XLOCK_KIND_LOCK, .mode = req->mode,
-		.start = req->start, .end = req->end,
-	};
 	struct net *net = SVC_NET(rqstp);
 	struct xlock_client *c;
-	struct xlock_entry *e;
+	struct xlock_entry *e = NULL;
 	char addr[48];
 
 	xlock_addr_str(svc_addr(rqstp), addr, sizeof(addr));
 	c = xlock_client_get_net(XLOCK_PROTO_NFS4, net_eq(net, &init_net) ? 0 : net->net_cookie,
 				 addr, addr, NULL);
-	if (IS_ERR(c))
-		return NULL;
-	e = xlock_resv_new(c, &init);
-	xlock_client_put(c);
+	if (!IS_ERR(c)) {
+		e = xlock_resv_new(c, init);
+		xlock_client_put(c);
+	}
+	if (!e)
+		pr_warn_ratelimited("NFSv4 %s from %s: no memory to reserve it: NFS4ERR_DELAY\n",
+				    init->kind == XLOCK_KIND_LOCK ? "LOCK" : "OPEN", addr);
 	return e;
+}
+
+/*
+ * The regular file @fhp (an svc_fh) has verified, as a path on its
+ * export's mount: the table names files by path. False if it has none.
+ */
+static bool fh_path(void *fhp, struct path *path)
+{
+	struct dentry *d = FIELD(fhp, XLOCK_BTF_svc_fh_fh_dentry, struct dentry *);
+	void *exp = FIELD(fhp, XLOCK_BTF_svc_fh_fh_export, void *);
+
+	if (!d || d_really_is_negative(d) || !S_ISREG(d_inode(d)->i_mode) || !exp)
+		return false;
+	path->mnt = FIELD(exp, XLOCK_BTF_svc_export_ex_path, struct path).mnt;
+	path->dentry = d;
+	return true;
 }
 
 /*
@@ -257,18 +284,16 @@ static __be32 lock_arbitrate(struct svc_rqst *rqstp, struct nfsd4_compound_state
 	u32 type = FIELD(u, XLOCK_BTF_nfsd4_lock_lk_type, u32);
 	u64 off = FIELD(u, XLOCK_BTF_nfsd4_lock_lk_offset, u64);
 	u64 len = FIELD(u, XLOCK_BTF_nfsd4_lock_lk_length, u64);
-	struct dentry *d = FIELD(cstate, XLOCK_BTF_nfsd4_compound_state_current_fh +
-				 XLOCK_BTF_svc_fh_fh_dentry, struct dentry *);
 	struct xlock_rule_req req = { .op = XLOCK_OP_NLM_LOCK, .start = off };
+	struct xlock_entry_init init = { .proto = XLOCK_PROTO_NFS4, .kind = XLOCK_KIND_LOCK };
 	struct xlock_file *f;
 	struct path path;
 	__be32 ret = 0;
 	char who[64];
-	void *exp;
 	int arb;
 
-	if (!d || d_really_is_negative(d))
-		return 0;
+	if (!fh_path((char *)cstate + XLOCK_BTF_nfsd4_compound_state_current_fh, &path))
+		return 0;	/* not a regular file: nfsd refuses the LOCK itself */
 	if (!len || len == NFS4_MAX_UINT64)
 		req.end = XLOCK_END_MAX;		/* to the end of the file */
 	else if (len - 1 <= XLOCK_END_MAX - off)
@@ -277,18 +302,15 @@ static __be32 lock_arbitrate(struct svc_rqst *rqstp, struct nfsd4_compound_state
 		return 0;	/* nfsd answers a bad range itself */
 	req.mode = type == NFS4_WRITE_LT || type == NFS4_WRITEW_LT ? XLOCK_MODE_EXCL :
 								     XLOCK_MODE_SHARED;
-	exp = FIELD(cstate, XLOCK_BTF_nfsd4_compound_state_current_fh +
-		    XLOCK_BTF_svc_fh_fh_export, void *);
-	if (!exp)
-		return 0;
-	path.mnt = FIELD(exp, XLOCK_BTF_svc_export_ex_path, struct path).mnt;
-	path.dentry = d;
 	/* Created now: the decision is reserved on it. */
 	f = xlock_file_get(&path, true);
 	if (IS_ERR(f))
 		return 0;
 	nfs4_who(rqstp, who, sizeof(who));
-	*resv = nfs4_resv(rqstp, &req);
+	init.mode = req.mode;
+	init.start = req.start;
+	init.end = req.end;
+	*resv = nfs4_resv(rqstp, &init);
 	arb = *resv ? xlock_arbitrate_resv(f, &req, READ_ONCE(nfs4_wait_ms), who, NULL, *resv) :
 		      XLOCK_ARB_NOSPACE;
 	/*
@@ -424,6 +446,86 @@ static __be32 wrap_nfsd4_lock(struct svc_rqst *rqstp, struct nfsd4_compound_stat
 	return ret;
 }
 
+/*
+ * Issue 10 c for NFSv4 OPEN: the open's access and deny mode, as decided
+ * in its permission check (nfsd's fh_verify, edge_nfsd.c), held in the
+ * table until nfsd4_open returns, by when nfsd's open stateid holds them
+ * (read by SMB opens, V6, and SMB lease requests, I1). The check runs in
+ * the nfsd thread of the OPEN, deeper in nfsd4_open: it finds the open by
+ * its thread. Only that thread touches its context.
+ */
+struct open_ctx {
+	struct list_head node;
+	struct task_struct *task;
+	struct xlock_entry_init init;
+	struct xlock_entry *resv;
+};
+
+static DEFINE_SPINLOCK(opens_lock);
+static LIST_HEAD(opens);
+
+/*
+ * The reservation for the NFSv4 OPEN whose permission check @fhp is in
+ * this thread, with its file in @path: NULL if there is none to make (not
+ * in an OPEN, made already, not a regular file), ERR_PTR(-ENOMEM).
+ */
+struct xlock_entry *xlock_nfs4_open_resv(struct svc_rqst *rqstp, struct svc_fh *fhp,
+					 struct path *path)
+{
+	struct open_ctx *c, *mine = NULL;
+
+	spin_lock(&opens_lock);
+	list_for_each_entry(c, &opens, node) {
+		if (c->task == current) {
+			mine = c;
+			break;
+		}
+	}
+	spin_unlock(&opens_lock);
+	if (!mine || mine->resv || !fh_path(fhp, path))
+		return NULL;
+	mine->resv = nfs4_resv(rqstp, &mine->init);
+	return mine->resv ?: ERR_PTR(-ENOMEM);
+}
+
+/* NFSv4 share access or deny bits (the same values) as XLOCK_SHARE_* bits. */
+static_assert((NFS4_SHARE_DENY_READ ^ NFS4_SHARE_ACCESS_READ) == 0);
+static_assert((NFS4_SHARE_DENY_WRITE ^ NFS4_SHARE_ACCESS_WRITE) == 0);
+static u8 nfs4_share_bits(u32 bits)
+{
+	return (bits & NFS4_SHARE_ACCESS_READ ? XLOCK_SHARE_READ : 0) |
+	       (bits & NFS4_SHARE_ACCESS_WRITE ? XLOCK_SHARE_WRITE : 0);
+}
+
+static __be32 wrap_nfsd4_open(struct svc_rqst *rqstp, struct nfsd4_compound_state *cstate,
+			      union nfsd4_op_u *u)
+{
+	u32 access = FIELD(u, XLOCK_BTF_nfsd4_open_op_share_access, u32);
+	u32 deny = FIELD(u, XLOCK_BTF_nfsd4_open_op_share_deny, u32);
+	struct open_ctx ctx = {
+		.task = current,
+		.init = {
+			.proto = XLOCK_PROTO_NFS4, .kind = XLOCK_KIND_SHARE,
+			.mode = nfs4_share_bits(access),
+			.state = XLOCK_SHARE_ALL & ~nfs4_share_bits(deny),
+			.end = XLOCK_END_MAX,
+		},
+	};
+	__be32 ret;
+
+	xlock_hook_enter(&nfsd4_hs, &nfsd4_hooks[H_OPEN]);
+	spin_lock(&opens_lock);
+	list_add(&ctx.node, &opens);
+	spin_unlock(&opens_lock);
+	ret = call_nfsd4_open(rqstp, cstate, u);
+	spin_lock(&opens_lock);
+	list_del(&ctx.node);
+	spin_unlock(&opens_lock);
+	xlock_resv_drop(ctx.resv);	/* nfsd's open stateid holds it by now */
+	xlock_hook_exit(&nfsd4_hs);
+	return ret;
+}
+
 static __be32 wrap_nfsd4_lockt(struct svc_rqst *rqstp, struct nfsd4_compound_state *cstate,
 			       union nfsd4_op_u *u)
 {
@@ -440,19 +542,25 @@ static __be32 wrap_nfsd4_lockt(struct svc_rqst *rqstp, struct nfsd4_compound_sta
 	return ret;
 }
 
+static bool nfs4_opens_decide(struct inode *inode, const struct xlock_rule_req *req,
+			      struct xlock_rule_entry *e, struct xlock_verdict *v);
+
 /*
  * V2 (C1, C3): NFSv4 byte-range locks are not in the table; nfsd's locks
  * are the VFS posix locks carrying nfsd's lock manager operations. Any of
  * them takes W from an SMB lease asked for on the file (the cifs client
  * would keep its own locks local under W), an exclusive one R as well.
- * The rules decide, with the locks as NFS-side entries.
+ * I1: an NFSv4 open for write (nfsd's open stateids) takes W too.
+ * The rules decide, with the locks and opens as NFS-side entries.
  */
 u8 xlock_nfs4_lease_cap(struct xlock_file *f, struct inode *inode, u8 want)
 {
-	struct xlock_rule_entry e[2] = {
+	struct xlock_rule_entry e[3] = {
 		{ .proto = XLOCK_PROTO_NLM, .kind = XLOCK_KIND_LOCK, .mode = XLOCK_MODE_SHARED,
 		  .end = XLOCK_END_MAX, .brk_to = XLOCK_NO_BREAK },
 		{ .proto = XLOCK_PROTO_NLM, .kind = XLOCK_KIND_LOCK, .mode = XLOCK_MODE_EXCL,
+		  .end = XLOCK_END_MAX, .brk_to = XLOCK_NO_BREAK },
+		{ .proto = XLOCK_PROTO_NFS4, .kind = XLOCK_KIND_SHARE,
 		  .end = XLOCK_END_MAX, .brk_to = XLOCK_NO_BREAK },
 	};
 	struct xlock_rule_req req = { .op = XLOCK_OP_SMB_LEASE, .state = want };
@@ -466,19 +574,21 @@ u8 xlock_nfs4_lease_cap(struct xlock_file *f, struct inode *inode, u8 want)
 
 	ctx = locks_inode_context(inode);
 	ne = READ_ONCE(nfsd_edge);
-	if (!want || !ctx || !ne || !xlock_edge_get(ne))
+	if (!want || !ne || !xlock_edge_get(ne))
 		return want;
 	mod = ne->mod;
-	spin_lock(&ctx->flc_lock);
-	list_for_each_entry(fl, &ctx->flc_posix, c.flc_list) {
-		if (!fl->fl_lmops || !within_module((unsigned long)fl->fl_lmops, mod))
-			continue;
-		if (fl->c.flc_type == F_WRLCK)
-			excl = true;
-		else
-			shared = true;
+	if (ctx) {
+		spin_lock(&ctx->flc_lock);
+		list_for_each_entry(fl, &ctx->flc_posix, c.flc_list) {
+			if (!fl->fl_lmops || !within_module((unsigned long)fl->fl_lmops, mod))
+				continue;
+			if (fl->c.flc_type == F_WRLCK)
+				excl = true;
+			else
+				shared = true;
+		}
+		spin_unlock(&ctx->flc_lock);
 	}
-	spin_unlock(&ctx->flc_lock);
 	xlock_edge_put(ne);
 	if (excl) {
 		e[1].next = head;
@@ -488,14 +598,20 @@ u8 xlock_nfs4_lease_cap(struct xlock_file *f, struct inode *inode, u8 want)
 		e[0].next = head;
 		head = &e[0];
 	}
-	if (!head)
-		return want;
-	xlock_rules_decide(&req, head, &v);
-	if (v.kind != XLOCK_V_REDUCED)
-		return want;
-	xlock_lease_reduced(f, want, v.state, NULL,
-			    excl ? "NFSv4 exclusive lock" : "NFSv4 shared lock");
-	return v.state;
+	if (head) {
+		xlock_rules_decide(&req, head, &v);
+		if (v.kind == XLOCK_V_REDUCED) {
+			xlock_lease_reduced(f, want, v.state, NULL,
+					    excl ? "NFSv4 exclusive lock" : "NFSv4 shared lock");
+			req.state = v.state;
+		}
+	}
+	if (req.state & XLOCK_LEASE_W && nfs4_opens_decide(inode, &req, &e[2], &v) &&
+	    v.kind == XLOCK_V_REDUCED) {
+		xlock_lease_reduced(f, req.state, v.state, NULL, "NFSv4 open for write");
+		req.state = v.state;
+	}
+	return req.state;
 }
 
 /*
@@ -593,11 +709,56 @@ static void grace_note(const struct inode *inode, const struct xlock_rule_req *r
 }
 
 /*
+ * The rules on SMB request @req against each NFSv4 open of @inode, as an
+ * NFSv4 share entry (its access, and the access its deny mode leaves to
+ * others; deny none leaves all), until one is in the way (its verdict in
+ * @v, the entry in @e: true). Lock stateids copy their open's bits and
+ * are skipped; so are a courtesy client's opens (client_expired).
+ */
+static bool nfs4_opens_decide(struct inode *inode, const struct xlock_rule_req *req,
+			      struct xlock_rule_entry *e, struct xlock_verdict *v)
+{
+	struct list_head *l, *head;
+	struct rhlist_head *pos;
+	bool found = false;
+	void *st;
+
+	if (!nfsd_get())
+		return false;
+	if (nfs4_files_lock()) {
+		rcu_read_lock();
+		rhl_for_each_rcu(pos, nfs4_files_of(inode)) {
+			void *fi = fi_of(pos);
+
+			head = &FI(fi, fi_stateids, struct list_head);
+			spin_lock(&FI(fi, fi_lock, spinlock_t));
+			list_for_each(l, head) {
+				st = (char *)l - XLOCK_BTF_nfs4_ol_stateid_st_perfile;
+				if (ST(st, st_openstp, void *))
+					continue;
+				e->mode = bmap_share(ST(st, st_access_bmap, u8));
+				e->state = XLOCK_SHARE_ALL & ~bmap_share(ST(st, st_deny_bmap, u8));
+				xlock_rules_decide(req, e, v);
+				if (v->kind != XLOCK_V_GRANT && !client_expired(st_client(st))) {
+					found = true;
+					break;
+				}
+			}
+			spin_unlock(&FI(fi, fi_lock, spinlock_t));
+			if (found)
+				break;
+		}
+		rcu_read_unlock();
+		nfs4_files_unlock();
+	}
+	nfsd_put();
+	return found;
+}
+
+/*
  * V6: does an NFSv4 open of @inode conflict with SMB open @req? The rules
- * decide, each open stateid being an NFSv4 share entry (its access, and
- * the access its deny mode leaves to others; deny none leaves all).
- * Lock stateids copy their open's bits and are skipped. In nfsd's NFSv4
- * grace, the opens not reclaimed yet count too (V8).
+ * decide, as among SMB opens. In nfsd's NFSv4 grace, the opens not
+ * reclaimed yet count too (V8).
  * @again: the same open asked a second time (not counted nor logged).
  */
 bool xlock_nfs4_open_refused(struct inode *inode, const struct xlock_rule_req *req, bool again)
@@ -606,11 +767,7 @@ bool xlock_nfs4_open_refused(struct inode *inode, const struct xlock_rule_req *r
 		.proto = XLOCK_PROTO_NFS4, .kind = XLOCK_KIND_SHARE,
 		.end = XLOCK_END_MAX, .brk_to = XLOCK_NO_BREAK,
 	};
-	struct list_head *l, *head;
-	struct rhlist_head *pos;
 	struct xlock_verdict v;
-	bool refused = false;
-	void *st;
 
 	if (!S_ISREG(inode->i_mode))
 		return false;
@@ -629,37 +786,10 @@ bool xlock_nfs4_open_refused(struct inode *inode, const struct xlock_rule_req *r
 			return true;
 		}
 	}
-	if (!nfsd_get())
+	if (!nfs4_opens_decide(inode, req, &e, &v) || v.kind != XLOCK_V_DENY)
 		return false;
-	if (nfs4_files_lock()) {
-		rcu_read_lock();
-		rhl_for_each_rcu(pos, nfs4_files_of(inode)) {
-			void *fi = fi_of(pos);
-
-			head = &FI(fi, fi_stateids, struct list_head);
-			spin_lock(&FI(fi, fi_lock, spinlock_t));
-			list_for_each(l, head) {
-				st = (char *)l - XLOCK_BTF_nfs4_ol_stateid_st_perfile;
-				if (ST(st, st_openstp, void *))
-					continue;
-				e.mode = bmap_share(ST(st, st_access_bmap, u8));
-				e.state = XLOCK_SHARE_ALL & ~bmap_share(ST(st, st_deny_bmap, u8));
-				xlock_rules_decide(req, &e, &v);
-				if (v.kind == XLOCK_V_DENY && !client_expired(st_client(st))) {
-					refused = true;
-					break;
-				}
-			}
-			spin_unlock(&FI(fi, fi_lock, spinlock_t));
-			if (refused)
-				break;
-		}
-		rcu_read_unlock();
-		nfs4_files_unlock();
-	}
-	nfsd_put();
-	if (!refused || again)
-		return refused;
+	if (again)
+		return true;
 	xlock_stat_inc(XLOCK_STAT_SMB_VS_NLM);
 	xlock_conflict_note(NULL,
 			    "SMB open of dev=%u:%u ino=%lu for %s%s%s allowing %s%s%s vs NFSv4 open for %s%s allowing %s%s%s: STATUS_SHARING_VIOLATION",

@@ -31,6 +31,14 @@ struct xlock_nfs4_holder {
 #define XLOCK_NFS4_HOLDERS_MAX 64
 
 struct xlock_rule_req;
+struct xlock_entry;
+struct svc_rqst;
+struct svc_fh;
+struct path;
+
+/* Issue 10 c: the reservation of the NFSv4 OPEN being checked in this thread. */
+struct xlock_entry *xlock_nfs4_open_resv(struct svc_rqst *rqstp, struct svc_fh *fhp,
+					 struct path *path);
 
 /* V6: does an NFSv4 open's deny mode refuse SMB open @req of @inode? */
 bool xlock_nfs4_open_refused(struct inode *inode, const struct xlock_rule_req *req,

@@ -198,6 +198,10 @@ static void decide_smb(const struct xlock_rule_req *req, const struct xlock_rule
 			deny(v, e, 1);
 			return;
 		}
+		/* I1: no W beside another protocol's open for write. */
+		if (e->kind == XLOCK_KIND_SHARE && req->op == XLOCK_OP_SMB_LEASE &&
+		    (e->mode & XLOCK_SHARE_WRITE))
+			allowed &= ~W;
 		if (e->kind != XLOCK_KIND_LOCK)
 			continue;
 		switch (req->op) {

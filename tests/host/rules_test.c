@@ -519,6 +519,15 @@ static void test_nfs4_deny(void)
 	v = decide(XLOCK_OP_SMB_LEASE, 0, R | W | H, 0, MAXB);
 	tap_ok(v.kind == XLOCK_V_GRANT && v.state == (R | W | H),
 	       "V6 a deny mode cuts no SMB lease");
+	reset();
+	add(XLOCK_PROTO_NFS4, XLOCK_KIND_SHARE, XLOCK_SHARE_WRITE, XLOCK_SHARE_ALL, 0, MAXB);
+	v = decide(XLOCK_OP_SMB_LEASE, 0, R | W | H, 0, MAXB);
+	tap_ok(v.kind == XLOCK_V_REDUCED && v.state == (R | H),
+	       "I1 an NFSv4 open for write takes W from an SMB lease");
+	ents[0].resv = 1;
+	v = decide(XLOCK_OP_SMB_LEASE, 0, R | W, 0, MAXB);
+	tap_ok(v.kind == XLOCK_V_REDUCED && v.state == R,
+	       "I1 an NFSv4 OPEN for write reserved takes W from an SMB lease");
 	v = decide(XLOCK_OP_NFS_WRITE, 0, 0, 0, MAXB);
 	tap_ok(v.kind == XLOCK_V_GRANT, "V6 NFS-side requests leave NFSv4 deny modes to nfsd");
 	ents[0].pending = 1;
@@ -528,7 +537,7 @@ static void test_nfs4_deny(void)
 
 int main(void)
 {
-	tap_plan(24 + 9 + 14 + 11 + 9 + 9 + 3 + 13 + 19);
+	tap_plan(24 + 9 + 14 + 11 + 9 + 9 + 3 + 13 + 21);
 	test_nfs_rows();
 	test_lease_requests();
 	test_locks();
