@@ -83,7 +83,9 @@ if [ -n "$GUEST" ]; then
 	# deploy-12 and deploy-13 are the deployment lane (e2e/deploy/lane.sh),
 	# run only when named: it has not passed yet (README, Tests).
 	deploy=$(for s in "$@"; do case $s in deploy-*) echo "${s#deploy-}" ;; esac; done)
+	all=
 	if [ $# -eq 0 ]; then
+		all=y
 		# bench-* scenarios are benchmarks (bench/run.sh), not tests.
 		set -- $(ls e2e/scenarios/ | sed -n 's/\.sh$//p' | grep -v '^bench-')
 		# A scenario with "# e2e-default: no REASON" runs only when named
@@ -102,9 +104,10 @@ if [ -n "$GUEST" ]; then
 	else
 		set -- $(for s in "$@"; do case $s in deploy-*) ;; *) echo "$s" ;; esac; done)
 	fi
-	# nfs4-matrix (only when named): the x-c scenarios again with xlock,
-	# /mnt/nfs mounted NFSv4.2 (-o nfs4), in units of 7.
+	# nfs4-matrix (in the default list, or named): the x-c scenarios again
+	# with xlock, /mnt/nfs mounted NFSv4.2 (-o nfs4), in units of 7.
 	nfs4=$(for s in "$@"; do [ "$s" != nfs4-matrix ] || echo y; done)
+	nfs4=${nfs4:-$all}
 	set -- $(for s in "$@"; do [ "$s" = nfs4-matrix ] || echo "$s"; done)
 	# One torture seed for both lanes (SEED=N replays one).
 	SEED=${SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}

@@ -18,6 +18,9 @@
 # write keeps nfsd from granting the NFS client a delegation, under which
 # the client would lock locally and the LOCK would come only with the
 # recall that the SMB open causes.
+# Then NFSv4 OPENs: one for write decided before an SMB RWH open (the
+# lease must come without W), and an SMB open denying write decided
+# before an NFSv4 OPEN for write (the OPEN must be refused, V5).
 . "$XLOCK_DIR/e2e/guest/xproto.sh"
 xsetup
 ROUNDS=4
@@ -26,7 +29,11 @@ wait0=$(cat $P/lockd_wait_ms)
 echo 300 >$P/race_window_ms || fail "no race_window_ms parameter"
 # Long enough for lockd's thread to see a reserved lease granted and acked.
 echo 5000 >$P/lockd_wait_ms
-restore() { echo 0 >$P/race_window_ms; echo "$wait0" >$P/lockd_wait_ms; }
+restore() {
+	echo 0 >$P/race_window_ms
+	echo 15 >$P/race_window_where
+	echo "$wait0" >$P/lockd_wait_ms
+}
 
 # The table's view of file $1: "NLM_LOCKS W_LEASES": excl NLM locks, W leases.
 table_view() {
@@ -49,7 +56,7 @@ vfs_locks() {
 # The end of round $i: counted as bad if $problem names anything.
 round_end() {
 	if [ -n "$problem" ]; then
-		log "round $i: I1 VIOLATED:$problem"
+		log "round $i: VIOLATED:$problem"
 		bad=$((bad + 1))
 	fi
 	xkill
@@ -180,7 +187,43 @@ RH) ;;
 *) log "I1 VIOLATED: SMB lease $granted beside an NFSv4 open for write"; bad=$((bad + 1)) ;;
 esac
 exec 8>&- 9<&-
+
+# The other way round: an SMB open denying write (and delete) let go
+# first, the NFSv4 client's open for write half a second later, inside
+# the SMB decision's 2 s window: the share mode decided first is reserved
+# in the table until recorded, so the NFSv4 OPEN is refused
+# (NFS4ERR_SHARE_DENIED, V5). Without the reservation both were granted.
+# Only the SMB decision's window: the OPEN's own would hold its second
+# check (nfsd's fh_verify as it opens the file) past the SMB record.
+echo 2000 >$P/race_window_ms
+echo 8 >$P/race_window_where
+share_rounds() {
+last=$((i + ROUNDS))
+while [ $i -lt "$last" ]; do
+	i=$((i + 1))
+	f=$(fresh "s$i")
+	go=/tmp/race-go-$i
+	rm -f "$go" "$go.nfs" /tmp/race-smb.out
+	$SMBOP "$f" ready "waitfile:$go" open:none:r:r hold:60 >/tmp/race-smb.out 2>&1 &
+	BG_PIDS="$BG_PIDS $!"
+	wait_for 60 grep -q -e ready -e error /tmp/race-smb.out || { restore; fail "smbop: $(cat /tmp/race-smb.out)"; }
+	# The client knows the file already (CLAIM_FH) and opens it without
+	# O_CREAT: no directory lock, which ksmbd holds across its whole open.
+	stat "/mnt/nfs4/$f" >/dev/null
+	touch "$go"
+	sleep 0.5
+	/usr/bin/python3 -c 'import os, sys; os.close(os.open(sys.argv[1], os.O_WRONLY))' \
+		"/mnt/nfs4/$f" 2>/dev/null && echo opened >"$go.nfs" || echo refused >"$go.nfs"
+	wait_for 60 grep -q -e "open granted" -e error /tmp/race-smb.out
+	log "round $i (SMB deny-write open first): nfs4 write open $(cat "$go.nfs"), smb $(tr '\n' ' ' </tmp/race-smb.out | cut -c1-80)"
+	problem=
+	grep -q "^open granted" /tmp/race-smb.out || problem="$problem smb-open-failed"
+	[ "$(cat "$go.nfs")" = refused ] || problem="$problem nfs4-write-open-granted-beside-smb-deny-write"
+	round_end
+done
+}
+share_rounds
 restore
-log "$i rounds: NFS first $nlm_first, SMB first $smb_first, violations $bad"
-[ "$bad" -eq 0 ] || fail "$bad of $i rounds broke I1 (NFS lock or write open and W lease both granted, or table != VFS, or the SMB open not seeing the NFSv4 LOCK or OPEN decided before it)"
+log "$i rounds: NFS first $nlm_first, SMB first $smb_first (lock rounds), violations $bad"
+[ "$bad" -eq 0 ] || fail "$bad of $i rounds broke I1 or V5 (NFS lock or write open and W lease both granted, or table != VFS, or one side not seeing the other's NFSv4 LOCK, OPEN or share mode decided before it)"
 xdone

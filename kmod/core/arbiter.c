@@ -27,12 +27,16 @@ static unsigned int race_window_ms;
 module_param(race_window_ms, uint, 0644);
 MODULE_PARM_DESC(race_window_ms,
 		 "Testing: sleep this long between deciding a lock or lease and its grant (0: off)");
+static unsigned int race_window_where = XLOCK_RACE_ALL;
+module_param(race_window_where, uint, 0644);
+MODULE_PARM_DESC(race_window_where,
+		 "Testing: which decisions race_window_ms widens: 1 locks, 2 SMB leases, 4 NFSv4 OPENs, 8 SMB share modes");
 
-void xlock_race_window(void)
+void xlock_race_window(unsigned int where)
 {
 	unsigned int ms = READ_ONCE(race_window_ms);
 
-	if (unlikely(ms))
+	if (unlikely(ms) && (READ_ONCE(race_window_where) & where))
 		msleep(min(ms, 5000U));
 }
 

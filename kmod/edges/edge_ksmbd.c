@@ -202,8 +202,12 @@ static void record(struct xlock_file *f, struct ksmbd_file *fp, u8 kind, u8 mode
 	xlock_client_put(c);
 }
 
-/* Issue 10 c: the lease as decided, held in the table until ksmbd granted. */
-static struct xlock_entry *lease_resv(struct ksmbd_file *fp, struct lease_ctx_info *lctx)
+/*
+ * Issue 10 c: a lease or share mode as decided, held in the table until
+ * ksmbd granted it and it is recorded. NULL if out of memory.
+ */
+static struct xlock_entry *smb_resv(struct ksmbd_file *fp, u8 kind, u8 mode, u8 state,
+				    const u8 *lease_key)
 {
 	struct xlock_client *c = smb_client(ks_fp_conn(fp));
 	struct xlock_entry_init init;
@@ -211,8 +215,7 @@ static struct xlock_entry *lease_resv(struct ksmbd_file *fp, struct lease_ctx_in
 
 	if (IS_ERR(c))
 		return NULL;
-	entry_init(&init, fp, XLOCK_KIND_LEASE, 0, 0,
-		   lctx ? KS_AT(lctx, lease_ctx_info, lease_key, u8) : NULL);
+	entry_init(&init, fp, kind, mode, state, lease_key);
 	e = xlock_resv_new(c, &init);
 	xlock_client_put(c);
 	return e;
@@ -234,30 +237,47 @@ static void open_req(struct ksmbd_file *fp, struct xlock_rule_req *req)
 	req->state = ks_fp_saccess(fp) & XLOCK_SHARE_ALL;
 }
 
-/* C13, V6: an SMB open NLM locks or NFSv4 deny modes conflict with is refused. */
+/*
+ * C13, V6: an SMB open NLM locks or NFSv4 deny modes conflict with is
+ * refused. A share mode is decided and reserved in one step (issue 10 c),
+ * and nfsd's NFSv4 opens are read after that: an NFSv4 OPEN decided
+ * meanwhile was reserved in the table until nfsd held it, so one of the
+ * two sees the other (V5 or V6).
+ */
 static int wrap_check_shared_mode(struct file *filp, struct ksmbd_file *fp)
 {
+	struct xlock_entry *resv = NULL;
 	struct xlock_rule_req req;
 	struct xlock_file *f;
-	int ret;
+	int ret, arb;
 
 	xlock_hook_enter(HS, &ksmbd_hooks[H_SHARE]);
 	ret = call_check_shared_mode(filp, fp);
 	if (ret || !is_regular(filp))
 		goto out;
 	open_req(fp, &req);
-	if (xlock_nfs4_open_refused(file_inode(filp), &req, false)) {	/* V6 */
-		ret = -EPERM;
-		goto out;
-	}
 	f = smb_file(filp, req.state != XLOCK_SHARE_ALL);
-	if (!f)
-		goto out;
-	if (xlock_arbitrate(f, &req, 0, "smb", NULL) != XLOCK_ARB_GO)
+	if (f && req.state != XLOCK_SHARE_ALL)
+		resv = smb_resv(fp, XLOCK_KIND_SHARE, req.mode, req.state, NULL);
+	arb = f ? xlock_arbitrate_resv(f, &req, 0, "smb", NULL, resv) : XLOCK_ARB_GO;
+	if (arb == XLOCK_ARB_DENY || arb == XLOCK_ARB_SHARING ||
+	    xlock_nfs4_open_refused(file_inode(filp), &req, false)) {	/* V6 */
 		ret = -EPERM;	/* ksmbd answers STATUS_SHARING_VIOLATION */
-	else if (req.state != XLOCK_SHARE_ALL)
+		goto drop;
+	}
+	if (resv)
+		xlock_race_window(XLOCK_RACE_SHARE);
+	/*
+	 * Past a table limit (NOSPACE) the open goes on as before this
+	 * reservation existed: ksmbd would not heed a refusal when no other
+	 * open holds an oplock; record() logs the share mode unrecorded.
+	 */
+	if (f && req.state != XLOCK_SHARE_ALL)
 		record(f, fp, XLOCK_KIND_SHARE, req.mode, req.state, NULL);
-	xlock_file_put(f);
+drop:
+	xlock_resv_drop(resv);	/* after record: the share mode is in the table by now */
+	if (f)
+		xlock_file_put(f);
 out:
 	xlock_hook_exit(HS);
 	return ret;
@@ -468,7 +488,8 @@ static int wrap_smb_grant_oplock(struct ksmbd_work *work, int req_op_level, u64 
 	if (f && req_op_level != KS_OPLOCK_NONE) {
 		want = lctx ? le32_to_cpu(*ks_lctx_req_state(lctx)) & XLOCK_LEASE_ALL :
 			      xlock_rules_oplock_state(req_op_level);
-		resv = lease_resv(fp, lctx);
+		resv = smb_resv(fp, XLOCK_KIND_LEASE, 0, 0,
+				lctx ? KS_AT(lctx, lease_ctx_info, lease_key, u8) : NULL);
 		got = resv && want ? xlock_arbitrate_lease(f, want, "smb", resv) : 0;
 		/*
 		 * nfsd's NFSv4 locks and opens are read after the decision is
@@ -482,7 +503,7 @@ static int wrap_smb_grant_oplock(struct ksmbd_work *work, int req_op_level, u64 
 				*ks_lctx_req_state(lctx) = cpu_to_le32(got);
 			req_op_level = oplock_of_state(got);
 		}
-		xlock_race_window();
+		xlock_race_window(XLOCK_RACE_LEASE);
 	}
 	ret = call_smb_grant_oplock(work, req_op_level, pid, fp, tid, lctx, share_ret);
 	if (!ret && is_regular(filp)) {

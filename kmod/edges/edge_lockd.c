@@ -189,7 +189,7 @@ static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 		}
 		held = true;
 		/* Tests: between xlock's match and lockd's own grace check. */
-		xlock_race_window();
+		xlock_race_window(XLOCK_RACE_LOCK);
 	}
 	/* Created now: the decision is reserved on it (issue 10 c). */
 	f = xlock_file_get(&filp->f_path, !reclaim);
@@ -234,7 +234,7 @@ static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 		goto out;
 	}
 	if (resv)
-		xlock_race_window();
+		xlock_race_window(XLOCK_RACE_LOCK);
 	ret = call_nlmsvc_lock(rqstp, file, host, lock, wait, cookie, reclaim);
 	if (ret == nlm_lck_blocked && wait && f) {
 		/* Blocked by an SMB lock? Then its unlock wakes this request (C2). */

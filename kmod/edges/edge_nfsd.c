@@ -162,7 +162,7 @@ static __be32 arbitrate_open4(struct svc_rqst *rqstp, struct svc_fh *fhp, u8 op)
 	ret = arbitrate_file(rqstp, f, op, true, resv);
 	xlock_file_put(f);
 	if (!ret)
-		xlock_race_window();
+		xlock_race_window(XLOCK_RACE_OPEN4);
 	return ret;
 }
 

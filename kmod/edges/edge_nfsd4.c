@@ -427,7 +427,7 @@ static __be32 wrap_nfsd4_lock(struct svc_rqst *rqstp, struct nfsd4_compound_stat
 	ret = lock_arbitrate(rqstp, cstate, u, &denied, &resv);
 	if (!ret) {
 		if (resv)
-			xlock_race_window();
+			xlock_race_window(XLOCK_RACE_LOCK);
 		ret = call_nfsd4_lock(rqstp, cstate, u);
 	}
 	if (denied) {
