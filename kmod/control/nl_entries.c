@@ -9,7 +9,7 @@
 
 #include "admin.h"
 #include "grace.h"
-#include "edge_nfsd4.h"
+#include "nfsd4_state.h"
 #include "nl_entries.h"
 #include "nl_family.h"
 #include "nl_grace.h"

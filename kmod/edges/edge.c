@@ -49,9 +49,10 @@ bool xlock_edge_active(const struct xlock_edge *e)
  * workqueue). Edges drain such work before they detach, so ->mod is valid
  * here; a module on its way out refuses the reference.
  */
+/* A reference on @e (NULL: an edge not handed over yet) while it is active. */
 bool xlock_edge_get(struct xlock_edge *e)
 {
-	return xlock_edge_active(e) && try_module_get(e->mod);
+	return e && xlock_edge_active(e) && try_module_get(e->mod);
 }
 
 void xlock_edge_put(struct xlock_edge *e)

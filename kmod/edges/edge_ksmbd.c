@@ -22,6 +22,8 @@
 #include "grace.h"
 #include "ksmbd_obj.h"
 #include "edge_nfsd4.h"
+#include "nfsd4_grace.h"
+#include "nfsd4_state.h"
 #include "ksym.h"
 #include "nlm_pending.h"
 #include "smb_break.h"
