@@ -216,6 +216,10 @@ smb_mount_up() {
 mounts_down() {
 	mountpoint -q "$NFS_MNT" && { umount "$NFS_MNT" || umount -f "$NFS_MNT"; }
 	mountpoint -q "$SMB_MNT" && { umount "$SMB_MNT" || umount -f "$SMB_MNT"; }
+	# Mounts of a scenario's own (/mnt/nfs4...): they hold the client modules.
+	awk '$3 ~ /^(nfs|nfs4|cifs)$/ { print $2 }' /proc/mounts | while read -r m; do
+		umount "$m" || umount -f "$m"
+	done
 	return 0
 }
 
@@ -235,7 +239,7 @@ env_down() {
 	mounts_down
 	smb_server_down
 	nfs_server_down
-	for m in nfsv3 nfs ksmbd nfsd lockd; do
+	for m in nfsv4 nfsv3 nfs ksmbd nfsd lockd; do
 		mod_loaded "$m" && { modprobe -r "$m" 2>/dev/null || rmmod "$m"; }
 	done
 	return 0

@@ -154,7 +154,7 @@ while [ $i -lt "$last" ]; do
 	$SMBOP --ack 3000 "$f" ready "waitfile:$go.smb" open:RWH hold:60 >/tmp/race-smb.out 2>&1 &
 	BG_PIDS="$BG_PIDS $!"
 	wait_for 60 grep -q -e ready -e error /tmp/race-smb.out || { restore; fail "smbop: $(cat /tmp/race-smb.out)"; }
-	sh -c 'while [ ! -e "$1" ]; do sleep 0.05; done; exec 8>>"$2"; echo opened >"$1.nfs"; sleep 60' \
+	sh -c 'while [ ! -e "$1" ]; do sleep 0.05; done; exec 8>>"$2"; echo opened >"$1.nfs"; exec sleep 60' \
 		- "$go" "/mnt/nfs4/$f" &
 	BG_PIDS="$BG_PIDS $!"
 	touch "$go"
