@@ -42,6 +42,9 @@ wait_for() {
 	return 1
 }
 
+# The guest's clock in ms since boot (the kernel's timers run on it).
+uptime_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
+
 mod_loaded() { [ -d "/sys/module/$1" ] && [ "$(cat /sys/module/$1/initstate 2>/dev/null || echo live)" = live ]; }
 
 guest_base_setup() {

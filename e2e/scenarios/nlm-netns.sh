@@ -8,12 +8,13 @@
 # the second namespace's lockd frees only that namespace's host (lockd keeps
 # hosts per namespace, by address): its entry leaves the table, the init
 # namespace's entry stays, an SMB RWH lease request on the file still gets
-# none and an SMB lock over it is refused. Before the fix the table keyed NLM
-# clients by caller name alone: that FREE_ALL deleted the init namespace's
-# entry as well (lease granted RWH beside the NLM lock). Then the init
-# namespace's FREE_ALL frees its own entry, and lockd still answers there
-# after the second namespace's nfsd stopped.
-# e2e-default: no 105-153 s in a boot (a second namespace's nfsd is set up), over make check's time budget: run it by name
+# none and an SMB lock over it is refused. Before the fix the table keyed
+# NLM clients by caller name alone: that FREE_ALL deleted the init
+# namespace's entry as well (lease granted RWH beside the NLM lock). Then
+# the second namespace's nfsd stops while the init namespace's FREE_ALL
+# frees its own entry: xlockd keeps only the stopped namespace's lock for
+# reclaim (the teardown mark is per stopping task, below), and lockd still
+# answers in the init namespace.
 . "$XLOCK_DIR/e2e/guest/xproto.sh"
 NS=xnm
 BPID=
@@ -27,8 +28,16 @@ ns_down() {
 		ip netns del $NS
 	fi
 }
+P=/sys/module/xlock/parameters
+where0=
+window_off() {
+	echo 0 >$P/race_window_ms
+	[ -z "$where0" ] || echo "$where0" >$P/race_window_where
+}
 cleanup() {
+	window_off 2>/dev/null
 	ns_down
+	xlockd_stop
 	xkill
 }
 trap cleanup EXIT
@@ -117,12 +126,46 @@ out=$($SMBOP "$f" open:none lock:0:10:x 2>&1 | tail -n 1)
 [ "$out" = "lock STATUS_LOCK_NOT_GRANTED" ] || fail "SMB lock over the init namespace's NLM lock: $out"
 log "after $NS's FREE_ALL: SMB lease $st, SMB lock: $out"
 
-# --- the init namespace's own FREE_ALL; lockd answers after $NS's nfsd stops -----
+# --- m: lockd leaving the second namespace: only its own releases are teardown ---
+# xlockd keeps what a stopping server dropped (its owners reclaim it after a
+# restart) and forgets what a client released. $NS's twin locks again; its
+# nfsd stops, and lockd's shutdown there is held (race_window_ms, where
+# 16, 5 s) while the init namespace's FREE_ALL releases the init twin's lock.
+# Before the fix one teardown flag served every namespace: xlockd kept the
+# init namespace's released lock for reclaim as well.
+STATE=/tmp/nm-state
+rm -rf "$STATE"
+xlockd_start --state-dir "$STATE" || fail "xlockd did not start: $(tail -5 "$XLOCKD_LOG")"
+out=$(inb $NLMTEST --lock --caller "$twin" --svid 44 127.0.0.1 "$EXPORT/$f" w 100 10 2>&1)
+[ "$out" = "lock granted" ] || fail "NLM lock of $twin in $NS again: $out"
+persisted() { "$XLOCKD" --print-state --state-dir "$STATE" | grep " path=$EXPORT/$f\$"; }
+wait_for 20 sh -c "[ \"\$(\"$XLOCKD\" --print-state --state-dir '$STATE' | grep -c ' path=$EXPORT/$f\$')\" = 2 ]" ||
+	fail "both namespaces' locks not persisted: $("$XLOCKD" --print-state --state-dir "$STATE")"
+where0=$(cat $P/race_window_where)
+echo 16 >$P/race_window_where && echo 5000 >$P/race_window_ms || fail "no race_window knob"
+t0=$(uptime_ms)
+inb rpc.nfsd 0 >/tmp/nm-stop.out 2>&1 &
+spid=$!
+sleep 0.5
 out=$($NLMTEST --free-all --caller "$twin" 2>&1)
+# Sent while $NS's lockd is held stopping, with a second to spare at least
+# (lockd handles it at once).
+sent=$(($(uptime_ms) - t0))
+kill -0 $spid 2>/dev/null && held=yes || held=no
 [ "$out" = "free_all sent" ] || fail "FREE_ALL in the init namespace: $out"
+wait $spid || fail "rpc.nfsd 0 in $NS: $(cat /tmp/nm-stop.out)"
+log "$NS's nfsd stopped in $(($(uptime_ms) - t0)) ms (lockd's shutdown held 5 s), the init FREE_ALL sent at $sent ms"
+window_off
+[ $held = yes ] && [ $sent -lt 4000 ] ||
+	fail "the init namespace's FREE_ALL was not sent within $NS's shutdown (at $sent ms, still stopping: $held)"
 wait_for 20 sh -c "[ -z \"\$(\"$X\" --json locks --path '$EXPORT/$f' | grep -o '\"client\"')\" ]" ||
-	fail "the init namespace's entry stayed after its FREE_ALL: $("$X" locks --path "$EXPORT/$f")"
-inb rpc.nfsd 0 || fail "rpc.nfsd 0 in $NS"
+	fail "entries stayed after both namespaces let go: $("$X" locks --path "$EXPORT/$f")"
+sleep 1
+got=$(persisted | sed -n 's/.* flags=\([^ ]*\) start=\([0-9]*\) .*/\1 \2/p')
+log "persisted after $NS stopped and the init FREE_ALL: $(persisted | tr '\n' ' ')"
+[ "$got" = "0x8 100" ] ||
+	fail "xlockd should keep only $NS's lock (teardown, flags 0x8, start 100): got '$got'"
+xlockd_stop
 ns_down
 out=$($NLMTEST --lock --caller twin --svid 33 127.0.0.1 "$EXPORT/$f" w 0 10 2>&1)
 log "init namespace NLM lock after $NS's nfsd stopped: $out"

@@ -26,12 +26,13 @@ xsetup
 ROUNDS=4
 P=/sys/module/xlock/parameters
 wait0=$(cat $P/lockd_wait_ms)
+where0=$(cat $P/race_window_where)
 echo 300 >$P/race_window_ms || fail "no race_window_ms parameter"
 # Long enough for lockd's thread to see a reserved lease granted and acked.
 echo 5000 >$P/lockd_wait_ms
 restore() {
 	echo 0 >$P/race_window_ms
-	echo 15 >$P/race_window_where
+	echo "$where0" >$P/race_window_where
 	echo "$wait0" >$P/lockd_wait_ms
 }
 

@@ -36,7 +36,6 @@ GUID_B=XLOCKRECLAIMER01
 KEY_B=b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0
 GUID_D=XLOCKGHOSTCLIENT
 GUID_E=XLOCKNEWCOMER001
-uptime_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
 
 xlock_unload || fail "cannot unload xlock"
 xlock_load || fail "cannot load xlock"

@@ -30,7 +30,7 @@ MODULE_PARM_DESC(race_window_ms,
 static unsigned int race_window_where = XLOCK_RACE_ALL;
 module_param(race_window_where, uint, 0644);
 MODULE_PARM_DESC(race_window_where,
-		 "Testing: which decisions race_window_ms widens: 1 locks, 2 SMB leases, 4 NFSv4 OPENs, 8 SMB share modes");
+		 "Testing: which decisions race_window_ms widens: 1 locks, 2 SMB leases, 4 NFSv4 OPENs, 8 SMB share modes, 16 lockd leaving a network namespace");
 
 void xlock_race_window(unsigned int where)
 {

@@ -21,12 +21,13 @@ u8 xlock_arbitrate_lease(struct xlock_file *f, u8 want, const char *who,
 			 struct xlock_entry *resv);
 void xlock_lease_reduced(struct xlock_file *f, u8 want, u8 got, const char *who,
 			 const char *against);
-/* Testing (race_window_ms): which decisions the window widens. */
+/* Testing (race_window_ms): which decisions (or teardowns) the window widens. */
 #define XLOCK_RACE_LOCK		0x1
 #define XLOCK_RACE_LEASE	0x2
 #define XLOCK_RACE_OPEN4	0x4
 #define XLOCK_RACE_SHARE	0x8
-#define XLOCK_RACE_ALL		0xf
+#define XLOCK_RACE_TEARDOWN	0x10
+#define XLOCK_RACE_ALL		0x1f
 void xlock_race_window(unsigned int where);
 
 /*

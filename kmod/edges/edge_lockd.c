@@ -415,6 +415,7 @@ static void wrap_nlm_shutdown_hosts_net(struct net *net)
 {
 	xlock_hook_enter(HS, &lockd_hooks[H_SHUTDOWN]);
 	xlock_teardown_begin(XLOCK_PROTO_NLM);
+	xlock_race_window(XLOCK_RACE_TEARDOWN);
 	call_nlm_shutdown_hosts_net(net);
 	xlock_teardown_end(XLOCK_PROTO_NLM);
 	xlock_hook_exit(HS);
