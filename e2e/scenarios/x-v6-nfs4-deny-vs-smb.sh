@@ -15,6 +15,9 @@
 # a write delegation is CLOSEd at once (nfsd lists no open), the client
 # keeps the delegation and the SMB open recalls it first (V3; stock: the
 # open fails while the delegation is held).
+#
+# And an NFSv4 OPEN whose deny mode denies an access an SMB open (deny
+# none) holds gets NFS4ERR_SHARE_DENIED (stock: granted).
 . "$XLOCK_DIR/e2e/guest/xproto.sh"
 xsetup
 NFS4_MNT=/mnt/nfs4
@@ -93,6 +96,25 @@ elif [ "$d" != none ] && [ "$r" = "error STATUS_UNEXPECTED_IO_ERROR" ]; then
 	stock=$r
 fi
 cell "smb-deny-write-open-after-nfs4-close" "$OK" "$stock" "$r"
+xkill
+
+# The other way round: an NFSv4 OPEN denying an access that an SMB open
+# (deny none: not in the table, read from ksmbd's opens) holds is refused
+# with NFS4ERR_SHARE_DENIED; one denying an access no SMB open holds is
+# granted, and after the SMB close so is the first. Stock: nfsd sees only
+# its own opens and grants every one.
+nfs4_deny() { $NFS4OP "$1" "open:$2:$3:nodeleg" close 2>&1 | sed -n 's/^open \(ok\|NFS4ERR_[A-Z_]*\).*/\1/p' | head -n 1; }
+f=$(fresh smb-open)
+smb_bg /tmp/smb-w.out "$f" open:none:w:rwd waitfile:/tmp/v6-smb-close close hold:60
+cell "nfs4-deny-write-open-vs-smb-write-open" NFS4ERR_SHARE_DENIED ok "$(nfs4_deny "$f" r w)"
+cell "nfs4-deny-read-open-vs-smb-write-open" ok ok "$(nfs4_deny "$f" w r)"
+touch /tmp/v6-smb-close
+wait_for 30 grep -q "^close" /tmp/smb-w.out || fail "smbop did not close: $(cat /tmp/smb-w.out)"
+rm -f /tmp/v6-smb-close
+cell "nfs4-deny-write-open-after-smb-close" ok ok "$(nfs4_deny "$f" r w)"
+smb_bg /tmp/smb-r.out "$f" open:none:r:rwd hold:60
+cell "nfs4-deny-read-open-vs-smb-read-open" NFS4ERR_SHARE_DENIED ok "$(nfs4_deny "$f" w r)"
+cell "nfs4-deny-write-open-vs-smb-read-open" ok ok "$(nfs4_deny "$f" r w)"
 xkill
 
 f=$(fresh deny-r)

@@ -160,6 +160,8 @@ static __be32 arbitrate_open4(struct svc_rqst *rqstp, struct svc_fh *fhp, u8 op)
 	if (IS_ERR_OR_NULL(f))
 		return arbitrate(rqstp, fh_dentry(fhp), op, true);
 	ret = arbitrate_file(rqstp, f, op, true, resv);
+	if (!ret && xlock_nfs4_open_smb_denied(path.dentry))
+		ret = cpu_to_be32(NFS4ERR_SHARE_DENIED);
 	xlock_file_put(f);
 	if (!ret)
 		xlock_race_window(XLOCK_RACE_OPEN4);

@@ -37,6 +37,7 @@
 #include "edge.h"
 #include "generated/btf.h"
 #include "edge_nfsd4.h"
+#include "ksmbd_obj.h"
 #include "ksym.h"
 #include "nfsd4.h"
 #include "nfsd4_grace.h"
@@ -153,6 +154,45 @@ static bool smb_has_open(struct dentry *d)
 		xlock_call_ksmbd_inode_put(ci);
 	xlock_edge_put(e);
 	return ci;
+}
+
+/*
+ * Does an SMB client have @d's file open for an access in @deny
+ * (XLOCK_SHARE_READ/WRITE)? ksmbd's share modes that deny nothing are not
+ * in the table: its list of the file's opens is read. ksmbd links an open
+ * there before its share check, which sees an NFSv4 OPEN's reservation,
+ * so an SMB open and an OPEN deciding at once cannot both miss the other.
+ */
+static bool smb_open_denied(struct dentry *d, u8 deny)
+{
+	struct xlock_edge *e = READ_ONCE(ksmbd_edge);
+	struct ksmbd_inode *ci;
+	struct list_head *pos;
+	bool hit = false;
+	u32 mask = 0;
+
+	if (deny & XLOCK_SHARE_READ)
+		mask |= KS_FILE_READ_DATA | KS_FILE_EXECUTE;
+	if (deny & XLOCK_SHARE_WRITE)
+		mask |= KS_FILE_WRITE_DATA | KS_FILE_APPEND_DATA;
+	if (!mask || !e || !xlock_edge_get(e))
+		return false;
+	ci = xlock_call_ksmbd_inode_lookup_lock(d);
+	if (ci) {
+		down_read(ks_ci_lock(ci));
+		list_for_each(pos, ks_ci_fps(ci)) {
+			struct ksmbd_file *fp = ks_fp_of_node(pos);
+
+			if (ks_fp_data_open(fp) && (ks_fp_daccess(fp) & mask)) {
+				hit = true;
+				break;
+			}
+		}
+		up_read(ks_ci_lock(ci));
+		xlock_call_ksmbd_inode_put(ci);
+	}
+	xlock_edge_put(e);
+	return hit;
 }
 
 /* Does SMB state on @filp's file refuse an NFSv4 delegation of type @arg? */
@@ -447,8 +487,8 @@ static LIST_HEAD(opens);
  * this thread, with its file in @path: NULL if there is none to make (not
  * in an OPEN, made already, not a regular file), ERR_PTR(-ENOMEM).
  */
-struct xlock_entry *xlock_nfs4_open_resv(struct svc_rqst *rqstp, struct svc_fh *fhp,
-					 struct path *path)
+/* The NFSv4 OPEN this nfsd thread is in, or NULL. */
+static struct open_ctx *this_open(void)
 {
 	struct open_ctx *c, *mine = NULL;
 
@@ -460,10 +500,41 @@ struct xlock_entry *xlock_nfs4_open_resv(struct svc_rqst *rqstp, struct svc_fh *
 		}
 	}
 	spin_unlock(&opens_lock);
+	return mine;
+}
+
+struct xlock_entry *xlock_nfs4_open_resv(struct svc_rqst *rqstp, struct svc_fh *fhp,
+					 struct path *path)
+{
+	struct open_ctx *mine = this_open();
+
 	if (!mine || mine->resv || !fh_path(fhp, path))
 		return NULL;
 	mine->resv = nfs4_resv(rqstp, &mine->init);
 	return mine->resv ?: ERR_PTR(-ENOMEM);
+}
+
+/*
+ * V6 the other way round: the deny mode of the NFSv4 OPEN checked in this
+ * thread (its reservation linked to @d's file) against SMB opens that deny
+ * nothing; true if one holds an access it denies. SMB opens with a share
+ * mode are in the table, where the OPEN's decision met them.
+ */
+bool xlock_nfs4_open_smb_denied(struct dentry *d)
+{
+	struct open_ctx *mine = this_open();
+	struct inode *inode = d_inode(d);
+	u8 deny;
+
+	if (!mine)
+		return false;
+	deny = ~mine->init.state & (XLOCK_SHARE_READ | XLOCK_SHARE_WRITE);
+	if (!smb_open_denied(d, deny))
+		return false;
+	pr_info_ratelimited("NFSv4 OPEN denying %s%s on dev=%u:%u ino=%lu refused: an SMB client has it open for that\n",
+			    deny & XLOCK_SHARE_READ ? "r" : "", deny & XLOCK_SHARE_WRITE ? "w" : "",
+			    MAJOR(inode->i_sb->s_dev), MINOR(inode->i_sb->s_dev), inode->i_ino);
+	return true;
 }
 
 /* NFSv4 share access or deny bits (the same values) as XLOCK_SHARE_* bits. */

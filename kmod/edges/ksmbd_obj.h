@@ -154,6 +154,24 @@ static inline struct list_head *ks_ci_ops(struct ksmbd_inode *ci)
 	return KS_AT(ci, ksmbd_inode, m_op_list, struct list_head);
 }
 
+static inline struct list_head *ks_ci_fps(struct ksmbd_inode *ci)
+{
+	return KS_AT(ci, ksmbd_inode, m_fp_list, struct list_head);
+}
+
+static inline struct ksmbd_file *ks_fp_of_node(struct list_head *node)
+{
+	return (struct ksmbd_file *)((char *)node - XLOCK_BTF_ksmbd_file_node);
+}
+
+/* An open of the file's attributes only, or of a named stream: no data access. */
+static inline bool ks_fp_data_open(struct ksmbd_file *fp)
+{
+	char *stream = (char *)KS_AT(fp, ksmbd_file, stream, u8) + XLOCK_BTF_stream_name;
+
+	return !*KS_AT(fp, ksmbd_file, attrib_only, bool) && !*(char **)stream;
+}
+
 static inline const u8 *ks_conn_guid(struct ksmbd_conn *conn)
 {
 	return (const u8 *)KS_AT(conn, ksmbd_conn, clientguid, u8);
