@@ -9,7 +9,8 @@ while they run and at the end:
   I1  no SMB lease with W beside another client's NFS lock, no lease with
       R beside an exclusive NFS lock (what the clients believe they hold,
       and the table itself, NLM and NFSv4 locks); in the table, no NFSv4
-      write delegation beside an SMB lease, no read one beside W
+      write delegation beside an SMB lease, no read one beside W, no W
+      lease beside an NFSv4 open for write (nfsd's list of opens)
   I2  no two incompatible overlapping byte-range locks are held (client
       beliefs, NLM TEST answers, the table)
   I3  at quiet points: the table's byte-range locks are exactly the VFS's
@@ -64,6 +65,10 @@ LOG = "log"                      # the I4 record file (only appended)
 REC_LEN = 48
 RANGES = [(0, 100), (50, 100), (0, 0), (200, 50), (120, 10)]   # (start, len); len 0: to EOF
 EOF = (1 << 64) - 1
+# An open in nfsd's /proc/fs/nfsd/clients/*/states: stateid, write access,
+# the file's device and inode.
+OPEN_RE = re.compile(r'^- (0x[0-9a-f]+): \{ type: open, access: [r-]([w-]), deny: [r-][w-], '
+                     r'superblock: "([0-9a-f]+):([0-9a-f]+):(\d+)"', re.M)
 OFFSET_MAX = (1 << 63) - 1      # the VFS's end of file; ends from here on mean EOF
 
 
@@ -599,6 +604,7 @@ class Driver:
         self.n_ops = 0
         self.n_conflicts = 0
         self.n_breaks = 0
+        self.n_open4 = 0        # nfsd's opens for write seen in table samples
         self.cmd_id = 0
         self.appended = {}      # (client, seq) -> "yes" | "maybe"
         self.app_off = {}       # (client, seq) -> the offset its writer wrote at
@@ -947,7 +953,43 @@ class Driver:
             if n is None:
                 return None
             t += [e for e in n if e["proto"] == "nfs4"]
-        return t + self.unnamed_nfs4(self.proc_locks(self.nfsd_pids()), self.named)
+        return t + self.unnamed_nfs4(self.proc_locks(self.nfsd_pids()), self.named) + \
+            self.nfsd_opens()
+
+    def nfsd_opens(self):
+        """nfsd's NFSv4 opens for write on the export (xlockctl lists opens
+        with a deny mode only), read after the table: entries of kind open4."""
+        base = "/proc/fs/nfsd/clients"
+        res = []
+        try:
+            dirs = os.listdir(base)
+        except OSError:
+            return res
+        for c in dirs:
+            try:
+                with open(os.path.join(base, c, "info")) as f:
+                    info = f.read()
+                with open(os.path.join(base, c, "states")) as f:
+                    states = f.read()
+            except OSError:
+                continue    # the client went meanwhile
+            res += self.parse_opens(info, states, c, self.dev)
+        self.n_open4 += len(res)
+        return res
+
+    @staticmethod
+    def parse_opens(info, states, cdir, dev):
+        """The opens for write on @dev of nfsd's client @cdir (its info and
+        states files). A client whose lease ran out (courtesy, expirable)
+        gives way to any conflict, in nfsd and in xlock: none of its."""
+        if re.search(r"^status: (courtesy|expirable)$", info, re.M):
+            return []
+        m = re.search(r'^address: "([^"]*)"', info, re.M)
+        who = "nfs4:" + (m.group(1) if m else "?")
+        return [{"kind": "open4", "flags": [], "proto": "nfs4", "client": who,
+                 "id": ("open4", cdir, sid), "ino": int(ino)}
+                for sid, w, dmaj, dmin, ino in OPEN_RE.findall(states)
+                if w == "w" and (int(dmaj, 16), int(dmin, 16)) == (os.major(dev), os.minor(dev))]
 
     def proc_lines(self, kind):
         """/proc/locks lines of @kind (POSIX, DELEG) held on the export (not
@@ -1047,6 +1089,12 @@ class Driver:
                     self.table_violation("I1", (l["id"], b["id"], l["state"]), "table: lease %s of %s beside %s %s %s %d-%d on ino %d" % (
                         l["state"], l["client"], b["proto"], b["client"], b["mode"], b["start"],
                         b["end"], l["ino"]), l["ino"])
+        # I1 names an NFSv4 open for write too: no W lease beside one.
+        for l in leases:
+            for o in t:
+                if o["kind"] == "open4" and o["ino"] == l["ino"] and "W" in l["state"]:
+                    self.table_violation("I1", (l["id"], o["id"], l["state"]), "table: lease %s of %s beside an NFSv4 open for write of %s on ino %d" % (
+                        l["state"], l["client"], o["client"], l["ino"]), l["ino"])
         # An NFSv4 delegation is a lease too (V4): a write delegation
         # shares the file with no SMB lease, a read one with no W.
         delegs = [e for e in t if e["kind"] == "deleg" and not e["flags"]]
@@ -1375,6 +1423,7 @@ class Driver:
                     w.p.wait()
         out("by kind: " + ", ".join("%s=%d" % kv for kv in sorted(self.stats.items())))
         out("errors: " + "; ".join("%s x%d" % kv for kv in sorted(self.errors.items())))
+        out("samples: NFSv4 opens for write seen %d times" % self.n_open4)
         out("ops %d conflicts %d breaks %d secs %.0f violations %s" % (
             self.n_ops, self.n_conflicts, self.n_breaks, time.monotonic() - self.t0,
             " ".join("%s=%d" % kv for kv in sorted(self.viol.items()))))

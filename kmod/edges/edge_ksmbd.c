@@ -251,6 +251,7 @@ static int wrap_check_shared_mode(struct file *filp, struct ksmbd_file *fp)
 	struct xlock_entry *resv = NULL;
 	struct xlock_rule_req req;
 	struct xlock_file *f;
+	bool denies;	/* a share mode that denies something is recorded */
 	int ret, arb;
 
 	xlock_hook_enter(HS, &ksmbd_hooks[H_SHARE]);
@@ -258,8 +259,9 @@ static int wrap_check_shared_mode(struct file *filp, struct ksmbd_file *fp)
 	if (ret || !is_regular(filp))
 		goto out;
 	open_req(fp, &req);
-	f = smb_file(filp, req.state != XLOCK_SHARE_ALL);
-	if (f && req.state != XLOCK_SHARE_ALL)
+	denies = req.state != XLOCK_SHARE_ALL;
+	f = smb_file(filp, denies);
+	if (f && denies)
 		resv = smb_resv(fp, XLOCK_KIND_SHARE, req.mode, req.state, NULL);
 	arb = f ? xlock_arbitrate_resv(f, &req, 0, "smb", NULL, resv) : XLOCK_ARB_GO;
 	if (arb == XLOCK_ARB_DENY || arb == XLOCK_ARB_SHARING ||
@@ -274,7 +276,7 @@ static int wrap_check_shared_mode(struct file *filp, struct ksmbd_file *fp)
 	 * reservation existed: ksmbd would not heed a refusal when no other
 	 * open holds an oplock; record() logs the share mode unrecorded.
 	 */
-	if (f && req.state != XLOCK_SHARE_ALL)
+	if (f && denies)
 		record(f, fp, XLOCK_KIND_SHARE, req.mode, req.state, NULL);
 drop:
 	xlock_resv_drop(resv);	/* after record: the share mode is in the table by now */

@@ -181,6 +181,58 @@ static bool client_expired(void *clp)
 	return READ_ONCE(*state) == XLOCK_BTF_NFSD4_EXPIRABLE;
 }
 
+/* What a walk over @inode's NFSv4 opens does with each (nfs4_opens_walk). */
+struct nfs4_opens_ops {
+	/* @st with its access and deny bits (XLOCK_SHARE_*); true: stop. */
+	bool (*visit)(void *ctx, void *st, u8 access, u8 deny);
+};
+
+/* The one indirect call here: through a walk's ops (check-ibt.sh). */
+static noinline bool ops_visit(const struct nfs4_opens_ops *ops, void *ctx, void *st,
+			       u8 access, u8 deny)
+{
+	return ops->visit(ctx, st, access, deny);
+}
+
+/*
+ * Each NFSv4 open of @inode, from each nfs4_file's stateids under its
+ * fi_lock (CLOSE and a client's expiry take them off that list), until
+ * @ops stops: true then. Lock stateids copy their open's bits and are
+ * skipped. Caller holds the nfsd edge.
+ */
+static bool nfs4_opens_walk(struct inode *inode, const struct nfs4_opens_ops *ops, void *ctx)
+{
+	struct list_head *l, *head;
+	struct rhlist_head *pos;
+	bool stop = false;
+	void *st;
+
+	if (!nfs4_files_lock())
+		return false;
+	rcu_read_lock();
+	rhl_for_each_rcu(pos, nfs4_files_of(inode)) {
+		void *fi = fi_of(pos);
+
+		head = &FI(fi, fi_stateids, struct list_head);
+		spin_lock(&FI(fi, fi_lock, spinlock_t));
+		list_for_each(l, head) {
+			st = (char *)l - XLOCK_BTF_nfs4_ol_stateid_st_perfile;
+			if (ST(st, st_openstp, void *))
+				continue;
+			stop = ops_visit(ops, ctx, st, bmap_share(ST(st, st_access_bmap, u8)),
+					 bmap_share(ST(st, st_deny_bmap, u8)));
+			if (stop)
+				break;
+		}
+		spin_unlock(&FI(fi, fi_lock, spinlock_t));
+		if (stop)
+			break;
+	}
+	rcu_read_unlock();
+	nfs4_files_unlock();
+	return stop;
+}
+
 static void grace_note(const struct inode *inode, const struct xlock_rule_req *req)
 {
 	xlock_conflict_note(NULL,
@@ -195,45 +247,36 @@ static void grace_note(const struct inode *inode, const struct xlock_rule_req *r
  * The rules on SMB request @req against each NFSv4 open of @inode, as an
  * NFSv4 share entry (its access, and the access its deny mode leaves to
  * others; deny none leaves all), until one is in the way (its verdict in
- * @v, the entry in @e: true). Lock stateids copy their open's bits and
- * are skipped; so are a courtesy client's opens (client_expired).
+ * @v, the entry in @e: true). A courtesy client's opens give way
+ * (client_expired).
  */
+struct decide_ctx {
+	const struct xlock_rule_req *req;
+	struct xlock_rule_entry *e;
+	struct xlock_verdict *v;
+};
+
+static bool decide_visit(void *ctx, void *st, u8 access, u8 deny)
+{
+	struct decide_ctx *d = ctx;
+
+	d->e->mode = access;
+	d->e->state = XLOCK_SHARE_ALL & ~deny;
+	xlock_rules_decide(d->req, d->e, d->v);
+	return d->v->kind != XLOCK_V_GRANT && !client_expired(st_client(st));
+}
+
+static const struct nfs4_opens_ops decide_ops = { .visit = decide_visit };
+
 static bool nfs4_opens_decide(struct inode *inode, const struct xlock_rule_req *req,
 			      struct xlock_rule_entry *e, struct xlock_verdict *v)
 {
-	struct list_head *l, *head;
-	struct rhlist_head *pos;
-	bool found = false;
-	void *st;
+	struct decide_ctx d = { .req = req, .e = e, .v = v };
+	bool found;
 
 	if (!xlock_edge_get(READ_ONCE(nfsd_edge)))
 		return false;
-	if (nfs4_files_lock()) {
-		rcu_read_lock();
-		rhl_for_each_rcu(pos, nfs4_files_of(inode)) {
-			void *fi = fi_of(pos);
-
-			head = &FI(fi, fi_stateids, struct list_head);
-			spin_lock(&FI(fi, fi_lock, spinlock_t));
-			list_for_each(l, head) {
-				st = (char *)l - XLOCK_BTF_nfs4_ol_stateid_st_perfile;
-				if (ST(st, st_openstp, void *))
-					continue;
-				e->mode = bmap_share(ST(st, st_access_bmap, u8));
-				e->state = XLOCK_SHARE_ALL & ~bmap_share(ST(st, st_deny_bmap, u8));
-				xlock_rules_decide(req, e, v);
-				if (v->kind != XLOCK_V_GRANT && !client_expired(st_client(st))) {
-					found = true;
-					break;
-				}
-			}
-			spin_unlock(&FI(fi, fi_lock, spinlock_t));
-			if (found)
-				break;
-		}
-		rcu_read_unlock();
-		nfs4_files_unlock();
-	}
+	found = nfs4_opens_walk(inode, &decide_ops, &d);
 	xlock_edge_put(READ_ONCE(nfsd_edge));
 	return found;
 }
@@ -339,51 +382,42 @@ static void holder_client(struct xlock_nfs4_holder *h, const void *clp)
 }
 
 /*
- * V6: the NFSv4 opens of @inode with a deny mode, from each nfs4_file's
- * stateids under its fi_lock. CLOSE and a client's expiry take them off that list.
- * Caller holds the nfsd edge.
+ * V6: the NFSv4 opens of @inode with a deny mode, at most @max. Deny-none
+ * opens (every Linux client open) are not listed: they can refuse an SMB
+ * open all the same, which the INFO line of that refusal names. Caller
+ * holds the nfsd edge.
  */
+struct holders_ctx {
+	struct xlock_nfs4_holder *h;
+	int n, max;
+};
+
+static bool holders_visit(void *ctx, void *st, u8 access, u8 deny)
+{
+	struct holders_ctx *c = ctx;
+	struct xlock_nfs4_holder *h = &c->h[c->n];
+
+	if (!deny)
+		return false;
+	holder_client(h, st_client(st));
+	h->kind = XLOCK_KIND_SHARE;
+	h->mode = access;
+	h->allow = XLOCK_SHARE_ALL & ~deny;
+	h->start = 0;
+	h->end = XLOCK_END_MAX;
+	return ++c->n == c->max;
+}
+
+static const struct nfs4_opens_ops holders_ops = { .visit = holders_visit };
+
 static int nfs4_deny_holders(struct inode *inode, struct xlock_nfs4_holder *h, int max)
 {
-	struct rhlist_head *pos;
-	struct list_head *l, *head;
-	int n = 0;
-	void *st;
+	struct holders_ctx c = { .h = h, .max = max };
 
-	if (max <= 0 || !S_ISREG(inode->i_mode) || !nfs4_files_lock())
+	if (max <= 0 || !S_ISREG(inode->i_mode))
 		return 0;
-	rcu_read_lock();
-	rhl_for_each_rcu(pos, nfs4_files_of(inode)) {
-		void *fi = fi_of(pos);
-
-		head = &FI(fi, fi_stateids, struct list_head);
-		spin_lock(&FI(fi, fi_lock, spinlock_t));
-		list_for_each(l, head) {
-			if (n == max)
-				break;
-			st = (char *)l - XLOCK_BTF_nfs4_ol_stateid_st_perfile;
-			/*
-			 * Lock stateids copy their open's bits. Deny-none opens
-			 * (bit 0; every Linux client open) are not listed: they
-			 * can refuse an SMB open all the same, which the INFO line
-			 * of that refusal names.
-			 */
-			if (ST(st, st_openstp, void *) ||
-			    !bmap_share(ST(st, st_deny_bmap, u8)))
-				continue;
-			holder_client(&h[n], st_client(st));
-			h[n].kind = XLOCK_KIND_SHARE;
-			h[n].mode = bmap_share(ST(st, st_access_bmap, u8));
-			h[n].allow = XLOCK_SHARE_ALL & ~bmap_share(ST(st, st_deny_bmap, u8));
-			h[n].start = 0;
-			h[n].end = XLOCK_END_MAX;
-			n++;
-		}
-		spin_unlock(&FI(fi, fi_lock, spinlock_t));
-	}
-	rcu_read_unlock();
-	nfs4_files_unlock();
-	return n;
+	nfs4_opens_walk(inode, &holders_ops, &c);
+	return c.n;
 }
 
 /*

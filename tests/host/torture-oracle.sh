@@ -74,6 +74,10 @@ def lease_st(state):
     return dict(lease(None), state=state)
 
 
+OPEN4 = {"kind": "open4", "flags": [], "proto": "nfs4", "client": "nfs4:10.98.3.2:871",
+         "id": ("open4", "7", "0x1"), "ino": 17}
+
+
 table_cases = [
     ("RH beside an exclusive NLM lock in two samples", [[NLM, lease(None)]] * 2, 1),
     ("RH beside an exclusive NFSv4 lock in two samples", [[NFS4, lease(None)]] * 2, 1),
@@ -84,6 +88,33 @@ table_cases = [
     ("the same in one sample only", [[NLM, lease(None)], [NLM]], 0),
     ("RH breaking to none (break_to \"\") in two samples", [[NLM, lease("")]] * 2, 0),
     ("RH breaking to H in two samples", [[NLM, lease("H")]] * 2, 0),
+    ("RWH beside an NFSv4 open for write in two samples", [[OPEN4, lease_st("RWH")]] * 2, 1),
+    ("RH beside an NFSv4 open for write in two samples", [[OPEN4, lease_st("RH")]] * 2, 0),
+    ("RWH beside an NFSv4 open for write in one sample only",
+     [[OPEN4, lease_st("RWH")], [lease_st("RWH")]], 0),
+    ("RWH beside another stateid in the second sample",
+     [[OPEN4, lease_st("RWH")], [dict(OPEN4, id=("open4", "7", "0x2")), lease_st("RWH")]], 0),
+]
+
+INFO = 'clientid: 0xdeadbeef\naddress: "10.98.3.2:871"\nstatus: %s\n'
+STATES = ('- 0x000000010000000000000001: { type: open, access: %s, deny: --, '
+          'superblock: "%s:%s:17", filename: "d0", owner: "open id:x" }\n'
+          '- 0x000000020000000000000002: { type: lock, superblock: "fd:00:17" }\n')
+
+
+def run_opens(status, access, dev=("fd", "00")):
+    """nfsd's states of one client: the open4 entries the oracle makes."""
+    e = torture.Driver.parse_opens(INFO % status, STATES % ((access,) + dev), "7",
+                                   os.makedev(0xfd, 0))
+    return [(x["ino"], x["client"]) for x in e]
+
+
+opens_cases = [
+    ("an open for write of a confirmed client", ("confirmed", "rw"), [(17, "nfs4:10.98.3.2:871")]),
+    ("an open for read only", ("confirmed", "r-"), []),
+    ("a courtesy client's open for write", ("courtesy", "-w"), []),
+    ("an expirable client's open for write", ("expirable", "rw"), []),
+    ("an open for write on another device", ("confirmed", "rw", ("08", "01")), []),
 ]
 
 KEY_A, KEY_B = "aa" * 16, "bb" * 16
@@ -181,7 +212,7 @@ cases = [
     ("two equal VFS locks, one in the table",
      [([X, X], [E], [X, X]), ([X, X], [E], [X, X])], 1),
 ]
-print("1..%d" % (len(cases) + len(table_cases) + len(belief_cases) + len(quiet_cases) + len(quiet_cases_vfs) + 1))
+print("1..%d" % (len(cases) + len(table_cases) + len(belief_cases) + len(quiet_cases) + len(quiet_cases_vfs) + 1 + len(opens_cases)))
 for i, (name, reads, want) in enumerate(cases, 1):
     got = run(reads)
     print("%s %d - %s: I3=%d" % ("ok" if got == want else "not ok", i, name, got))
@@ -204,4 +235,8 @@ for i, (name, kw, want) in enumerate(quiet_cases_vfs, n + 1):
 n += len(quiet_cases_vfs)
 print("%s %d - an NFSv4 lock in the VFS on a removed file is a table entry, on a named one not" % (
     "ok" if run_unnamed() else "not ok", n + 1))
+n += 1
+for i, (name, args, want) in enumerate(opens_cases, n + 1):
+    got = run_opens(*args)
+    print("%s %d - nfsd's states: %s: %s" % ("ok" if got == want else "not ok", i, name, got))
 PY
