@@ -105,7 +105,8 @@ if [ -n "$GUEST" ]; then
 		set -- $(for s in "$@"; do case $s in deploy-*) ;; *) echo "$s" ;; esac; done)
 	fi
 	# nfs4-matrix (in the default list, or named): the x-c scenarios again
-	# with xlock, /mnt/nfs mounted NFSv4.2 (-o nfs4), in units of 7.
+	# with xlock, /mnt/nfs mounted NFSv4.2 (-o nfs4), in units of 7, and
+	# again without xlock over NFSv4.2 (the stock gap).
 	nfs4=$(for s in "$@"; do [ "$s" != nfs4-matrix ] || echo y; done)
 	nfs4=${nfs4:-$all}
 	set -- $(for s in "$@"; do [ "$s" = nfs4-matrix ] || echo "$s"; done)
@@ -152,6 +153,7 @@ if [ -n "$GUEST" ]; then
 	chunks xlock $(for s in "$@"; do case $s in powercut|torture) ;; *) echo "$s" ;; esac; done)
 	chunks noxlock $(for s in "$@"; do case $s in x-*) echo "$s" ;; esac; done)
 	[ -z "$nfs4" ] || chunks nfs4 $(ls e2e/scenarios/ | sed -n 's/^\(x-c.*\)\.sh$/\1/p')
+	[ -z "$nfs4" ] || chunks nfs4stock $(ls e2e/scenarios/ | sed -n 's/^\(x-c.*\)\.sh$/\1/p')
 	# XLOCK_GUEST_JOBS guests at a time (default 2), each taking the next
 	# unit not yet taken: most of a scenario's time is spent waiting
 	# (grace, break and lock timeouts), so two TCG guests on two cores take
@@ -170,6 +172,7 @@ if [ -n "$GUEST" ]; then
 				xlock) e2e/run.sh "$@" ;;
 				noxlock) e2e/run.sh -o noxlock "$@" ;;
 				nfs4) e2e/run.sh -o nfs4 "$@" ;;
+				nfs4stock) e2e/run.sh -o noxlock,nfs4 "$@" ;;
 				powercut) e2e/powercut.sh -q -c "${XLOCK_POWERCUTS:-20}" -j "${XLOCK_POWERCUT_CHAINS:-2}" ;;
 				esac >"$UNITS/$u.out" 2>&1
 			fi
@@ -192,6 +195,7 @@ if [ -n "$GUEST" ]; then
 			xlock) echo "== scenarios with xlock" ;;
 			noxlock) echo "== the same cross-protocol scenarios without xlock (stock gap expected)" ;;
 			nfs4) echo "== the x-c scenarios with xlock over an NFSv4.2 mount (nfs4-matrix)" ;;
+			nfs4stock) echo "== the same without xlock over NFSv4.2 (stock gap expected)" ;;
 			esac
 		out=$(cat "$UNITS/$u.out" 2>/dev/null)
 		echo "$out"

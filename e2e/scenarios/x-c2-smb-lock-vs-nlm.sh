@@ -35,10 +35,10 @@ $LOCKF "$NFS_MNT/$f" w --len 100 --hold 60 >/tmp/lock.out &
 BG_PIDS="$BG_PIDS $!"
 wait_for 20 grep -q granted /tmp/lock.out || fail "NLM lock"
 smb_bg /tmp/smb.out "$f" open:none lock:50:10:x lock:500:10:x hold:1
-wait_for 20 grep -q "lock.*lock" /tmp/smb.out
+smb_gap /tmp/smb.out >/dev/null || wait_for 20 grep -q "lock.*lock" /tmp/smb.out
 cell "smb-fail-immediately-vs-nlm" "lock STATUS_LOCK_NOT_GRANTED" "lock STATUS_LOCK_NOT_GRANTED" \
-     "$(grep '^lock' /tmp/smb.out | head -n 1)"
-cell "smb-lock-free-range" "lock granted" "lock granted" "$(grep '^lock' /tmp/smb.out | sed -n 2p)"
+     "$(smb_out /tmp/smb.out '^lock' 1)"
+cell "smb-lock-free-range" "lock granted" "lock granted" "$(smb_out /tmp/smb.out '^lock' 2)"
 xkill
 
 f=$(fresh smb-blocking)
@@ -47,11 +47,15 @@ BG_PIDS="$BG_PIDS $!"
 wait_for 20 grep -q granted /tmp/lock.out || fail "NLM lock"
 t0=$(now)
 smb_bg /tmp/smb.out "$f" open:none lock:50:10:x:wait read:0:8 hold:1
-wait_for 60 grep -q "^lock" /tmp/smb.out
-cell "smb-blocking-waits-for-nlm-unlock" "lock granted/slow" "lock granted/slow" \
-     "$(grep '^lock' /tmp/smb.out)/$(speed "$(since "$t0")")"
-wait_for 10 grep -q "^read" /tmp/smb.out
-cell "content-smb-reads-nlm-data" "read nlm-data" "read nlm-data" "$(grep '^read' /tmp/smb.out)"
+if smb_gap /tmp/smb.out >/dev/null; then
+	cell "smb-blocking-waits-for-nlm-unlock" "lock granted/slow" "lock granted/slow" io-error
+else
+	wait_for 60 grep -q "^lock" /tmp/smb.out
+	cell "smb-blocking-waits-for-nlm-unlock" "lock granted/slow" "lock granted/slow" \
+	     "$(grep '^lock' /tmp/smb.out)/$(speed "$(since "$t0")")"
+	wait_for 10 grep -q "^read" /tmp/smb.out
+fi
+cell "content-smb-reads-nlm-data" "read nlm-data" "read nlm-data" "$(smb_out /tmp/smb.out '^read')"
 xkill
 
 # An SMB unlock wakes the blocked NLM request.

@@ -52,7 +52,7 @@ for kind in blocking nonblocking; do
 				cell "$kind-ack-$ack-vs-$st" granted/fast/break granted/fast/nobreak \
 				     "${res:-none}/$(speed "$dt")/$(smb_broke /tmp/smb.out)"
 				cell "$kind-ack-$ack-vs-$st-lease" "$(echo $st | tr -d W)" "$st" \
-				     "$(sed -n 's/^open granted=//p' /tmp/smb.out)"
+				     "$(smb_granted /tmp/smb.out)"
 			fi
 			# NLM's GRANTED callback; NFSv4 has none (the client polls).
 			if [ "$MODE" = xlock ] && [ $kind = blocking ] && [ "$NFS_VERS" = 3 ]; then
