@@ -139,7 +139,7 @@ HOOKED=$(grep -rhoE 'XLOCK_HOOK\("[^"]+"' "$TOP/kmod" | sed 's/.*"\(.*:\)\{0,1\}
 # patching had already removed: jump labels at boot, seen with no module
 # loaded at all; environment.md), and either no xlock is among the loaded
 # modules or the breakpoint is in a function xlock never patches (not one
-# it hooks, not in xlock itself: CI on a3c700a died of one at a static
+# it hooks, not in xlock itself: a local .ci/run on d37faa2 died of one at a static
 # key's site in secure_tcp_seq_and_ts_off while sunrpc loaded). For the
 # disk that is one more power cut.
 died_of_tcg() {
