@@ -140,8 +140,8 @@ HOOKED=$(grep -rhoE 'XLOCK_HOOK\("[^"]+"' "$TOP/kmod" | sed 's/.*"\(.*:\)\{0,1\}
 # loaded at all; environment.md), and either no xlock is among the loaded
 # modules or the breakpoint is in a function xlock never patches (not one
 # it hooks, not in xlock itself: a local .ci/run on d37faa2 died of one at a static
-# key's site in secure_tcp_seq_and_ts_off while sunrpc loaded). For the
-# disk that is one more power cut.
+# key's site in secure_tcp_seq_and_ts_off while sunrpc loaded). That boot
+# is undone (redo_boot).
 died_of_tcg() {
 	k1=$(grep -E -m 1 "$BAD" "$1/console.log" 2>/dev/null) || return 1
 	case $k1 in *"Oops: int3"*) ;; *) return 1 ;; esac
@@ -154,10 +154,14 @@ died_of_tcg() {
 	[ -n "$fn" ] && ! echo "$HOOKED" | grep -qx "$fn"
 }
 
-# Boot $1 (boot $i of chain $k) died that way: keep its directory aside and
-# boot again, at most twice a chain.
+# Boot $1 (boot $i of chain $k) died that way: keep its directory aside,
+# put the disk back as it was before that boot (xlockd may have started
+# and turned the entries into its reclaim set, renumbered, before the
+# kernel died: the check matches acknowledged ids) and boot again, at most
+# twice a chain.
 redo_boot() {
 	died_of_tcg "$1" && [ "$redo" -lt 2 ] || return 1
+	cp --sparse=always "$cd_/before.img" "$disk" || return 1
 	redo=$((redo + 1))
 	say "c$k boot $i: the kernel died of a breakpoint xlock did not set ($(grep -E -m 1 "$BAD" "$1/console.log"), $(grep -m 1 'RIP: 0010:' "$1/console.log" | sed 's/.*RIP: 0010://')), a TCG artefact: boot $i again on the same disk"
 	rm -rf "$1.died$redo"
@@ -194,6 +198,7 @@ chain() {
 		opts=powercut
 		[ "$i" -le "$cuts" ] || opts=powercut,final
 		t0=$(date +%s.%N)
+		cp --sparse=always "$disk" "$cd_/before.img"
 		boot "$dir" "$opts" "$disk"
 		n=0
 		while kill -0 "$QPID" 2>/dev/null && [ ! -e "$dir/armed" ] && [ $n -lt $((BOOT_LIMIT * 10)) ]; do
