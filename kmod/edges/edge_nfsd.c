@@ -160,7 +160,7 @@ static __be32 arbitrate_open4(struct svc_rqst *rqstp, struct svc_fh *fhp, u8 op)
 	if (IS_ERR_OR_NULL(f))
 		return arbitrate(rqstp, fh_dentry(fhp), op, true);
 	ret = arbitrate_file(rqstp, f, op, true, resv);
-	if (!ret && xlock_nfs4_open_smb_denied(path.dentry))
+	if (!ret && xlock_nfs4_open_smb_denied(path.dentry, resv))
 		ret = cpu_to_be32(NFS4ERR_SHARE_DENIED);
 	xlock_file_put(f);
 	if (!ret)

@@ -487,8 +487,8 @@ static LIST_HEAD(opens);
  * this thread, with its file in @path: NULL if there is none to make (not
  * in an OPEN, made already, not a regular file), ERR_PTR(-ENOMEM).
  */
-/* The NFSv4 OPEN this nfsd thread is in, or NULL. */
-static struct open_ctx *this_open(void)
+struct xlock_entry *xlock_nfs4_open_resv(struct svc_rqst *rqstp, struct svc_fh *fhp,
+					 struct path *path)
 {
 	struct open_ctx *c, *mine = NULL;
 
@@ -500,14 +500,6 @@ static struct open_ctx *this_open(void)
 		}
 	}
 	spin_unlock(&opens_lock);
-	return mine;
-}
-
-struct xlock_entry *xlock_nfs4_open_resv(struct svc_rqst *rqstp, struct svc_fh *fhp,
-					 struct path *path)
-{
-	struct open_ctx *mine = this_open();
-
 	if (!mine || mine->resv || !fh_path(fhp, path))
 		return NULL;
 	mine->resv = nfs4_resv(rqstp, &mine->init);
@@ -515,20 +507,16 @@ struct xlock_entry *xlock_nfs4_open_resv(struct svc_rqst *rqstp, struct svc_fh *
 }
 
 /*
- * V6 the other way round: the deny mode of the NFSv4 OPEN checked in this
- * thread (its reservation linked to @d's file) against SMB opens that deny
- * nothing; true if one holds an access it denies. SMB opens with a share
- * mode are in the table, where the OPEN's decision met them.
+ * V6 the other way round: the deny mode of an NFSv4 OPEN, as its
+ * reservation @resv (linked to @d's file) holds it, against SMB opens that
+ * deny nothing; true if one holds an access it denies. SMB opens with a
+ * share mode are in the table, where the OPEN's decision met them.
  */
-bool xlock_nfs4_open_smb_denied(struct dentry *d)
+bool xlock_nfs4_open_smb_denied(struct dentry *d, const struct xlock_entry *resv)
 {
-	struct open_ctx *mine = this_open();
+	u8 deny = ~resv->r.state & (XLOCK_SHARE_READ | XLOCK_SHARE_WRITE);
 	struct inode *inode = d_inode(d);
-	u8 deny;
 
-	if (!mine)
-		return false;
-	deny = ~mine->init.state & (XLOCK_SHARE_READ | XLOCK_SHARE_WRITE);
 	if (!smb_open_denied(d, deny))
 		return false;
 	pr_info_ratelimited("NFSv4 OPEN denying %s%s on dev=%u:%u ino=%lu refused: an SMB client has it open for that\n",

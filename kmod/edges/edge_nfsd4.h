@@ -21,7 +21,7 @@ struct dentry;
 /* Issue 10 c: the reservation of the NFSv4 OPEN being checked in this thread. */
 struct xlock_entry *xlock_nfs4_open_resv(struct svc_rqst *rqstp, struct svc_fh *fhp,
 					 struct path *path);
-/* V6 the other way: SMB opens against the deny mode of that OPEN. */
-bool xlock_nfs4_open_smb_denied(struct dentry *d);
+/* V6 the other way: SMB opens against the deny mode of that OPEN's reservation. */
+bool xlock_nfs4_open_smb_denied(struct dentry *d, const struct xlock_entry *resv);
 
 #endif
