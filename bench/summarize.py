@@ -99,10 +99,15 @@ def main():
                              if line.startswith("config "))
         out["raw"] = "; ".join("%s=%s" % (k, ",".join("%g" % v for v in vs))
                                for k, vs in sorted(vals.items()))
-    for k in ("persisted_events_per_s", "commits", "durable_window_mean_ms",
-              "durable_window_max_ms", "recovery_entries", "recovery_total_s",
-              "recovery_read_s", "recovery_build_s", "recovery_module_s",
-              "recovery_save_s"):
+    keys = ["persisted_events_per_s", "commits", "durable_window_mean_ms",
+            "durable_window_max_ms"]
+    # recovery_<part>_s_<N>: one recovery of N persisted locks
+    keys += sorted(k for k in vals if k.startswith("recovery_"))
+    sizes = sorted({int(k.rsplit("_", 1)[1]) for k in vals
+                    if re.fullmatch(r"recovery_total_s_\d+", k)})
+    if sizes:
+        out["recovery_sizes"] = " ".join(str(n) for n in sizes)
+    for k in keys:
         if k in vals:
             v = vals[k][-1]
             out[k] = "%d" % v if v == int(v) else "%g" % v

@@ -7,19 +7,29 @@
 #  - persisted events/s: a burst queued while xlockd is stopped (SIGSTOP),
 #    then drained and committed with group commit, timed to the last ack;
 #  - the durable window (event arrival to fdatasync done) under that load;
-#  - recovery: 1M persisted locks (bench/mkstate) loaded into the module as
-#    the reclaim set, from xlockd's start to the grace period running.
+#  - recovery: 100k, 300k and 1M persisted locks (bench/mkstate) loaded
+#    into the module as the reclaim set, from xlockd's start to the grace
+#    period running, each part timed by xlockd (issue 15 item 6: linear?).
+# Guest options: recovery=N[:N...] the sizes, only=recovery that part alone.
 CHURN="$XLOCK_DIR/build/selftests/xlock_churn"
 MKSTATE="$XLOCK_DIR/build/bench/mkstate"
 X=$XLOCKCTL
 OUT=/results/bench-xlockd.txt
-N=${XLOCK_BENCH_RECOVERY:-1000000}
+SIZES=${XLOCK_BENCH_RECOVERY:-100000 300000 1000000}
+ONLY=
+for o in $(echo "${XLOCK_OPTS:-}" | tr ',' ' '); do
+	case $o in
+	recovery=*) SIZES=$(echo "${o#recovery=}" | tr ':' ' ') ;;
+	only=*) ONLY=${o#only=} ;;
+	esac
+done
 : >"$OUT"
 rec() { echo "$1 $2" | tee -a "$OUT"; }
 
+mkdir -p "$EXPORT/churn" "$EXPORT/bench"
+if [ "$ONLY" != recovery ]; then
 xlock_unload
 xlock_load test_api=1 || fail "insmod xlock test_api=1"
-mkdir -p "$EXPORT/churn" "$EXPORT/bench"
 for i in $(seq 0 15); do : >"$EXPORT/churn/churn-$i"; done
 
 churn_rate() { # client
@@ -68,26 +78,37 @@ rec durable_window_max_ms "$(awk '/^xlockd_durable_seconds_max/ { printf "%.2f",
 rec commits "$(awk '/^xlockd_commits_total/ { print $2 }' /tmp/bx.prom)"
 "$X" clear-client nlm:burst >/dev/null
 
-# Recovery of N persisted locks.
+fi
+
+# Recovery of N persisted locks, for each N: the same 1000 files.
 for i in $(seq 0 999); do : >"$EXPORT/bench/bench-$i"; done
-rm -rf /tmp/bx-rec
-"$MKSTATE" /tmp/bx-rec "$N" 1000 "$EXPORT/bench" || fail "mkstate"
-xlock_unload
-xlock_load || fail "insmod"
-t0=$(date +%s.%N)
-xlockd_start --state-dir /tmp/bx-rec --grace 3600 || fail "xlockd on $N entries"
-wait_for 300 sh -c "'$X' grace | grep -q 'grace: running'" || fail "no grace after recovery"
-t1=$(date +%s.%N)
-rec recovery_entries "$(grace_entries=$("$X" --json grace | python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"])'); echo "$grace_entries")"
-rec recovery_total_s "$(echo "$t1 - $t0" | bc -l | cut -c1-6)"
-# The timing line comes once the reclaim file is saved, after grace began.
-wait_for 300 grep -q "recovery of" "$XLOCKD_LOG" || fail "no recovery timing in the xlockd log"
-line=$(grep "recovery of" "$XLOCKD_LOG" | tail -n 1)
-log "$line"
-rec recovery_read_s "$(echo "$line" | sed -n 's/.*: \([0-9.]*\) s reading.*/\1/p')"
-rec recovery_build_s "$(echo "$line" | sed -n 's/.*, \([0-9.]*\) s grouping.*/\1/p')"
-rec recovery_save_s "$(echo "$line" | sed -n 's/.*, \([0-9.]*\) s saving.*/\1/p')"
-rec recovery_module_s "$(echo "$line" | sed -n 's/.*, \([0-9.]*\) s into the module.*/\1/p')"
-"$X" grace end >/dev/null
-xlockd_stop
+recovery() { # N
+	rm -rf /tmp/bx-rec
+	"$MKSTATE" /tmp/bx-rec "$1" 1000 "$EXPORT/bench" || fail "mkstate $1"
+	xlock_unload
+	xlock_load || fail "insmod"
+	# xlockd's log is appended to: this run's timing line is the next one.
+	seen=$(grep -c "recovery of" "$XLOCKD_LOG" 2>/dev/null || true)
+	t0=$(date +%s.%N)
+	xlockd_start --state-dir /tmp/bx-rec --grace 3600 || fail "xlockd on $1 entries"
+	wait_for 300 sh -c "'$X' grace | grep -q 'grace: running'" || fail "no grace after recovery of $1"
+	t1=$(date +%s.%N)
+	got=$("$X" --json grace | python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"])')
+	[ "$got" = "$1" ] || fail "recovery of $1: $got entries in the reclaim set"
+	rec "recovery_total_s_$1" "$(echo "$t1 - $t0" | bc -l | cut -c1-6)"
+	# The timing line comes once the reclaim file is saved, after grace began.
+	wait_for 300 sh -c "[ \$(grep -c 'recovery of' '$XLOCKD_LOG') -gt ${seen:-0} ]" ||
+		fail "no recovery timing in the xlockd log"
+	line=$(grep "recovery of" "$XLOCKD_LOG" | tail -n 1)
+	log "$line"
+	rec "recovery_read_s_$1" "$(echo "$line" | sed -n 's/.*: \([0-9.]*\) s reading.*/\1/p')"
+	rec "recovery_build_s_$1" "$(echo "$line" | sed -n 's/.*, \([0-9.]*\) s grouping.*/\1/p')"
+	rec "recovery_save_s_$1" "$(echo "$line" | sed -n 's/.*, \([0-9.]*\) s saving.*/\1/p')"
+	rec "recovery_module_s_$1" "$(echo "$line" | sed -n 's/.*, \([0-9.]*\) s into the module.*/\1/p')"
+	"$X" grace end >/dev/null
+	xlockd_stop
+}
+for n in $SIZES; do
+	recovery "$n"
+done
 xlock_unload
