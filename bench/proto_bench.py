@@ -191,9 +191,9 @@ class Bench:
         return "%.1f" % (n / dt)
 
     @staticmethod
-    def lock_rt(c, fid, flags):
+    def lock_rt(c, fid, flags, offset=0):
         el = S.SMB2_LOCK_ELEMENT()
-        el["Offset"] = 0
+        el["Offset"] = offset
         el["Length"] = 10
         el["Flags"] = flags
         pkt = c.smb.SMB_PACKET()

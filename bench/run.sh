@@ -8,6 +8,7 @@
 #   proto    protocol paths with and without xlock, lease breaks (guest)
 #   xlockd   persistence and recovery (guest)
 #   persist  NLM with xlockd attached (guest)
+#   scale    lock round trips with 1-8 clients, on a crowded file (guest)
 #   journal  xlockd's journal (host disk)
 # The guest sections run in one QEMU/TCG boot; BENCH_REUSE=1 writes the
 # figures from the last run's output (build/bench/guest) instead. Named
@@ -19,7 +20,7 @@ set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP"
 OUT=bench/RESULTS.md
-ALL="rules table proto xlockd persist journal"
+ALL="rules table proto xlockd persist scale journal"
 SECTIONS=${*:-$ALL}
 for s in $SECTIONS; do
 	case " $ALL " in *" $s "*) ;; *) echo "run.sh: no section $s ($ALL)" >&2; exit 2 ;; esac
@@ -30,7 +31,7 @@ NOW=$(date -u '+%Y-%m-%d %H:%M UTC')
 
 dir=build/bench/guest
 scen=
-for s in table proto xlockd persist; do
+for s in table proto xlockd persist scale; do
 	want $s && scen="$scen bench-$s"
 done
 if [ -n "$scen" ] && [ -z "${BENCH_REUSE:-}" ]; then
@@ -256,6 +257,32 @@ sec_xlockd() {
 	echo "upper bound on what persistence costs; the NLM rows are the real path."
 	echo "The recovery input is a state directory written by \`bench/mkstate\`:"
 	echo "N NLM locks of 100 clients on 1000 files."
+}
+
+sec_scale() {
+	f=$dir/boot1/bench-scale.txt
+	! grep -q '^aborted' "$f" && grep -q '^complete 1$' "$f" ||
+		{ echo "run.sh: bench-scale did not complete: no figures" >&2; exit 1; }
+	echo "## Clients and crowded files (guest, \`e2e/scenarios/bench-scale.sh\`)"
+	echo
+	guestwhen
+	echo "Issue 15 item 5. $(sed -n 's/^config //p' "$f" | tr ',' ' '); ABBA rounds"
+	echo "(stock, xlock, xlock, stock) in one boot with \`bench/proto_bench.py\`'s"
+	echo "module checks (\`bench/scale_bench.py\`). Round trips/s (lock + unlock),"
+	echo "summed over the clients, which start their clocks together: NLM through"
+	echo "the NFS mount (one process per client), SMB2 LOCK on raw SMB"
+	echo "connections; diff = each client on its own file, same = all on one file"
+	echo "(own byte ranges). held N = NLM round trips on a file on which another"
+	echo "owner holds N NLM locks. Ratio: median of the rounds' xlock/stock and"
+	echo "its 95% bootstrap interval (\`bench/ratio_ci.py\`)."
+	echo
+	echo "| workload | stock | xlock | ratio | 95% interval |"
+	echo "|---|---:|---:|---:|---:|"
+	for k in $(sed -n 's/^\([a-z]*_[a-z]*_[0-9]*\|held_[0-9]*\)_stock .*/\1/p' "$f" | awk '!s[$0]++'); do
+		r=$(/usr/bin/python3 bench/ratio_ci.py "$f" "${k}_stock" "${k}_xlock") || continue
+		v() { echo "$r" | sed -n "s/^$1 //p"; }
+		echo "| $(echo "$k" | tr '_' ' ') | $(v base_median) | $(v variant_median) | $(v ratio) | $(v ci_low)-$(v ci_high) |"
+	done
 }
 
 sec_persist() {
