@@ -354,9 +354,11 @@ class Bench:
             if body.endswith("();"):
                 name = body[:-3]
             elif body.startswith("}"):
-                t = re.search(r"/\* (\S+) \*/", body)
+                t = re.search(r"/\* (\S+)(?: \[\S+\])? \*/", body)
                 name = t.group(1) if t else None
             if name:
+                # A module's function is shown as "name [module]".
+                name = re.sub(r"\s*\[\S+\]$", "", name)
                 out.append((name, (len(indent) - 2) // 2, int(cpu), float(us)))
         return out
 
@@ -381,7 +383,11 @@ class Bench:
                 getattr(self, name)(secs)
             self.tr("tracing_on", "0")
             with open(os.path.join(TRACING, "trace")) as f:
-                calls = self.graph_calls(f.read())
+                text = f.read()
+            # The raw trace beside the results: what the figures came from.
+            with open(os.path.join(os.path.dirname(self.a.out), "percall-%s.trace" % mode), "w") as f:
+                f.write(text)
+            calls = self.graph_calls(text)
             self.tr("current_tracer", "nop")
             self.tr("set_ftrace_filter", "")
             inner = {}
