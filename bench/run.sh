@@ -10,6 +10,8 @@
 #   persist  NLM with xlockd attached (guest)
 #   scale    lock round trips with 1-8 clients, on a crowded file (guest)
 #   journal  xlockd's journal (host disk)
+# BENCH_OPTS=OPT,... passes guest options to the benchmark scenarios (e.g.
+# rounds=3 for a short run; each section says how many rounds it had).
 # The guest sections run in one QEMU/TCG boot; BENCH_REUSE=1 writes the
 # figures from the last run's output (build/bench/guest) instead. Named
 # sections replace their part of RESULTS.md and leave the others as they
@@ -46,7 +48,7 @@ if [ -n "$scen" ] && [ -z "${BENCH_REUSE:-}" ]; then
 	sampler=$!
 	rc=0
 	# shellcheck disable=SC2086
-	./e2e/run.sh -q -n 0 -t 7200 -O "$dir" $scen || rc=$?
+	./e2e/run.sh -q -n 0 -t 7200 ${BENCH_OPTS:+-o "$BENCH_OPTS"} -O "$dir" $scen || rc=$?
 	kill "$sampler"
 	[ "$rc" = 0 ] || { echo "run.sh: a benchmark scenario failed: no figures written" >&2; exit 1; }
 fi
