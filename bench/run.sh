@@ -285,6 +285,17 @@ sec_scale() {
 		v() { echo "$r" | sed -n "s/^$1 //p"; }
 		echo "| $(echo "$k" | tr '_' ' ') | $(v base_median) | $(v variant_median) | $(v ratio) | $(v ci_low)-$(v ci_high) |"
 	done
+	# Target: a lock on a file of 10000 locks costs at most 2x one on a file of 10.
+	lo=$(sed -n 's/^config .*held=\([0-9]*\).*/\1/p' "$f")
+	hi=$(sed -n 's/^config .*held=.*[:=]\([0-9]*\)$/\1/p' "$f")
+	[ -n "$lo" ] && [ -n "$hi" ] && [ "$lo" != "$hi" ] || return 0
+	med() { /usr/bin/python3 bench/ratio_ci.py "$f" "held_${1}_stock" "held_${1}_$2" |
+		sed -n "s/^$([ "$2" = stock ] && echo base || echo variant)_median //p"; }
+	echo
+	echo "Cost per NLM round trip on a file holding $hi locks against one holding"
+	echo "$lo (from the median round trips/s; target for xlock: at most 2x):"
+	echo "$(med "$lo" stock) $(med "$hi" stock) $(med "$lo" xlock) $(med "$hi" xlock)" |
+		awk '{ printf "stock %.2fx, xlock %.2fx.\n", $1 / $2, $3 / $4 }'
 }
 
 sec_persist() {
