@@ -27,12 +27,8 @@
 #define EVENT_SIZE	768
 /* One skb carries many events; a smaller one when memory is tight. */
 #define BATCH_SKB	(16 * 1024)
-/*
- * Collect for 10 ms: fewer, fuller batches, so the listeners (xlockd, with
- * an fdatasync per batch) wake less often beside lockd and ksmbd; the
- * durable window grows by as much.
- */
-#define BATCH_DELAY	msecs_to_jiffies(10)
+/* Collect for a jiffy: fewer, fuller batches; the durable window grows by as much. */
+#define BATCH_DELAY	1
 
 struct xlock_nl_event {
 	struct list_head node;
