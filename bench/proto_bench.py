@@ -454,7 +454,8 @@ class Bench:
                 self.rec("percall_failed", ("%s: %s" % (type(e).__name__, e)).replace(" ", "_"))
 
 
-def main():
+def arg_parser(secs):
+    """The options every guest benchmark of this kind takes."""
     p = argparse.ArgumentParser()
     p.add_argument("--ko", required=True)
     p.add_argument("--out", required=True)
@@ -463,13 +464,12 @@ def main():
     p.add_argument("--user", default="xlock")
     p.add_argument("--password", default="xlock-e2e")
     p.add_argument("--rounds", type=int, default=20)
-    p.add_argument("--secs", type=float, default=3)
-    p.add_argument("--deadline", type=float, default=0,
-                   help="seconds after start: start no round that may not end by then")
-    p.add_argument("--percall", type=float, default=0,
-                   help="after the rounds, SECONDS per workload under the function-graph tracer")
-    a = p.parse_args()
-    b = Bench(a)
+    p.add_argument("--secs", type=float, default=secs)
+    return p
+
+
+def run_bench(b):
+    """b.run(); a failure is recorded as "aborted" and voids the run."""
     try:
         b.run()
     except Abort as e:
@@ -479,6 +479,16 @@ def main():
         b.rec("aborted", ("%s: %s" % (type(e).__name__, e)).replace("\n", " "))
         raise
     return 0
+
+
+def main():
+    p = arg_parser(secs=3)
+    p.add_argument("--deadline", type=float, default=0,
+                   help="seconds after start: start no round that may not end by then")
+    p.add_argument("--percall", type=float, default=0,
+                   help="after the rounds, SECONDS per workload under the function-graph tracer")
+    a = p.parse_args()
+    return run_bench(Bench(a))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ The K processes start their clocks together (a barrier) after connecting.
 With xlock the file limit is raised above the largest N first (limits are
 the module's runtime settings). Lines in FILE: "KEY_MODE VALUE".
 """
-import argparse
 import fcntl
 import multiprocessing as mp
 import os
@@ -170,31 +169,14 @@ class Scale(proto_bench.Bench):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--ko", required=True)
+    p = proto_bench.arg_parser(secs=2)
     p.add_argument("--xlockctl", required=True)
-    p.add_argument("--out", required=True)
-    p.add_argument("--nfs", default="/mnt/nfs")
-    p.add_argument("--export", default="/srv/export")
-    p.add_argument("--user", default="xlock")
-    p.add_argument("--password", default="xlock-e2e")
-    p.add_argument("--rounds", type=int, default=20)
-    p.add_argument("--secs", type=float, default=2)
     p.add_argument("--clients", default="1,2,4,8")
     p.add_argument("--held", default="10,1000,10000")
     a = p.parse_args()
     a.clients = [int(x) for x in a.clients.split(",")]
     a.held = [int(x) for x in a.held.split(",")]
-    b = Scale(a)
-    try:
-        b.run()
-    except Abort as e:
-        b.rec("aborted", str(e).replace("\n", " "))
-        return 1
-    except Exception as e:  # noqa: BLE001 (any failure voids the run)
-        b.rec("aborted", ("%s: %s" % (type(e).__name__, e)).replace("\n", " "))
-        raise
-    return 0
+    return proto_bench.run_bench(Scale(a))
 
 
 if __name__ == "__main__":
