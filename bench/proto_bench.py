@@ -354,7 +354,7 @@ class Bench:
             if body.endswith("();"):
                 name = body[:-3]
             elif body.startswith("}"):
-                t = re.search(r"/\* (\S+)(?: \[\S+\])? \*/", body)
+                t = re.search(r"/\* (.+?) \*/", body)
                 name = t.group(1) if t else None
             if name:
                 # A module's function is shown as "name [module]".
