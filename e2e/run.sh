@@ -49,6 +49,10 @@ shift $((OPTIND - 1))
 # The torture scenario's seed and length (SEED=N replays a run).
 [ -z "${SEED:-}" ] || OPTS="${OPTS:+$OPTS,}seed=$SEED"
 [ -z "${TORTURE_SECS:-}" ] || OPTS="${OPTS:+$OPTS,}secs=$TORTURE_SECS"
+# A long torture run: the boot outlasts its set-up, load and end checks.
+if [ -n "${TORTURE_SECS:-}" ] && [ "$TIMEOUT" -lt $((TORTURE_SECS + 1800)) ]; then
+	TIMEOUT=$((TORTURE_SECS + 1800))
+fi
 
 KVER=$("$TOP/e2e/kver.sh")
 [ -f "$TOP/xlock.ko" ] || case ",$OPTS," in *,noxlock,*) ;; *)
