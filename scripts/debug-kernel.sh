@@ -27,7 +27,7 @@ fi
 
 # What the guest loads (e2e/mkinitramfs.sh, e2e/guest/lib.sh) and its deps.
 MODS="9p 9pnet 9pnet_virtio netfs overlay ext4 jbd2 mbcache crc16 loop veth
-nfsd lockd grace sunrpc auth_rpcgss nfs_acl nfs nfsv3 rpcsec_gss_krb5
+nfsd lockd grace sunrpc auth_rpcgss nfs_acl nfs nfsv3 nfsv4 rpcsec_gss_krb5
 ksmbd cifs cifs_arc4 cifs_md4 nls_ucs2_utils nls_utf8 dns_resolver
 virtio_net net_failover failover virtio_blk virtio-rng libcrc32c
 crc32c_generic crc32c-intel crc32_generic crc32-pclmul"

@@ -449,6 +449,151 @@ TEST_F(xlock, events)
 	close(ev.fd);
 }
 
+/*
+ * What a listener rebuilds from the events is the table: events coalesce
+ * while queued (a grant and release in one batch go both, a change folds
+ * into the event still queued), never into a release without its grant,
+ * a change of an entry never granted, or a grant that outlives its entry.
+ */
+#define REPLAY_N 240
+
+struct replay {
+	uint64_t id[REPLAY_N + 1];
+	uint8_t state[REPLAY_N + 1];
+	int live[REPLAY_N + 1], n, events, bad;
+	char why[128];
+};
+
+static int replay_slot(struct replay *r, uint64_t id)
+{
+	int i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->id[i] == id)
+			return i;
+	return -1;
+}
+
+static void replay_one(struct replay *r, const struct attrs *t)
+{
+	uint64_t id = get_u64(t, XLOCK_A_ENTRY_ID);
+	uint8_t ev = get_u8(t, XLOCK_A_EVENT);
+	int i = replay_slot(r, id);
+
+	r->events++;
+	if (ev == XLOCK_EVENT_GRANT && (i < 0 || !r->live[i])) {
+		if (i < 0 && r->n > REPLAY_N)
+			return;
+		if (i < 0)
+			i = r->n++;
+		r->id[i] = id;
+		r->live[i] = 1;
+		r->state[i] = get_u8(t, XLOCK_A_LEASE_STATE);
+		return;
+	}
+	if (i < 0 || !r->live[i]) {
+		r->bad++;
+		snprintf(r->why, sizeof(r->why), "event %u for entry %llu not granted",
+			 ev, (unsigned long long)id);
+		return;
+	}
+	if (ev == XLOCK_EVENT_GRANT) {
+		r->bad++;
+		snprintf(r->why, sizeof(r->why), "entry %llu granted twice",
+			 (unsigned long long)id);
+	} else if (ev == XLOCK_EVENT_RELEASE) {
+		r->live[i] = 0;
+	} else {
+		r->state[i] = get_u8(t, XLOCK_A_LEASE_STATE);
+	}
+}
+
+/* Read events of our clients until none came for a second: 0, or -errno. */
+static int replay_read(int fd, struct replay *r)
+{
+	static unsigned char rbuf[65536];
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	while (poll(&pfd, 1, 1000) > 0) {
+		ssize_t n = recv(fd, rbuf, sizeof(rbuf), MSG_DONTWAIT);
+		struct nlmsghdr *h;
+		int rem = n;
+
+		if (n < 0)
+			return -errno;
+		for (h = (struct nlmsghdr *)rbuf; NLMSG_OK(h, rem); h = NLMSG_NEXT(h, rem)) {
+			struct attrs t;
+			const char *c;
+
+			attrs_parse(&t, (char *)NLMSG_DATA(h) + GENL_HDRLEN,
+				    h->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN);
+			c = get_str(&t, XLOCK_A_CLIENT);
+			if (c && (!strcmp(c, "nlm:c2") || !strcmp(c, "smb:192.0.2.7")))
+				replay_one(r, &t);
+		}
+	}
+	return 0;
+}
+
+TEST_F(xlock, events_replay_is_the_table)
+{
+	static struct replay r;
+	int grp = self->nl.mcgrp_events, ops = 0, held = 0, i, j, k;
+	int rcvbuf = 16 << 20;
+	uint64_t id, lease;
+	static struct dump d;
+	struct msg m;
+	struct nl ev;
+
+	ASSERT_EQ(0, nl_open(&ev));
+	ASSERT_EQ(0, setsockopt(ev.fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)));
+	ASSERT_EQ(0, setsockopt(ev.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)));
+	ASSERT_EQ(0, add_lease(&self->nl, self->file2, "smbc",
+			       XLOCK_LEASE_R | XLOCK_LEASE_W | XLOCK_LEASE_H, &lease));
+	ops++;
+	for (i = 0; i < REPLAY_N - 1; i++) {
+		ASSERT_EQ(0, add_lock(&self->nl, self->file, XLOCK_PROTO_NLM, "c2",
+				      XLOCK_MODE_SHARED, i, i, &id));
+		ops++;
+		if (i % 4 == 0) {
+			held++;
+			continue;
+		}
+		/* A lease change between the add and the delete of a lock. */
+		if (i == 1 || i == 5) {
+			msg_init(&self->nl, &m, XLOCK_CMD_BREAK, 0);
+			put_u64(&m, XLOCK_A_ENTRY_ID, lease);
+			put_u8(&m, XLOCK_A_LEASE_STATE, i == 1 ? XLOCK_LEASE_R | XLOCK_LEASE_H :
+				       XLOCK_LEASE_R);
+			ASSERT_EQ(0, nl_xfer(&self->nl, &m, NULL, NULL));
+			ops++;
+		}
+		msg_init(&self->nl, &m, XLOCK_CMD_TEST_DEL, 0);
+		put_u64(&m, XLOCK_A_ENTRY_ID, id);
+		ASSERT_EQ(0, nl_xfer(&self->nl, &m, NULL, NULL));
+		ops++;
+	}
+	ASSERT_EQ(0, replay_read(ev.fd, &r));
+	EXPECT_EQ(0, r.bad) TH_LOG("%s", r.why);
+	ASSERT_EQ(0, dump_locks(&self->nl, &d, NULL, "nlm:c2"));
+	EXPECT_EQ(held, d.n);
+	for (k = 0, j = 0; j < r.n; j++)
+		k += r.live[j];
+	EXPECT_EQ(held + 1, k);
+	for (j = 0; j < d.n; j++) {
+		k = replay_slot(&r, d.ids[j]);
+		EXPECT_TRUE(k >= 0 && r.live[k]) TH_LOG("entry %llu held, no grant seen",
+							(unsigned long long)d.ids[j]);
+	}
+	ASSERT_EQ(0, dump_locks(&self->nl, &d, self->file2, NULL));
+	ASSERT_EQ(1, d.n);
+	k = replay_slot(&r, lease);
+	ASSERT_TRUE(k >= 0 && r.live[k]);
+	EXPECT_EQ(d.lease_state, r.state[k]);
+	TH_LOG("%d table changes, %d events after coalescing", ops, r.events);
+	close(ev.fd);
+}
+
 /* --- unprivileged callers ------------------------------------------------ */
 
 struct grace_seen {
