@@ -482,8 +482,11 @@ static void replay_one(struct replay *r, const struct attrs *t)
 
 	r->events++;
 	if (ev == XLOCK_EVENT_GRANT && (i < 0 || !r->live[i])) {
-		if (i < 0 && r->n > REPLAY_N)
+		if (i < 0 && r->n > REPLAY_N) {
+			r->bad++;
+			snprintf(r->why, sizeof(r->why), "more entries granted than made");
 			return;
+		}
 		if (i < 0)
 			i = r->n++;
 		r->id[i] = id;

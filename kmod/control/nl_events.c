@@ -125,11 +125,10 @@ static int coalesce(struct xlock_nl_event *q, struct xlock_nl_event *ev,
 	lockdep_assert_held(&queue_lock);
 	if (q->event == XLOCK_EVENT_RELEASE || ev->event == XLOCK_EVENT_GRANT)
 		return -1;
-	/* xlockd keeps what the module's unload took away: to be reclaimed. */
-	if (ev->event == XLOCK_EVENT_RELEASE && q->event == XLOCK_EVENT_GRANT &&
-	    (ev->e.flags & XLOCK_ENTRY_F_TEARDOWN))
-		return -1;
 	if (ev->event == XLOCK_EVENT_RELEASE && q->event == XLOCK_EVENT_GRANT) {
+		/* xlockd keeps what the module's unload took away: to be reclaimed. */
+		if (ev->e.flags & XLOCK_ENTRY_F_TEARDOWN)
+			return -1;
 		hash_del(&q->id_node);
 		list_del(&q->node);
 		queued--;
