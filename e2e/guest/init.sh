@@ -20,6 +20,14 @@ mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /run
 # /tmp stays on the overlay (tmpfs-backed): the repository may live under it.
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+# Why: enabling or disabling any trace event with record-cmd (or
+# record-tgid) on flips the sched_switch/sched_wakeup tracepoint keys, and
+# under multi-threaded TCG the text_poke of those jump labels races the
+# other vCPU in the scheduler: "Oops: int3" in __schedule or
+# ttwu_do_activate, a stock-kernel/QEMU problem, not xlock's (scenario
+# trace-toggle). Events are recorded without comm/tgid caching here.
+echo 0 >/sys/kernel/tracing/options/record-cmd 2>/dev/null
+echo 0 >/sys/kernel/tracing/options/record-tgid 2>/dev/null
 mkdir -p /results
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results /results
 
