@@ -239,7 +239,7 @@ sec_xlockd() {
 	echo "| NLM lock+unlock round trips/s, no xlockd (median) | $(x nlm_base) |"
 	echo "| NLM lock+unlock round trips/s, xlockd attached (median) | $(x nlm_var) |"
 	echo "| ratio (median of per-round ratios, 95% interval) | $(x nlm_ratio) ($(x nlm_ci)) |"
-	echo "| persisted events/s: 30000 queued, drained, committed | $(x persisted_events_per_s) |"
+	echo "| persisted events/s: 30000 grants queued, drained, committed | $(x persisted_events_per_s) |"
 	echo "| group commits for those 30000 | $(x commits) |"
 	echo "| durable window under that burst: mean / max | $(x durable_window_mean_ms) / $(x durable_window_max_ms) ms |"
 	echo
