@@ -28,6 +28,8 @@ struct pentry {
 struct store {
 	struct pentry *slots;		/* open addressing, by id */
 	size_t cap, count;
+	uint32_t seed;			/* of the slot hash: see store.c */
+	size_t probes;			/* occupied slots looked past: a clustering witness */
 };
 
 void store_init(struct store *st);

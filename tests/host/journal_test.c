@@ -103,6 +103,34 @@ static void test_store(void)
 	store_free(&st);
 }
 
+/*
+ * Entries put in the slot order of another store (how a snapshot is
+ * written, then loaded) must not pile up in long probe runs while the new
+ * table is the smaller one: 300k of them took 2.3 s against 0.66 s.
+ */
+static void test_store_copy_order(void)
+{
+	struct store a, b;
+	const struct pentry *p;
+	struct pentry e;
+	size_t i;
+	uint32_t id;
+
+	store_init(&a);
+	store_init(&b);
+	for (id = 0; id < 300000; id++) {
+		entry(&e, id, "/srv/f");
+		store_put(&a, &e);
+	}
+	for (i = 0; (p = store_next(&a, &i));)
+		store_put(&b, p);
+	tap_ok(b.count == a.count && b.probes < 16 * b.count,
+	       "store: 300000 entries put in another store's slot order: %.2f slots probed per put",
+	       (double)b.probes / (b.count ? b.count : 1));
+	store_free(&a);
+	store_free(&b);
+}
+
 static char *path_of(const char *name)
 {
 	static char p[256];
@@ -827,9 +855,10 @@ int main(void)
 {
 	if (!mkdtemp(dir))
 		return 1;
-	tap_plan(48);
+	tap_plan(49);
 	test_crc();
 	test_store();
+	test_store_copy_order();
 	test_round_trip();
 	test_crash_tails();
 	test_damage();
