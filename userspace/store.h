@@ -29,7 +29,7 @@ struct store {
 	struct pentry *slots;		/* open addressing, by id */
 	size_t cap, count;
 	uint32_t seed;			/* of the slot hash: see store.c */
-	size_t probes;			/* occupied slots looked past: a clustering witness */
+	size_t probes;			/* slots past their home new entries took: clustering */
 };
 
 void store_init(struct store *st);
