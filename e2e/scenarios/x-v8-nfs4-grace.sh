@@ -21,17 +21,11 @@
 # ksmbd grants all, and the NFSv4 client's reclaim of its lock fails
 # against the SMB lock (measured: see the cells).
 # Restarts nfsd: run it after the scenarios that need a settled server.
-. "$XLOCK_DIR/e2e/guest/xproto.sh"
-xsetup
-GRACESET="/usr/bin/python3 $XLOCK_DIR/e2e/tools/graceset.py"
-NFS4_MNT=/mnt/nfs4
-nfs_mount_up 4.2 "$NFS4_MNT" || fail "NFSv4.2 mount failed"
+. "$XLOCK_DIR/e2e/guest/v8.sh"
 
-ended() { cat /proc/fs/nfsd/v4_end_grace; }
 # nfsd tried to end its NFSv4 grace since the restart (its own clock, or
 # its client tracker) and xlock held it: xlock says so in dmesg. Stock:
 # nfsd's grace is over.
-held_lines() { dmesg | grep -c "NFSv4 grace held until xlock's grace period ends"; }
 own_end() {
 	if [ "$MODE" = xlock ]; then
 		[ "$(held_lines)" -gt "$HELD0" ]
@@ -61,13 +55,6 @@ nfs4_state() { nfs4_has "$1" "$2" && echo yes || echo no; }
 # failed); recovered: file $r's lock is listed again or locks were lost.
 lost_lines() { dmesg | grep -c "NFS: .*: lost [0-9]* locks"; }
 recovered() { nfs4_has lock "$r" || [ "$(lost_lines)" -gt "$LOST0" ]; }
-# The kernel NFS client's requests to nfsd dropped (tc), or let through.
-nfs_block() {
-	tc qdisc add dev lo ingress &&
-		tc filter add dev lo parent ffff: protocol ip prio 1 u32 \
-			match ip dport 2049 0xffff action drop
-}
-nfs_unblock() { tc qdisc del dev lo ingress 2>/dev/null; }
 
 # The NFSv4 client's state before the restart: a lock (with data written
 # under it) and an open for writing.

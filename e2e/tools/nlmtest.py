@@ -6,7 +6,8 @@ handle); LOCK is a client that is not the kernel's (one that never comes
 back after a restart, or reclaims what it never held).
 
 usage: nlmtest.py [--lock [--reclaim]] [--caller NAME] [--svid N] [--from ADDR]
-                  EXPORT_CLIENT PATH {r|w} START LEN
+                  [--fh HEX] EXPORT_CLIENT PATH {r|w} START LEN
+       nlmtest.py --print-fh EXPORT_CLIENT PATH
        nlmtest.py --free-all [--caller NAME] [--from ADDR]
   EXPORT_CLIENT  the export's client name in /etc/exports (for the file
                  handle, from /proc/fs/nfsd/filehandle)
@@ -105,6 +106,10 @@ def main():
     p.add_argument("--svid", type=int, default=os.getpid())
     p.add_argument("--from", dest="src", default="0.0.0.0",
                    help="source address (lockd keys its hosts by address, not by caller name)")
+    p.add_argument("--fh", help="the file handle in hex, instead of asking nfsd for it "
+                   "(nfsd's export cache is empty after it restarts until a client asks)")
+    p.add_argument("--print-fh", action="store_true",
+                   help="print PATH's file handle in hex and exit")
     p.add_argument("client", nargs="?")
     p.add_argument("path", nargs="?")
     p.add_argument("mode", nargs="?", choices=["r", "w"])
@@ -117,9 +122,14 @@ def main():
         rpc_call(getport(NLM_PROG, NLM_V4), NLM_PROG, NLM_V4, NLM4_FREE_ALL, args, a.src)
         print("free_all sent")
         return 0
+    if a.print_fh:
+        if a.path is None:
+            p.error("EXPORT_CLIENT PATH are needed")
+        print(filehandle(a.client, a.path).hex())
+        return 0
     if a.length is None:
         p.error("EXPORT_CLIENT PATH {r|w} START LEN are needed")
-    fh = filehandle(a.client, a.path)
+    fh = bytes.fromhex(a.fh) if a.fh else filehandle(a.client, a.path)
     port = getport(NLM_PROG, NLM_V4)
     alock = xdr_opaque(a.caller.encode()) + xdr_opaque(fh) + xdr_opaque(b"nlmtest-owner")
     alock += struct.pack(">iQQ", a.svid, a.start, a.length)

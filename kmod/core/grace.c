@@ -9,7 +9,9 @@
  * reclaim, NLM and SMB, against the set and refuses those that match
  * nothing, and keeps SMB requests off what is not reclaimed yet. Grace
  * ends after its time, when everything was reclaimed, or when the admin
- * ends it; what was not reclaimed is then forgotten.
+ * ends it; what was not reclaimed is then forgotten. Its time being up or
+ * everything reclaimed ends it only once no other server's grace that it
+ * waits for is still running (nfsd's NFSv4 grace: one window for all).
  *
  * The set is loaded in chunks (one per RECLAIM_ADD message) and hashed by
  * file, so a million entries load in one allocation per thousand and a
@@ -68,6 +70,21 @@ static struct lock_manager xlock_lm = {
 static void grace_end_fn(struct work_struct *w);
 static DECLARE_DELAYED_WORK(grace_work, grace_end_fn);
 
+/* A server's own grace that xlock's waits out (nfsd's NFSv4), if any. */
+static const struct xlock_grace_wait_ops *grace_wait;
+static bool grace_waiting;
+
+void xlock_grace_set_wait(const struct xlock_grace_wait_ops *ops)
+{
+	WRITE_ONCE(grace_wait, ops);
+}
+
+/* grace.c's indirect calls: through the registered ops (check-ibt.sh). */
+static noinline bool ops_grace_pending(const struct xlock_grace_wait_ops *ops)
+{
+	return ops->pending();
+}
+
 /* Who hears that a grace period started or ended (netlink), if anyone yet. */
 static const struct xlock_grace_events *grace_events;
 
@@ -76,7 +93,6 @@ void xlock_grace_set_events(const struct xlock_grace_events *ev)
 	WRITE_ONCE(grace_events, ev);
 }
 
-/* grace.c's one indirect call: through the registered ops (check-ibt.sh). */
 static noinline void ops_grace_event(const struct xlock_grace_events *ops, u8 event, u64 n)
 {
 	ops->grace(event, n);
@@ -211,6 +227,7 @@ int xlock_grace_start(unsigned int secs, const char **why)
 	locks_start_grace(&init_net, &xlock_lm);
 	spin_lock(&grace_lock);
 	WRITE_ONCE(grace_state, XLOCK_GRACE_RUNNING);
+	WRITE_ONCE(grace_waiting, false);
 	grace_ends = jiffies + secs * HZ;
 	n = nr_reclaims;
 	spin_unlock(&grace_lock);
@@ -257,8 +274,24 @@ int xlock_grace_end(const char *why)
 	return left;
 }
 
+/*
+ * Time is up or everything was reclaimed. While nfsd's NFSv4 clients may
+ * still reclaim on nfsd's own clock, grace goes on (and so do the SMB and
+ * NLM reclaims it takes) until nfsd tries to end its grace, which xlock
+ * holds until this end (edges/nfsd4_grace.c): one window, the longer.
+ */
 static void grace_end_fn(struct work_struct *w)
 {
+	const struct xlock_grace_wait_ops *ops = READ_ONCE(grace_wait);
+
+	if (!xlock_grace_active())
+		return;
+	if (ops && ops_grace_pending(ops)) {
+		if (!xchg(&grace_waiting, true))
+			pr_info("grace period goes on while nfsd's NFSv4 grace runs\n");
+		schedule_delayed_work(&grace_work, HZ);
+		return;
+	}
 	xlock_grace_end(READ_ONCE(nr_reclaimed) == READ_ONCE(nr_reclaims) ?
 			"everything reclaimed" : "time is up");
 }

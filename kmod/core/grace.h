@@ -42,6 +42,16 @@ struct xlock_grace_events {
 
 void xlock_grace_set_events(const struct xlock_grace_events *ev);
 
+/*
+ * Sideways: a server whose own grace xlock's grace waits out. pending()
+ * says that grace still runs and the server has not tried to end it.
+ */
+struct xlock_grace_wait_ops {
+	bool (*pending)(void);
+};
+
+void xlock_grace_set_wait(const struct xlock_grace_wait_ops *ops);
+
 bool xlock_grace_active(void);
 int xlock_reclaim_add(const struct path *path, const char *client,
 		      const struct xlock_reclaim_rec *recs, unsigned int n,

@@ -26,6 +26,9 @@
  * end of grace in the initial net namespace (xlock's grace is that net's)
  * is put off; once xlock's grace is over, nfsd's laundromat is run at
  * once, which ends it, as `echo Y >/proc/fs/nfsd/v4_end_grace` would.
+ * The other way round, xlock's grace does not end while nfsd's runs and
+ * nfsd has not tried to end it (grace_pending): whichever would end
+ * first waits for the other.
  */
 struct nfsd_net;
 
@@ -112,6 +115,15 @@ static void grace_kick_fn(struct work_struct *w)
 	WRITE_ONCE(grace_held, false);
 }
 
+static bool grace_pending(void)
+{
+	return READ_ONCE(grace_on) && !READ_ONCE(grace_held) && xlock_nfs4_in_grace();
+}
+
+static const struct xlock_grace_wait_ops grace_wait_ops = {
+	.pending = grace_pending,
+};
+
 void xlock_nfs4_grace_attach(struct xlock_edge *nfsd)
 {
 	unsigned long id = xlock_ksym_lookup("nfsd:nfsd_net_id");
@@ -130,14 +142,16 @@ void xlock_nfs4_grace_attach(struct xlock_edge *nfsd)
 		pr_warn("nfsd may end NFSv4 grace before xlock's: %s\n", why);
 		return;
 	}
-	grace_on = true;
+	WRITE_ONCE(grace_on, true);
+	xlock_grace_set_wait(&grace_wait_ops);
 }
 
 void xlock_nfs4_grace_detach(void)
 {
+	xlock_grace_set_wait(NULL);
 	if (grace_on)
 		xlock_hookset_detach(&grace_hs);
-	grace_on = false;
+	WRITE_ONCE(grace_on, false);
 	cancel_delayed_work_sync(&grace_kick);
 	grace_held = false;
 }

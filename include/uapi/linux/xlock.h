@@ -233,8 +233,12 @@
  * reclaimed are refused: an SMB2 LOCK with STATUS_FILE_NOT_AVAILABLE (MS-SMB2's
  * "try again later", which a failing-over server answers), a lease is
  * granted without the caching those entries exclude. Grace ends after its
- * time, when every entry of the set was reclaimed, or on GRACE_END; what
- * was not reclaimed is forgotten (XLOCK_EVENT_GRACE_END carries
+ * time, when every entry of the set was reclaimed, or on GRACE_END. The
+ * first two wait while nfsd (initial network namespace) is in its NFSv4
+ * grace and has not tried to end it yet (its clients may still reclaim;
+ * XLOCK_A_GRACE_LEFT_MS is then 0), and nfsd's NFSv4 grace in turn ends
+ * only with xlock's: one window, the longer of the two. What was not
+ * reclaimed is forgotten (XLOCK_EVENT_GRACE_END carries
  * XLOCK_A_NR_ENTRIES, how many). GRACE_END answers with that count; with
  * no grace running it drops a reclaim set that was loaded but not started
  * (a daemon that died half-way through loading), and gives -ENOENT if
