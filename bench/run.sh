@@ -328,6 +328,16 @@ sec_persist() {
 	echo "With only \`xlockctl events\` listening (the module's event path and a"
 	echo "consumer that does nothing) in the same rounds: ratio $(rval ratio),"
 	echo "95% interval $(rval ci_low) - $(rval ci_high)."
+	f="$dir"/boot1/bench-persist.txt
+	echo
+	echo "The module collected events for events_batch_ms = $(sed -n 's/^events_batch_ms //p' "$f") ms before"
+	echo "sending them (4 is its default)."
+	grep -q '^nlm_xlockd_b2 ' "$f" || return 0
+	# batch2=MS: two more xlockd runs per round with another batch time.
+	pers=$(/usr/bin/python3 bench/ratio_ci.py "$f" nlm_stock nlm_xlockd_b2)
+	echo "With xlockd and events_batch_ms = $(sed -n 's/^events_batch_ms_b2 //p' "$f") ms,"
+	echo "in the middle of the same rounds' xlockd runs: ratio $(rval ratio),"
+	echo "95% interval $(rval ci_low) - $(rval ci_high) (per round: \`$(rval ratios)\`)."
 }
 
 sec_journal() {

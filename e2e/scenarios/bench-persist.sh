@@ -13,17 +13,30 @@
 OUT=/results/bench-persist.txt
 ROUNDS=${XLOCK_BENCH_ROUNDS:-20}
 SECS=${XLOCK_BENCH_SECS:-3}
-# Guest options rounds=N, secs=S (e2e/run.sh -o) override both.
+BATCH=
+BATCH2=
+# Guest options rounds=N, secs=S (e2e/run.sh -o) override both; batch=MS
+# sets the module's events_batch_ms (how long events are collected);
+# batch2=MS adds, inside each round's xlockd runs, two runs with xlockd
+# attached and events_batch_ms MS (key nlm_xlockd_b2, same ABBA rounds).
 for o in $(echo "${XLOCK_OPTS:-}" | tr ',' ' '); do
 	case $o in
 	rounds=*) ROUNDS=${o#rounds=} ;;
 	secs=*) SECS=${o#secs=} ;;
+	batch=*) BATCH=${o#batch=} ;;
+	batch2=*) BATCH2=${o#batch2=} ;;
 	esac
 done
 : >"$OUT"
 rec() { echo "$1 $2" | tee -a "$OUT"; }
 
 xlock_load || fail "insmod xlock"
+[ -z "$BATCH" ] || echo "$BATCH" >/sys/module/xlock/parameters/events_batch_ms ||
+	fail "events_batch_ms $BATCH"
+BPARAM=/sys/module/xlock/parameters/events_batch_ms
+B1=$(cat "$BPARAM")
+rec events_batch_ms "$B1"
+[ -z "$BATCH2" ] || rec events_batch_ms_b2 "$BATCH2"
 env_up
 : >"$NFS_MNT/bench-nlm"
 # NLM round trips/s for $1 seconds.
@@ -49,6 +62,12 @@ while [ $r -le "$ROUNDS" ]; do
 	xlockd_start --state-dir "/tmp/bp-$r" || fail "xlockd"
 	rate 1 >/dev/null
 	rec nlm_xlockd "$(rate "$SECS")"
+	if [ -n "$BATCH2" ]; then
+		echo "$BATCH2" >"$BPARAM" || fail "events_batch_ms $BATCH2"
+		rec nlm_xlockd_b2 "$(rate "$SECS")"
+		rec nlm_xlockd_b2 "$(rate "$SECS")"
+		echo "$B1" >"$BPARAM"
+	fi
 	rec nlm_xlockd "$(rate "$SECS")"
 	xlockd_stop
 	listener_run

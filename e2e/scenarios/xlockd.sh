@@ -5,7 +5,8 @@
 # restarted xlockd reads the table back; a corrupt or foreign state file
 # stops it with the file and offset; a full disk degrades persistence
 # (logged, metrics) while the module keeps enforcing, and it recovers; the
-# metrics file; without xlockd the status says persistence is off.
+# metrics file; without xlockd the status says persistence is off; the
+# module's events_batch_ms takes 1-1000 ms only.
 LOCKF="python3 $XLOCK_DIR/e2e/tools/lockf.py"
 SMBOP="/usr/bin/python3 $XLOCK_DIR/e2e/tools/smbop.py"
 CHURN="$XLOCK_DIR/build/selftests/xlock_churn"
@@ -19,6 +20,17 @@ KEY=0123456789abcdef0123456789abcdef
 xlock_unload || fail "cannot unload xlock"
 xlock_load test_api=1 || fail "cannot load xlock with test_api=1"
 env_up
+# How long the module collects events before sending them: 1-1000 ms;
+# anything else is refused and changes nothing.
+P=/sys/module/xlock/parameters/events_batch_ms
+b0=$(cat "$P")
+for bad in 0 1001 -1 x; do
+	echo "$bad" >"$P" 2>/dev/null && fail "events_batch_ms took $bad"
+done
+[ "$(cat "$P")" = "$b0" ] || fail "a refused events_batch_ms changed it: $(cat "$P")"
+echo 20 >"$P" && [ "$(cat "$P")" = 20 ] || fail "events_batch_ms 20: $(cat "$P")"
+echo "$b0" >"$P"
+log "events_batch_ms $b0: 0, 1001, -1 and x refused, 20 taken"
 mkdir -p "$EXPORT/churn"
 for i in $(seq 0 15); do : >"$EXPORT/churn/churn-$i"; done
 

@@ -33,8 +33,6 @@
 #define EVENT_SIZE	768
 /* One skb carries many events; a smaller one when memory is tight. */
 #define BATCH_SKB	(16 * 1024)
-/* Collect for a jiffy: fewer, fuller batches; the durable window grows by as much. */
-#define BATCH_DELAY	1
 /* Queued entry events by entry id, to coalesce with. */
 #define QUEUED_BITS	8
 
@@ -55,6 +53,37 @@ static bool enabled, overflow;
 static struct workqueue_struct *events_wq;
 static struct delayed_work events_work;
 static char *path_buf;			/* the worker's only: it is ordered */
+
+/*
+ * Events are collected this long before they go out: fewer, fuller
+ * batches, and a grant released within it never reaches xlockd (the pair
+ * cancels out). The time a grant takes to be durable grows by as much.
+ */
+static unsigned int events_batch_ms = 4;
+
+static int batch_ms_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, 1000);
+}
+
+static int batch_ms_get(char *buf, const struct kernel_param *kp)
+{
+	return param_get_uint(buf, kp);
+}
+
+static const struct kernel_param_ops batch_ms_ops = {
+	.set = batch_ms_set,
+	.get = batch_ms_get,
+};
+
+module_param_cb(events_batch_ms, &batch_ms_ops, &events_batch_ms, 0644);
+MODULE_PARM_DESC(events_batch_ms,
+		 "How long table events are collected before they are sent (ms, 1-1000; at least a jiffy)");
+
+static unsigned long batch_delay(void)
+{
+	return max(1UL, msecs_to_jiffies(READ_ONCE(events_batch_ms)));
+}
 
 static bool listening(void)
 {
@@ -163,7 +192,7 @@ static void enqueue(struct xlock_nl_event *ev)
 	}
 	/* Under the lock: once disabled, nothing queues work any more. */
 	if (list_empty(&queue))
-		queue_delayed_work(events_wq, &events_work, BATCH_DELAY);
+		queue_delayed_work(events_wq, &events_work, batch_delay());
 	list_add_tail(&ev->node, &queue);
 	if (ev->has_entry) {
 		if (q)

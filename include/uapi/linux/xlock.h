@@ -263,7 +263,8 @@
  * entry's attributes as in GET_LOCKS, with XLOCK_A_PATH while a daemon is
  * registered (for XLOCK_EVENT_CONFLICT, the entry
  * that was in the way, plus XLOCK_A_REQ_CLIENT and XLOCK_A_OUTCOME).
- * Events are sent in batches, at most a jiffy after the change, and an
+ * Events are sent in batches, at most the module parameter
+ * events_batch_ms (default 4, at least a jiffy) after the change, and an
  * entry's events coalesce while they wait: a listener sees the entry's
  * latest state (a GRANT or CHANGE carries the state at send time; a
  * RELEASE ends a CHANGE not sent yet), and an entry added and removed
