@@ -10,8 +10,9 @@
  *
  * While queued, an entry's events coalesce: a change rewrites the event
  * still queued for the entry, a release of an entry whose grant was not
- * sent yet takes both away. A lock held for less than a batch costs no
- * message, no wake-up and no journal record (issue 11 item 7).
+ * sent yet takes both away. A batch's time starts at its first event, so
+ * a lock held for less than a batch, while nothing else is queued, costs
+ * no message, no wake-up and no journal record (issue 11 item 7).
  */
 #include <linux/hashtable.h>
 #include <linux/module.h>
@@ -184,6 +185,13 @@ static void enqueue(struct xlock_nl_event *ev)
 	}
 	q = ev->has_entry ? queued_find(ev->e.id) : NULL;
 	if (q && !coalesce(q, ev, &gone)) {
+		/*
+		 * Nothing left to send: no worker run for an empty batch, and
+		 * the next batch's time starts at its own first event, so a
+		 * lock held for less than a batch never straddles a send.
+		 */
+		if (list_empty(&queue) && !overflow)
+			cancel_delayed_work(&events_work);
 		spin_unlock(&queue_lock);
 		event_drop(ev);
 		if (gone)

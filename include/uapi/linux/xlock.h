@@ -268,8 +268,10 @@
  * entry's events coalesce while they wait: a listener sees the entry's
  * latest state (a GRANT or CHANGE carries the state at send time; a
  * RELEASE ends a CHANGE not sent yet), and an entry added and removed
- * within one batch produces no event at all. The xlock tracepoints see
- * every operation.
+ * within one batch produces no event at all. A batch's time starts at
+ * its first event: an entry that lives less than events_batch_ms while
+ * no other event waits is never sent. The xlock tracepoints see every
+ * operation.
  *
  * SMB status codes
  * ----------------
