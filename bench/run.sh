@@ -9,6 +9,7 @@
 #   xlockd   persistence and recovery (guest)
 #   persist  NLM with xlockd attached (guest)
 #   scale    lock round trips with 1-8 clients, on a crowded file (guest)
+#   profile  where an NLM round trip's time goes: perf, per phase (guest)
 #   journal  xlockd's journal (host disk)
 # BENCH_OPTS=OPT,... passes guest options to the benchmark scenarios (e.g.
 # rounds=3 for a short run; each section says how many rounds it had).
@@ -22,7 +23,7 @@ set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP"
 OUT=bench/RESULTS.md
-ALL="rules table proto xlockd persist scale journal"
+ALL="rules table proto xlockd persist scale profile journal"
 SECTIONS=${*:-$ALL}
 for s in $SECTIONS; do
 	case " $ALL " in *" $s "*) ;; *) echo "run.sh: no section $s ($ALL)" >&2; exit 2 ;; esac
@@ -33,7 +34,7 @@ NOW=$(date -u '+%Y-%m-%d %H:%M UTC')
 
 dir=build/bench/guest
 scen=
-for s in table proto xlockd persist scale; do
+for s in table proto xlockd persist scale profile; do
 	want $s && scen="$scen bench-$s"
 done
 if [ -n "$scen" ] && [ -z "${BENCH_REUSE:-}" ]; then
@@ -338,6 +339,45 @@ sec_persist() {
 	echo "With xlockd and events_batch_ms = $(sed -n 's/^events_batch_ms_b2 //p' "$f") ms,"
 	echo "in the middle of the same rounds' xlockd runs: ratio $(rval ratio),"
 	echo "95% interval $(rval ci_low) - $(rval ci_high) (per round: \`$(rval ratios)\`)."
+}
+
+sec_profile() {
+	f=$dir/boot1/bench-profile.txt
+	[ -s "$f" ] || { echo "run.sh: bench-profile wrote nothing: no figures" >&2; exit 1; }
+	pv() { sed -n "s/^$1 //p" "$f"; }
+	echo "## Where an NLM round trip's time goes (guest, \`e2e/scenarios/bench-profile.sh\`)"
+	echo
+	guestwhen
+	echo "Issues 11 item 7 and 15 items 1-2. NLM lock+unlock round trips"
+	echo "(\`bench/nlm_rate.py\`) for $(pv secs) s per run, $(pv cpus) guest CPU(s), in four"
+	echo "phases: stock (xlock not loaded), xlock loaded, xlock with a bare"
+	echo "event listener (\`xlockctl events\`), xlock with xlockd. One run under"
+	echo "\`perf record\` (cpu-clock: TCG has no hardware counters; the whole"
+	echo "guest), one under \`perf stat\` counting the scheduler's wake-ups and"
+	echo "switches, IPIs (call-function-single + reschedule) and queued works,"
+	echo "per round trip. Single runs, not ABBA rounds: the rates here only"
+	echo "label the counts; the ratios are in the sections above."
+	echo
+	ptable ""
+	[ "$(pv held)" -gt 0 ] 2>/dev/null || return 0
+	echo
+	echo "The same four phases with another owner holding $(pv held) one-byte NLM"
+	echo "locks on the file (taken after each phase's module state was set; the"
+	echo "module's per-file limit raised above them), bench-scale's crowded file:"
+	echo
+	ptable held_
+}
+
+# One table of the profile's four phases, their keys prefixed with $1.
+ptable() {
+	echo "| phase | round trips/s (profiled / counted) | idle % | in xlock's functions % | wake-ups | switches | IPIs | works queued |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+	for p in stock loaded listener xlockd; do
+		p=$1$p
+		ipi=$(echo "$(pv "${p}_call_function_single_entry") $(pv "${p}_reschedule_entry")" |
+			awk '{ printf "%.2f", $1 + $2 }')
+		echo "| $p | $(pv "nlm_$p") / $(pv "nlm_${p}_counted") | $(pv "${p}_idle_pct") | $(pv "${p}_xlock_pct") | $(pv "${p}_sched_wakeup") | $(pv "${p}_sched_switch") | $ipi | $(pv "${p}_workqueue_queue_work") |"
+	done
 }
 
 sec_journal() {

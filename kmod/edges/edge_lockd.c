@@ -347,11 +347,19 @@ out:
 static __be32 wrap_nlmsvc_unlock(struct net *net, struct nlm_file *file,
 				 struct nlm_lock *lock)
 {
+	u64 ws, we;
 	__be32 ret;
 
 	xlock_hook_enter(HS, &lockd_hooks[H_UNLOCK]);
+	/*
+	 * Only the owner's locks overlapping the range and a byte each side
+	 * can change (a split leaves pieces touching it). The whole file was
+	 * read and sorted on every unlock: a file of 10000 locks cost 34x one
+	 * of 10 (bench-scale held_N).
+	 */
+	op_window(lock, &ws, &we);
 	ret = call_nlmsvc_unlock(net, file, lock);
-	sync_file(file, false, 0, XLOCK_END_MAX);
+	sync_file(file, false, ws, we);
 	xlock_hook_exit(HS);
 	return ret;
 }
