@@ -6,7 +6,8 @@
 # boot (bench/scale_bench.py; its header says how). A failed load, unload
 # or module check aborts the run (this scenario fails).
 # Guest options rounds=N, secs=S, clients=A:B.., held=A:B.. (e2e/run.sh -o)
-# override 20 rounds of 2 s samples, 1:2:4:8 clients, 10:1000:10000 locks.
+# override 20 rounds of 2 s samples, 1:2:4:8 clients, 10:1000:10000 locks
+# (clients=0: the crowded file alone).
 # e2e-timeout: 7000
 . "$XLOCK_DIR/e2e/guest/xproto.sh"
 R=/results/bench-scale.txt

@@ -86,14 +86,16 @@ static void held_fill(struct held *h, struct file_lock *fl, u8 proto)
 
 /*
  * Copy the locks of @proto (/@owner) on @inode that overlap [@ws, @we]
- * into a new array (*@hp, NULL if none): counted first, then copied, again
- * if more came meanwhile.
+ * into a new array (*@hp, NULL if none). One walk of the inode's list
+ * fills a small array and counts the rest (a window of a few bytes holds
+ * a few locks, but the list may hold thousands); only when more matched
+ * than fit is it walked again into an array of the size counted.
  */
 static int collect(struct inode *inode, u8 proto, const struct file *owner, u64 ws, u64 we,
 		   struct held **hp, unsigned int *np)
 {
 	struct file_lock_context *ctx = locks_inode_context(inode);
-	unsigned int n, i, tries;
+	unsigned int cap = 8, n, tries;
 	struct file_lock *fl;
 	struct held *h;
 
@@ -102,35 +104,29 @@ static int collect(struct inode *inode, u8 proto, const struct file *owner, u64 
 	if (!ctx)
 		return 0;
 	for (tries = 0; tries < 16; tries++) {
-		n = 0;
-		spin_lock(&ctx->flc_lock);
-		for_each_file_lock(fl, &ctx->flc_posix)
-			if (counted(fl, proto, owner, ws, we))
-				n++;
-		spin_unlock(&ctx->flc_lock);
-		if (!n)
-			return 0;
-		h = kvmalloc_array(n, sizeof(*h), GFP_KERNEL);
+		h = kvmalloc_array(cap, sizeof(*h), GFP_KERNEL);
 		if (!h)
 			return -ENOMEM;
-		i = 0;
+		n = 0;
 		spin_lock(&ctx->flc_lock);
 		for_each_file_lock(fl, &ctx->flc_posix) {
 			if (!counted(fl, proto, owner, ws, we))
 				continue;
-			if (i == n) {
-				i = n + 1;	/* more than counted: again */
-				break;
-			}
-			held_fill(&h[i++], fl, proto);
+			if (n < cap)
+				held_fill(&h[n], fl, proto);
+			n++;
 		}
 		spin_unlock(&ctx->flc_lock);
-		if (i <= n) {
-			*hp = h;
-			*np = i;
+		if (n <= cap) {
+			if (n)
+				*hp = h;
+			else
+				kvfree(h);
+			*np = n;
 			return 0;
 		}
 		kvfree(h);
+		cap = n + n / 4;	/* room for a few more next time */
 	}
 	return -EAGAIN;
 }
