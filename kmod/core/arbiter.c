@@ -186,7 +186,7 @@ int xlock_arbitrate_resv(struct xlock_file *f, const struct xlock_rule_req *req,
 	trace_xlock_request(&f->key, req, who);
 	for (;;) {
 		spin_lock(&f->lock);
-		xlock_rules_decide(req, f->head, &v);
+		xlock_rules_decide(req, xlock_file_rules(f, req), &v);
 		if (v.kind == XLOCK_V_DENY) {
 			const struct xlock_entry *e =
 				container_of(v.holder, struct xlock_entry, r);
@@ -268,7 +268,7 @@ u8 xlock_arbitrate_lease(struct xlock_file *f, u8 want, const char *who,
 		trace_xlock_request(&f->key, &req, who);
 	spin_lock(&f->lock);
 	if (enabled)
-		xlock_rules_decide(&req, f->head, &v);
+		xlock_rules_decide(&req, xlock_file_rules(f, &req), &v);
 	got = v.kind == XLOCK_V_REDUCED ? v.state : want;
 	if (resv && got) {
 		resv->r.state = got;

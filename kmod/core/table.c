@@ -73,6 +73,8 @@ void xlock_file_put(struct xlock_file *f)
 		return;
 	rhashtable_remove_fast(&files, &f->node, file_params);
 	atomic64_dec(&nr_files);
+	/* Every entry pins its file: none can be left, nor counted. */
+	WARN_ONCE(f->head || f->sides[0] || f->sides[1], "xlock: file freed with entries counted\n");
 	xlock_share_put(f->share);
 	if (f->path.dentry)
 		path_put(&f->path);
@@ -164,6 +166,28 @@ static void holder_copy(const struct xlock_entry *e, struct xlock_holder *h)
 	strscpy(h->client, e->client->display, sizeof(h->client));
 }
 
+static void side_count(struct xlock_file *f, const struct xlock_rule_entry *r, int d)
+{
+	lockdep_assert_held(&f->lock);
+	f->sides[r->proto == XLOCK_PROTO_SMB] += d;
+}
+
+/*
+ * The entries the rules must see for @req: @f's list, or none when @f has
+ * no entry of the other protocol side. The rules weigh only the other
+ * side's entries (an SMB request meets NFS-side state, an NFS one SMB
+ * state; same-protocol conflicts are the server's), so a file crowded
+ * with one protocol's locks is not walked for that protocol's requests.
+ */
+const struct xlock_rule_entry *xlock_file_rules(const struct xlock_file *f,
+						const struct xlock_rule_req *req)
+{
+	lockdep_assert_held(&f->lock);
+	if (!f->sides[xlock_rules_op_proto(req->op) != XLOCK_PROTO_SMB])
+		return NULL;
+	return f->head;
+}
+
 /*
  * Run the rules on @f's entries; @holder (if not NULL) gets a DENY's holder.
  * Traced with result -1: the caller acts on the verdict itself.
@@ -172,7 +196,7 @@ void xlock_file_decide(struct xlock_file *f, const struct xlock_rule_req *req,
 		       struct xlock_verdict *v, struct xlock_holder *holder)
 {
 	spin_lock(&f->lock);
-	xlock_rules_decide(req, f->head, v);
+	xlock_rules_decide(req, xlock_file_rules(f, req), v);
 	if (holder && v->kind == XLOCK_V_DENY)
 		holder_copy(container_of(v->holder, struct xlock_entry, r), holder);
 	v->holder = NULL;	/* not valid once the lock is dropped */
@@ -338,6 +362,7 @@ static int entry_add(struct xlock_file *f, struct xlock_client *c,
 	e->r.next = f->head;
 	f->head = &e->r;
 	f->nr++;
+	side_count(f, &e->r, 1);
 	/* Queued under the lock: before anything can remove the entry. */
 	event_queue(evops, ev, XLOCK_EVENT_GRANT, e);
 	spin_unlock(&f->lock);
@@ -409,6 +434,7 @@ int xlock_resv_link(struct xlock_file *f, struct xlock_entry *e, const char **wh
 	e->file = f;
 	e->r.next = f->head;
 	f->head = &e->r;
+	side_count(f, &e->r, 1);
 	return 0;
 }
 
@@ -425,8 +451,10 @@ void xlock_resv_drop(struct xlock_entry *e)
 		spin_lock(&f->lock);
 		for (pp = &f->head; *pp && *pp != &e->r; pp = &(*pp)->next)
 			;
-		if (!WARN_ON_ONCE(!*pp))
+		if (!WARN_ON_ONCE(!*pp)) {
 			*pp = e->r.next;
+			side_count(f, &e->r, -1);
+		}
 		admit_locked(f, e->client, -1);
 		spin_unlock(&f->lock);
 		xlock_file_changed(f);
@@ -467,9 +495,7 @@ void xlock_entry_unlink(struct xlock_file *f, struct xlock_entry *e)
 	lockdep_assert_held(&f->lock);
 	for (pp = &f->head; *pp; pp = &(*pp)->next) {
 		if (*pp == &e->r) {
-			*pp = e->r.next;
-			f->nr--;
-			e->flags |= ENTRY_DEAD;
+			xlock_entry_unlink_at(f, pp);
 			return;
 		}
 	}
@@ -484,6 +510,7 @@ void xlock_entry_unlink_at(struct xlock_file *f, struct xlock_rule_entry **pp)
 	lockdep_assert_held(&f->lock);
 	*pp = e->r.next;
 	f->nr--;
+	side_count(f, &e->r, -1);
 	e->flags |= ENTRY_DEAD;
 }
 
@@ -683,9 +710,7 @@ unsigned int xlock_file_del_matching(struct xlock_file *f, const struct xlock_ma
 			pp = &(*pp)->next;
 			continue;
 		}
-		*pp = e->r.next;
-		f->nr--;
-		e->flags |= ENTRY_DEAD;
+		xlock_entry_unlink_at(f, pp);
 		e->r.next = gone;
 		gone = &e->r;
 		n++;

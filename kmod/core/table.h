@@ -28,6 +28,7 @@ struct xlock_file {
 	struct mutex sync_lock;		/* one VFS reconciliation at a time (vfs_sync.c) */
 	struct xlock_rule_entry *head;	/* struct xlock_entry.r, linked */
 	unsigned int nr;
+	unsigned int sides[2];		/* linked entries: [0] NFS side, [1] SMB */
 	unsigned int admitted;		/* slots of requests decided, not yet recorded */
 	struct xlock_share *share;
 	struct path path;		/* where we first met it; may be empty */
@@ -105,6 +106,8 @@ struct xlock_file *xlock_file_get_key(const struct xlock_fkey *key, const struct
 				      bool create);
 struct xlock_file *xlock_file_lookup(const struct xlock_fkey *key);
 void xlock_file_put(struct xlock_file *f);
+const struct xlock_rule_entry *xlock_file_rules(const struct xlock_file *f,
+						const struct xlock_rule_req *req);
 void xlock_file_decide(struct xlock_file *f, const struct xlock_rule_req *req,
 		       struct xlock_verdict *v, struct xlock_holder *holder);
 
