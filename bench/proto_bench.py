@@ -37,7 +37,6 @@ import argparse
 import fcntl
 import mmap
 import os
-import re
 import select
 import statistics
 import struct
@@ -49,14 +48,13 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e", "tools"))
 import smbop  # noqa: E402
 from smbop import S  # noqa: E402
-import nlm_rate  # noqa: E402  (bench/, this file's own folder: sys.path[0])
+import fgraph  # noqa: E402  (bench/, this file's own folder: sys.path[0])
+import nlm_rate  # noqa: E402
 
 RWH = smbop.state_bits("RWH")
 START = time.monotonic()
-TRACING = "/sys/kernel/tracing"
 GRAPH_FUNCS = ("nlmsvc_lock", "nlmsvc_unlock", "nlmsvc_testlock", "fh_verify", "smb_grant_oplock",
                "smb2_lock", "close_id_del_oplock")
-GRAPH_LINE = re.compile(r"^\s*(\d+)\)\s*[-+!#*@$ ]*\s([\d.]+) us\s*\|(\s*)(\S.*?)\s*$")
 HOOKS = ("nlmsvc_lock", "nlmsvc_unlock", "fh_verify", "smb_grant_oplock", "smb2_lock",
          "close_id_del_oplock")
 
@@ -333,35 +331,6 @@ class Bench:
         os.close(fd)
         return "%.1f" % (n / dt)
 
-    @staticmethod
-    def tr(name, value):
-        with open(os.path.join(TRACING, name), "w") as f:
-            f.write(value)
-
-    @staticmethod
-    def graph_calls(text):
-        """(name, depth, cpu, us) of every finished call in a function_graph
-        trace, in order; depth from the indentation (0: called from outside
-        the filter; 1: called inside a traced call, i.e. the original a
-        wrapper of xlock's called)."""
-        out = []
-        for line in text.splitlines():
-            m = GRAPH_LINE.match(line)
-            if not m:
-                continue
-            cpu, us, indent, body = m.groups()
-            name = None
-            if body.endswith("();"):
-                name = body[:-3]
-            elif body.startswith("}"):
-                t = re.search(r"/\* (.+?) \*/", body)
-                name = t.group(1) if t else None
-            if name:
-                # A module's function is shown as "name [module]".
-                name = re.sub(r"\s*\[\S+\]$", "", name)
-                out.append((name, (len(indent) - 2) // 2, int(cpu), float(us)))
-        return out
-
     def percall(self, secs):
         """Each hooked function's time per call under the function-graph
         tracer, stock and with xlock: with xlock the hooked entry runs
@@ -369,47 +338,14 @@ class Bench:
         deeper); the time inside xlock is the outer call minus the inner."""
         for mode in ("stock", "xlock"):
             self.mode(mode)
-            self.tr("tracing_on", "0")
-            self.tr("current_tracer", "nop")
-            self.tr("buffer_size_kb", "8192")
-            self.tr("set_ftrace_filter", "\n".join(GRAPH_FUNCS) + "\n")
-            for opt, v in (("funcgraph-tail", "1"), ("funcgraph-irqs", "0")):
-                if os.path.exists(os.path.join(TRACING, "options", opt)):
-                    self.tr("options/" + opt, v)
-            self.tr("trace", "")
-            self.tr("current_tracer", "function_graph")
-            self.tr("tracing_on", "1")
-            for name in ("nlm", "testlock", "write", "smbopen", "smblock"):
-                getattr(self, name)(secs)
-            self.tr("tracing_on", "0")
-            with open(os.path.join(TRACING, "trace")) as f:
-                text = f.read()
+
+            def workload():
+                for name in ("nlm", "testlock", "write", "smbopen", "smblock"):
+                    getattr(self, name)(secs)
             # The raw trace beside the results: what the figures came from.
-            with open(os.path.join(os.path.dirname(self.a.out), "percall-%s.trace" % mode), "w") as f:
-                f.write(text)
-            calls = self.graph_calls(text)
-            self.tr("current_tracer", "nop")
-            self.tr("set_ftrace_filter", "")
-            inner = {}
-            per = {}
-            for name, depth, cpu, us in calls:
-                if depth >= 1:
-                    inner[(cpu, name)] = us
-                    continue
-                d = per.setdefault(name, {"outer": [], "self": []})
-                d["outer"].append(us)
-                i = inner.pop((cpu, name), None)
-                if mode == "xlock" and i is not None:
-                    d["self"].append(us - i)
-            for name in GRAPH_FUNCS:
-                d = per.get(name)
-                if not d:
-                    self.rec("percall_%s_%s" % (name, mode), "calls=0")
-                    continue
-                v = "calls=%d,median_ns=%.0f" % (len(d["outer"]), 1000 * statistics.median(d["outer"]))
-                if d["self"]:
-                    v += ",paired=%d,in_xlock_median_ns=%.0f" % (
-                        len(d["self"]), 1000 * statistics.median(d["self"]))
+            calls = fgraph.traced(GRAPH_FUNCS, workload, os.path.join(
+                os.path.dirname(self.a.out), "percall-%s.trace" % mode))
+            for name, v in fgraph.per_call(GRAPH_FUNCS, calls, mode == "xlock").items():
                 self.rec("percall_%s_%s" % (name, mode), v)
         self.mode("stock")
 

@@ -333,12 +333,45 @@ sec_persist() {
 	echo
 	echo "The module collected events for events_batch_ms = $(sed -n 's/^events_batch_ms //p' "$f") ms before"
 	echo "sending them (4 is its default)."
+	sec_persist_percall "$f" "$(rval base_median)"
 	grep -q '^nlm_xlockd_b2 ' "$f" || return 0
 	# batch2=MS: two more xlockd runs per round with another batch time.
 	pers=$(/usr/bin/python3 bench/ratio_ci.py "$f" nlm_stock nlm_xlockd_b2)
 	echo "With xlockd and events_batch_ms = $(sed -n 's/^events_batch_ms_b2 //p' "$f") ms,"
 	echo "in the middle of the same rounds' xlockd runs: ratio $(rval ratio),"
 	echo "95% interval $(rval ci_low) - $(rval ci_high) (per round: \`$(rval ratios)\`)."
+}
+
+# bench-persist's tracer phase ($1: its output; $2: round trips/s without
+# xlockd): time inside xlock per hooked call with no listener, the
+# listener, xlockd.
+sec_persist_percall() {
+	grep -q '^percall_nlmsvc_lock_none ' "$1" || {
+		echo
+		echo "Per-call phase: not in this run."
+		return 0
+	}
+	# field FUNC MODE NAME: one value of a percall line.
+	field() { sed -n "s/^percall_$1_$2 .*$3=\([0-9]*\).*/\1/p" "$4"; }
+	echo
+	echo "Time inside xlock per hooked call (\`bench/fgraph.py\`, the"
+	echo "function-graph tracer, after the rounds in the same boot, a few seconds"
+	echo "of round trips per mode): the outer call's time minus the original's,"
+	echo "medians in ns under TCG, tracer cost included and the same in each mode."
+	echo "The kernel's work differs between modes only by the event queue (a"
+	echo "listener of any kind turns it on); xlockd's own work is in its process."
+	echo
+	echo "| hooked call | no listener | \`xlockctl events\` | xlockd |"
+	echo "|---|---:|---:|---:|"
+	for fn in nlmsvc_lock nlmsvc_unlock; do
+		echo "| \`$fn\` | $(field $fn none in_xlock_median_ns "$1") | $(field $fn listener in_xlock_median_ns "$1") | $(field $fn xlockd in_xlock_median_ns "$1") |"
+	done
+	# What xlockd adds per round trip (a lock and an unlock) against the
+	# round trip's time without it.
+	echo "$(field nlmsvc_lock none in_xlock_median_ns "$1") $(field nlmsvc_unlock none in_xlock_median_ns "$1")" \
+		"$(field nlmsvc_lock xlockd in_xlock_median_ns "$1") $(field nlmsvc_unlock xlockd in_xlock_median_ns "$1") $2" |
+		awk 'NF == 5 && $5 > 0 { d = $3 + $4 - $1 - $2; rt = 1e9 / $5
+			printf "\nxlockd attached adds %d ns inside xlock per round trip, %.2f%% of a round trip (%.0f us at the median rate without it): a ratio of %.3f from lockd'"'"'s side.\n", d, 100 * d / rt, rt / 1000, rt / (rt + d) }'
 }
 
 sec_profile() {

@@ -7,15 +7,20 @@
 # the mean of its two xlockd runs over the mean of its two runs without.
 # The listener (`xlockctl events` to /dev/null) splits that cost: the
 # module's event path with a consumer that does nothing, against xlockd's
-# own work (parse, store, journal). Results as "name value" lines in
-# bench-persist.txt (bench/ratio_ci.py sums them up per pair of keys).
+# own work (parse, store, journal). After the rounds, the time lockd's
+# hooked calls spend inside xlock (bench/fgraph.py, the function-graph
+# tracer) with no listener, the listener and xlockd: what persistence adds
+# on lockd's thread, a figure TCG's scheduling noise does not blur.
+# Results as "name value" lines in bench-persist.txt (bench/ratio_ci.py
+# sums them up per pair of keys).
 # e2e-timeout: 1500
 OUT=/results/bench-persist.txt
 ROUNDS=${XLOCK_BENCH_ROUNDS:-20}
 SECS=${XLOCK_BENCH_SECS:-3}
 BATCH=
 BATCH2=
-# Guest options rounds=N, secs=S (e2e/run.sh -o) override both; batch=MS
+# Guest options rounds=N, secs=S (e2e/run.sh -o) override both; percall=S
+# the tracer phase's seconds per mode (5; 0 leaves it out); batch=MS
 # sets the module's events_batch_ms (how long events are collected);
 # batch2=MS adds, inside each round's xlockd runs, two runs with xlockd
 # attached and events_batch_ms MS (key nlm_xlockd_b2, same ABBA rounds).
@@ -23,6 +28,7 @@ for o in $(echo "${XLOCK_OPTS:-}" | tr ',' ' '); do
 	case $o in
 	rounds=*) ROUNDS=${o#rounds=} ;;
 	secs=*) SECS=${o#secs=} ;;
+	percall=*) PERCALL=${o#percall=} ;;
 	batch=*) BATCH=${o#batch=} ;;
 	batch2=*) BATCH2=${o#batch2=} ;;
 	esac
@@ -74,4 +80,24 @@ while [ $r -le "$ROUNDS" ]; do
 	rec nlm_stock "$(rate "$SECS")"
 	r=$((r + 1))
 done
+# Time inside xlock per hooked call, in mode $1 (none, listener, xlockd).
+percall() {
+	/usr/bin/python3 "$XLOCK_DIR/bench/fgraph.py" --out "$OUT" --key "$1" \
+		--nlm "$NFS_MNT/bench-nlm" --secs "$PERCALL" \
+		--trace "/results/percall-persist-$1.trace" >/dev/null ||
+		fail "per-call phase ($1)"
+}
+if [ "$PERCALL" != 0 ]; then
+	percall none
+	"$XLOCKCTL" events >/dev/null 2>&1 &
+	lp=$!
+	rate 1 >/dev/null
+	percall listener
+	kill "$lp"
+	wait "$lp" 2>/dev/null
+	xlockd_start --state-dir /tmp/bp-percall || fail "xlockd"
+	rate 1 >/dev/null
+	percall xlockd
+	xlockd_stop
+fi
 mounts_down
