@@ -84,8 +84,8 @@ done
 percall() {
 	/usr/bin/python3 "$XLOCK_DIR/bench/fgraph.py" --out "$OUT" --key "$1" \
 		--nlm "$NFS_MNT/bench-nlm" --secs "$PERCALL" \
-		--trace "/results/percall-persist-$1.trace" >/dev/null ||
-		fail "per-call phase ($1)"
+		--trace "/results/percall-persist-$1.trace" >/dev/null 2>/tmp/fgraph.err ||
+		fail "per-call phase ($1): $(tail -n 1 /tmp/fgraph.err)"
 }
 if [ "$PERCALL" != 0 ]; then
 	percall none
