@@ -299,6 +299,24 @@ sec_scale() {
 	echo "Cost per NLM round trip on a file holding $hi locks against one holding"
 	echo "$lo (from the median round trips/s; target for xlock: at most 2x):"
 	echo "$lo_med $hi_med" | awk '{ printf "stock %.2fx, xlock %.2fx.\n", $1 / $3, $2 / $4 }'
+	grep -q "^percall_nlmsvc_lock_held$hi " "$f" || return 0
+	# The tracer phase: xlock's own time per call, which the rates' swings
+	# within a boot do not blur.
+	pc() { sed -n "s/^percall_$1_held$2 .*in_xlock_median_ns=\([0-9]*\).*/\1/p" "$f"; }
+	echo
+	echo "Time inside xlock per NLM call on those files, with xlock, after the"
+	echo "rounds (\`bench/fgraph.py\`, the function-graph tracer; medians in ns"
+	echo "under TCG, the tracer's cost included and the same for every file):"
+	echo
+	echo "| locks held on the file | \`nlmsvc_lock\` | \`nlmsvc_unlock\` |"
+	echo "|---:|---:|---:|"
+	for n in $(sed -n 's/^config .*held=\([0-9:]*\).*/\1/p' "$f" | tr ':' ' '); do
+		echo "| $n | $(pc nlmsvc_lock "$n") | $(pc nlmsvc_unlock "$n") |"
+	done
+	echo
+	echo "$(pc nlmsvc_lock "$lo") $(pc nlmsvc_unlock "$lo") $(pc nlmsvc_lock "$hi") $(pc nlmsvc_unlock "$hi")" |
+		awk -v lo="$lo" -v hi="$hi" 'NF == 4 && $1 + $2 > 0 {
+			printf "xlock'"'"'s own time per round trip on the %s-lock file: %.2fx its time on the %s-lock file (target: at most 2x).\n", hi, ($3 + $4) / ($1 + $2), lo }'
 }
 
 sec_persist() {

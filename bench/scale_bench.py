@@ -20,6 +20,9 @@ segment, for SECONDS each:
   held_N      NLM lock+unlock round trips on a file on which another
               process holds N NLM locks (disjoint one-byte ranges, taken
               before the clock starts, released after it stops)
+With --percall S, after the rounds, with xlock: each held_N workload for S
+seconds under the function-graph tracer (bench/fgraph.py), the time inside
+xlock per NLM lock and unlock ("percall_FUNC_heldN").
 The K processes start their clocks together (a barrier) after connecting.
 With xlock the file limit is raised above the largest N first (limits are
 the module's runtime settings). Lines in FILE: "KEY_MODE VALUE".
@@ -31,7 +34,8 @@ import subprocess
 import sys
 import time
 
-import proto_bench  # noqa: E402  (bench/, this file's own folder)
+import fgraph  # noqa: E402  (bench/, this file's own folder)
+import proto_bench  # noqa: E402
 from proto_bench import Abort, S  # noqa: E402
 
 
@@ -108,9 +112,10 @@ class Scale(proto_bench.Bench):
             self.touch(n)
         return self.parallel(smb_loop, [(self, names[i], 100 * i, self.a.secs) for i in range(k)])
 
-    def held(self, n):
+    def held(self, n, measure=None):
         """Round trips on [0, 10) while this process holds n NLM locks on
-        the same file from another open (another lock owner: a child)."""
+        the same file from another open (another lock owner: a child);
+        measure(path) instead of the rate if given."""
         path = os.path.join(self.a.nfs, "scale-held")
         rd, wr = os.pipe()
         pid = os.fork()
@@ -130,6 +135,8 @@ class Scale(proto_bench.Bench):
         try:
             if os.read(rd, 1) != b"k":
                 raise Abort("held_%d: the holder could not take its locks" % n)
+            if measure:
+                return measure(path)
             return proto_bench.nlm_rate.rate(path, self.a.secs)
         finally:
             os.kill(pid, 9)
@@ -166,6 +173,24 @@ class Scale(proto_bench.Bench):
                                                                     f.read().split()[0]))
         self.mode("stock")
         self.rec("complete", "1")
+        if a.percall:
+            try:
+                self.percall(a.percall)
+            except Exception as e:  # noqa: BLE001 (must not void the rounds)
+                self.rec("percall_failed", ("%s: %s" % (type(e).__name__, e)).replace(" ", "_"))
+
+    def percall(self, secs):
+        """xlock's own time per NLM lock and unlock on the crowded files
+        (bench/fgraph.py): the rates above swing with the guest's
+        scheduling; the time inside xlock's wrappers does not."""
+        funcs = ("nlmsvc_lock", "nlmsvc_unlock")
+        self.mode("xlock")
+        for n in self.a.held:
+            def measure(path):
+                return fgraph.traced(funcs, lambda: proto_bench.nlm_rate.rate(path, secs))
+            for name, v in fgraph.per_call(funcs, self.held(n, measure)).items():
+                self.rec("percall_%s_held%d" % (name, n), v)
+        self.mode("stock")
 
 
 def main():
@@ -173,6 +198,8 @@ def main():
     p.add_argument("--xlockctl", required=True)
     p.add_argument("--clients", default="1,2,4,8")
     p.add_argument("--held", default="10,1000,10000")
+    p.add_argument("--percall", type=float, default=0,
+                   help="after the rounds, SECONDS per held N under the function-graph tracer")
     a = p.parse_args()
     # clients=0: no client rows (a crowded-file run alone).
     a.clients = [int(x) for x in a.clients.split(",") if int(x) > 0]
