@@ -19,6 +19,7 @@ ROUNDS=${XLOCK_BENCH_ROUNDS:-20}
 SECS=${XLOCK_BENCH_SECS:-3}
 BATCH=
 BATCH2=
+PERCALL=5
 # Guest options rounds=N, secs=S (e2e/run.sh -o) override both; percall=S
 # the tracer phase's seconds per mode (5; 0 leaves it out); batch=MS
 # sets the module's events_batch_ms (how long events are collected);
