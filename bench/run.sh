@@ -262,6 +262,13 @@ sec_xlockd() {
 	echo "N NLM locks of 100 clients on 1000 files."
 }
 
+# percall_field KEY NAME FILE: NAME's value on FILE's "percall_KEY" line
+# (bench/fgraph.py's "calls=N,median_ns=T,..."; median_ns is not
+# in_xlock_median_ns).
+percall_field() {
+	sed -n "s/^percall_$1 \(.*[ ,]\)\{0,1\}$2=\([0-9]*\).*/\2/p" "$3"
+}
+
 sec_scale() {
 	f=$dir/boot1/bench-scale.txt
 	! grep -q '^aborted' "$f" && grep -q '^complete 1$' "$f" ||
@@ -302,7 +309,7 @@ sec_scale() {
 	grep -q "^percall_nlmsvc_lock_held$hi " "$f" || return 0
 	# The tracer phase: xlock's own time per call, which the rates' swings
 	# within a boot do not blur.
-	pc() { sed -n "s/^percall_$1_held$2 .*in_xlock_median_ns=\([0-9]*\).*/\1/p" "$f"; }
+	pc() { percall_field "$1_held$2" in_xlock_median_ns "$f"; }
 	echo
 	echo "Time inside xlock per NLM call on those files, with xlock, after the"
 	echo "rounds (\`bench/fgraph.py\`, the function-graph tracer; medians in ns"
@@ -369,7 +376,7 @@ sec_persist_percall() {
 		return 0
 	}
 	# field FUNC MODE NAME: one value of a percall line.
-	field() { sed -n "s/^percall_$1_$2 \(.*[ ,]\)\{0,1\}$3=\([0-9]*\).*/\2/p" "$4"; }
+	field() { percall_field "$1_$2" "$3" "$4"; }
 	echo
 	echo "Time inside xlock per hooked call (\`bench/fgraph.py\`, the"
 	echo "function-graph tracer, after the rounds in the same boot, a few seconds"
