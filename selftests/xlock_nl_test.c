@@ -673,6 +673,7 @@ TEST_F(xlock, events_short_lock_sends_nothing)
 
 struct grace_seen {
 	int replies, clients;
+	uint64_t total;
 	char name[64];
 };
 
@@ -684,6 +685,7 @@ static void grace_reply(const struct attrs *t, void *arg)
 	int rem;
 
 	g->replies++;
+	g->total = get_u64(t, XLOCK_A_NR_ENTRIES);
 	if (!t->a[XLOCK_A_CLIENTS])
 		return;
 	attr_for_each(c, attr_data(t->a[XLOCK_A_CLIENTS]),
@@ -742,6 +744,54 @@ TEST_F(xlock, grace_clients_admin_only)
 	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("unprivileged grace check %d failed",
 						 WEXITSTATUS(status));
 	/* The set was loaded, never started: grace end drops it. */
+	msg_init(&self->nl, &m, XLOCK_CMD_GRACE_END, 0);
+	EXPECT_EQ(0, nl_xfer(&self->nl, &m, NULL, NULL)) TH_LOG("%s", self->nl.extack);
+}
+
+/* RECLAIM_ADD takes NFSv4 delegations (V8), and only well-formed ones. */
+TEST_F(xlock, reclaim_deleg_records)
+{
+	static const struct {
+		uint8_t proto, kind, mode, state;
+		uint64_t start;
+		int ok;
+	} recs[] = {
+		{ XLOCK_PROTO_NFS4, XLOCK_KIND_DELEG, 0, XLOCK_LEASE_R | XLOCK_LEASE_W, 0, 1 },
+		{ XLOCK_PROTO_NFS4, XLOCK_KIND_DELEG, 0, XLOCK_LEASE_R, 0, 1 },
+		{ XLOCK_PROTO_NFS4, XLOCK_KIND_DELEG, 0, XLOCK_LEASE_W, 0, 0 },
+		{ XLOCK_PROTO_NFS4, XLOCK_KIND_DELEG, 0, XLOCK_LEASE_R | XLOCK_LEASE_H, 0, 0 },
+		{ XLOCK_PROTO_NFS4, XLOCK_KIND_DELEG, 0, XLOCK_LEASE_R, 5, 0 },
+		{ XLOCK_PROTO_NFS4, XLOCK_KIND_DELEG, XLOCK_MODE_EXCL, XLOCK_LEASE_R, 0, 0 },
+		{ XLOCK_PROTO_NFS4, XLOCK_KIND_LOCK, XLOCK_MODE_EXCL, 0, 0, 0 },
+		{ XLOCK_PROTO_SMB, XLOCK_KIND_DELEG, 0, XLOCK_LEASE_R, 0, 0 },
+		{ XLOCK_PROTO_NLM, XLOCK_KIND_DELEG, 0, XLOCK_LEASE_R, 0, 0 },
+	};
+	unsigned int i, added = 0;
+	struct grace_seen g;
+	struct msg m;
+
+	for (i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
+		struct xlock_reclaim_rec rec = {
+			.start = recs[i].start, .end = UINT64_MAX, .proto = recs[i].proto,
+			.kind = recs[i].kind, .mode = recs[i].mode, .state = recs[i].state,
+		};
+		int ret;
+
+		msg_init(&self->nl, &m, XLOCK_CMD_RECLAIM_ADD, 0);
+		put_str(&m, XLOCK_A_PATH, self->file);
+		put_str(&m, XLOCK_A_CLIENT, "192.0.2.4");
+		attr_put(&m, XLOCK_A_RECLAIM_RECS, &rec, sizeof(rec));
+		ret = nl_xfer(&self->nl, &m, NULL, NULL);
+		if (recs[i].ok) {
+			EXPECT_EQ(0, ret) TH_LOG("record %u: %s", i, self->nl.extack);
+			added += !ret;
+		} else {
+			EXPECT_EQ(-EINVAL, ret) TH_LOG("record %u taken", i);
+			EXPECT_NE('\0', self->nl.extack[0]) TH_LOG("record %u: no message", i);
+		}
+	}
+	ASSERT_EQ(0, get_grace(&self->nl, &g));
+	EXPECT_EQ(added, g.total);
 	msg_init(&self->nl, &m, XLOCK_CMD_GRACE_END, 0);
 	EXPECT_EQ(0, nl_xfer(&self->nl, &m, NULL, NULL)) TH_LOG("%s", self->nl.extack);
 }

@@ -142,10 +142,11 @@ static void to_rec(const struct pentry *e, struct xlock_reclaim_rec *r)
 	memset(r, 0, sizeof(*r));
 	r->proto = e->proto;
 	r->kind = e->kind;
-	if (e->kind == XLOCK_KIND_LEASE) {
+	if (e->kind == XLOCK_KIND_LEASE || e->kind == XLOCK_KIND_DELEG) {
 		r->state = e->state;
 		r->end = XLOCK_END_MAX;
-		memcpy(r->lease_key, e->lease_key, sizeof(r->lease_key));
+		if (e->kind == XLOCK_KIND_LEASE)
+			memcpy(r->lease_key, e->lease_key, sizeof(r->lease_key));
 		return;
 	}
 	r->mode = e->mode;

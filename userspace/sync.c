@@ -17,7 +17,7 @@
 #include "reclaim.h"
 #include "sync.h"
 
-/* The owner's identity, as it will reclaim: NLM caller name, SMB client GUID. */
+/* The owner's identity, as it will reclaim: NLM caller name, SMB client GUID, NFSv4 address. */
 static void owner_id(struct nlattr **tb, uint8_t proto, char *out)
 {
 	const unsigned char *g;
@@ -36,6 +36,8 @@ static void owner_id(struct nlattr **tb, uint8_t proto, char *out)
 	c = nla_data(tb[XLOCK_A_CLIENT]);
 	if (!strncmp(c, "nlm:", 4))
 		c += 4;
+	else if (!strncmp(c, "nfs4:", 5))
+		c += 5;
 	snprintf(out, PENTRY_CLIENT_MAX + 1, "%.*s", nla_len(tb[XLOCK_A_CLIENT]), c);
 }
 
@@ -58,7 +60,7 @@ static int entry_from(const struct xlockd *d, struct nlattr **tb, struct pentry 
 		return -1;
 	/* A break in flight is not state: the reclaim asks for what it ends with. */
 	e->flags &= XLOCK_ENTRY_F_TEST | XLOCK_ENTRY_F_TEARDOWN;
-	if (e->kind == XLOCK_KIND_LEASE) {
+	if (e->kind == XLOCK_KIND_LEASE || e->kind == XLOCK_KIND_DELEG) {
 		e->state = xnl_u8(tb[XLOCK_A_LEASE_STATE], 0);
 		e->end = XLOCK_END_MAX;
 		if (tb[XLOCK_A_SMB_LEASE_KEY])

@@ -43,6 +43,8 @@ static int put_owner(struct sk_buff *skb, const struct xlock_entry *e)
 		return nla_put_u32(skb, XLOCK_A_NLM_SVID, e->owner.nlm.svid) ||
 		       (e->owner.nlm.oh_hash &&
 			nla_put_u64_64bit(skb, XLOCK_A_NLM_OH, e->owner.nlm.oh_hash, XLOCK_A_PAD));
+	if (e->r.proto == XLOCK_PROTO_NFS4)
+		return 0;
 	if (nla_put(skb, XLOCK_A_SMB_GUID, sizeof(c->guid), c->guid))
 		return -EMSGSIZE;
 	if (e->r.kind == XLOCK_KIND_LEASE)
@@ -76,6 +78,8 @@ int xlock_nl_put_entry(struct sk_buff *skb, const struct xlock_entry *e, u32 id,
 		return nla_put_u8(skb, XLOCK_A_MODE, r->mode) ||
 		       nla_put_u64_64bit(skb, XLOCK_A_START, r->start, XLOCK_A_PAD) ||
 		       nla_put_u64_64bit(skb, XLOCK_A_END, r->end, XLOCK_A_PAD);
+	case XLOCK_KIND_DELEG:
+		return nla_put_u8(skb, XLOCK_A_LEASE_STATE, r->state);
 	case XLOCK_KIND_LEASE:
 		return nla_put_u8(skb, XLOCK_A_LEASE_STATE, r->state) ||
 		       (r->brk_to != XLOCK_NO_BREAK &&
@@ -153,9 +157,11 @@ int xlock_nl_locks_done(struct netlink_callback *cb)
 	return 0;
 }
 
+/* A --path dump lists the file's delegations as nfsd holds them (dump_nfs4). */
 static bool locks_match(const struct locks_ctx *ctx, const struct xlock_entry *e)
 {
-	return (!ctx->by_share || e->file->share->id == ctx->share_id) &&
+	return !(ctx->by_file && e->r.kind == XLOCK_KIND_DELEG) &&
+	       (!ctx->by_share || e->file->share->id == ctx->share_id) &&
 	       (!ctx->by_file || !memcmp(&e->file->key, &ctx->key, sizeof(ctx->key))) &&
 	       (!ctx->client || e->client == ctx->client);
 }

@@ -101,8 +101,20 @@ static const char *rec_problem(const struct xlock_reclaim_rec *r)
 {
 	if (r->reserved)
 		return "reserved field set";
-	if (r->proto != XLOCK_PROTO_NLM && r->proto != XLOCK_PROTO_SMB)
+	if (r->proto != XLOCK_PROTO_NLM && r->proto != XLOCK_PROTO_SMB &&
+	    r->proto != XLOCK_PROTO_NFS4)
 		return "unknown protocol";
+	if (r->proto == XLOCK_PROTO_NFS4 ? r->kind != XLOCK_KIND_DELEG :
+	    r->kind == XLOCK_KIND_DELEG)
+		return "NFSv4 entries are delegations, and only NFSv4 holds them";
+	if (r->kind == XLOCK_KIND_DELEG) {
+		if (r->state != XLOCK_LEASE_R && r->state != (XLOCK_LEASE_R | XLOCK_LEASE_W))
+			return "a delegation is R or RW";
+		if (r->mode || r->svid || r->start || r->end != XLOCK_END_MAX ||
+		    memchr_inv(r->lease_key, 0, sizeof(r->lease_key)))
+			return "a delegation has no mode, svid, range or lease key";
+		return NULL;
+	}
 	if (r->kind == XLOCK_KIND_LEASE) {
 		if (r->proto != XLOCK_PROTO_SMB)
 			return "only SMB holds leases";
@@ -113,7 +125,7 @@ static const char *rec_problem(const struct xlock_reclaim_rec *r)
 		return NULL;
 	}
 	if (r->kind != XLOCK_KIND_LOCK)
-		return "only locks and leases are reclaimed";
+		return "only locks, leases and delegations are reclaimed";
 	if (r->mode != XLOCK_MODE_SHARED && r->mode != XLOCK_MODE_EXCL)
 		return "unknown lock mode";
 	if (r->end < r->start)

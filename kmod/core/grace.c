@@ -302,6 +302,8 @@ static bool same_owner(const struct reclaim *r, const struct xlock_reclaim_desc 
 		return false;
 	if (d->kind == XLOCK_KIND_LEASE)
 		return !memcmp(r->lease_key, d->lease_key, sizeof(d->lease_key));
+	if (d->kind == XLOCK_KIND_DELEG)
+		return true;	/* nfsd gives a client one per file */
 	if (r->start != d->start || r->end != d->end || r->mode != d->mode)
 		return false;
 	return d->proto != XLOCK_PROTO_NLM || r->svid == d->svid;
@@ -401,11 +403,49 @@ static bool grace_batch(const struct xlock_rule_req *req, const struct xlock_rul
 }
 
 /*
+ * A not yet reclaimed entry @r as the rules see it for @req into @e; false
+ * if it does not count. No server knows them during grace, SMB's own
+ * included, so the rules see them as NFS-side state: a lock as an NLM
+ * lock, a write-caching lease (for a lease request only) as a shared lock
+ * of the whole file, and an NFSv4 delegation (for an SMB open only, as
+ * opens are the requests a delegation is recalled for) as the open its
+ * client may hold under it: for write denying all else, or for read
+ * denying write.
+ */
+static bool grace_entry(const struct reclaim *r, const struct xlock_rule_req *req,
+			struct xlock_rule_entry *e)
+{
+	*e = (struct xlock_rule_entry){
+		.proto = XLOCK_PROTO_NLM, .kind = XLOCK_KIND_LOCK, .mode = r->mode,
+		.start = r->start, .end = r->end, .brk_to = XLOCK_NO_BREAK,
+	};
+	if (r->kind == XLOCK_KIND_DELEG) {
+		if (req->op != XLOCK_OP_SMB_OPEN)
+			return false;
+		e->proto = XLOCK_PROTO_NFS4;
+		e->kind = XLOCK_KIND_SHARE;
+		e->mode = XLOCK_SHARE_READ;
+		e->state = XLOCK_SHARE_READ | XLOCK_SHARE_DELETE;
+		if (r->state & XLOCK_LEASE_W) {
+			e->mode |= XLOCK_SHARE_WRITE;
+			e->state = 0;
+		}
+		return true;
+	}
+	if (req->op == XLOCK_OP_SMB_OPEN)
+		return false;
+	if (r->kind == XLOCK_KIND_LEASE) {
+		if (req->op != XLOCK_OP_SMB_LEASE || !(r->state & XLOCK_LEASE_W))
+			return false;
+		e->mode = XLOCK_MODE_SHARED;
+	}
+	return true;
+}
+
+/*
  * What the not yet reclaimed entries of @key (other than @client's) say
- * about @req. No server knows them during grace, SMB's own included, so
- * the rules see them as NLM locks: a lock as itself, a write-caching lease
- * (for a lease request only) as a shared lock of the whole file. They are
- * decided in batches (under the spinlock, on the stack): every one counts.
+ * about @req, each as grace_entry() has it. They are decided in batches
+ * (under the spinlock, on the stack): every one counts.
  */
 void xlock_grace_decide(const struct xlock_fkey *key, const struct xlock_rule_req *req,
 			const char *client, struct xlock_verdict *v)
@@ -420,17 +460,9 @@ void xlock_grace_decide(const struct xlock_fkey *key, const struct xlock_rule_re
 	spin_lock(&grace_lock);
 	ci = client_index(client, false);
 	hlist_for_each_entry(r, bucket(key), node) {
-		if (r->reclaimed || r->client == ci || memcmp(&r->key, key, sizeof(*key)))
+		if (r->reclaimed || r->client == ci || memcmp(&r->key, key, sizeof(*key)) ||
+		    !grace_entry(r, req, &few[n]))
 			continue;
-		few[n] = (struct xlock_rule_entry){
-			.proto = XLOCK_PROTO_NLM, .kind = XLOCK_KIND_LOCK, .mode = r->mode,
-			.start = r->start, .end = r->end, .brk_to = XLOCK_NO_BREAK,
-		};
-		if (r->kind == XLOCK_KIND_LEASE) {
-			if (req->op != XLOCK_OP_SMB_LEASE || !(r->state & XLOCK_LEASE_W))
-				continue;
-			few[n].mode = XLOCK_MODE_SHARED;
-		}
 		few[n].next = head;
 		head = &few[n++];
 		if (n < ARRAY_SIZE(few))

@@ -169,7 +169,9 @@ static void holder_copy(const struct xlock_entry *e, struct xlock_holder *h)
 static void side_count(struct xlock_file *f, const struct xlock_rule_entry *r, int d)
 {
 	lockdep_assert_held(&f->lock);
-	f->sides[r->proto == XLOCK_PROTO_SMB] += d;
+	/* A delegation is kept for its reclaim only: nfsd's state decides (V3, V4). */
+	if (r->kind != XLOCK_KIND_DELEG)
+		f->sides[r->proto == XLOCK_PROTO_SMB] += d;
 }
 
 /*
@@ -397,8 +399,10 @@ int xlock_entry_mirror(struct xlock_file *f, struct xlock_client *c,
 	if (ret) {
 		xlock_stat_inc(XLOCK_STAT_NOT_RECORDED);
 		pr_warn_ratelimited("xlock: a granted %s %s not recorded: %s\n",
-				    init->proto == XLOCK_PROTO_NLM ? "NLM" : "SMB",
-				    init->kind == XLOCK_KIND_LEASE ? "lease" : "lock", why);
+				    init->proto == XLOCK_PROTO_NLM ? "NLM" :
+				    init->proto == XLOCK_PROTO_SMB ? "SMB" : "NFSv4",
+				    init->kind == XLOCK_KIND_LEASE ? "lease" :
+				    init->kind == XLOCK_KIND_DELEG ? "delegation" : "lock", why);
 	}
 	return ret;
 }
@@ -612,7 +616,9 @@ static bool matches(const struct xlock_entry *e, const struct xlock_match *m)
 	       (!m->kind || e->r.kind == m->kind) &&
 	       (!m->flags || (e->flags & m->flags)) &&
 	       (!m->real || !(e->flags & XLOCK_ENTRY_F_TEST)) &&
-	       (!m->smb_fp || (e->r.proto == XLOCK_PROTO_SMB && e->owner.smb.fp == m->smb_fp));
+	       (!m->smb_fp || (e->r.proto == XLOCK_PROTO_SMB && e->owner.smb.fp == m->smb_fp)) &&
+	       (!m->nfs4_deleg ||
+		(e->r.kind == XLOCK_KIND_DELEG && e->owner.nfs4.deleg == m->nfs4_deleg));
 }
 
 /* Something on @f changed that a waiting request may care about. */

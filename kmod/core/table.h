@@ -28,7 +28,7 @@ struct xlock_file {
 	struct mutex sync_lock;		/* one VFS reconciliation at a time (vfs_sync.c) */
 	struct xlock_rule_entry *head;	/* struct xlock_entry.r, linked */
 	unsigned int nr;
-	unsigned int sides[2];		/* linked entries: [0] NFS side, [1] SMB */
+	unsigned int sides[2];		/* linked entries the rules weigh: [0] NFS side, [1] SMB */
 	unsigned int admitted;		/* slots of requests decided, not yet recorded */
 	struct xlock_share *share;
 	struct path path;		/* where we first met it; may be empty */
@@ -47,6 +47,9 @@ union xlock_owner {
 		u8 lease_key[16];	/* leases */
 		u64 fp;			/* the open (ksmbd_file), compared only */
 	} smb;
+	struct {
+		u64 deleg;		/* nfsd's delegation, compared only */
+	} nfs4;
 };
 
 struct xlock_entry {
@@ -138,6 +141,7 @@ void xlock_entry_release(struct xlock_entry *e);
 struct xlock_match {
 	const struct xlock_client *client;
 	u64 smb_fp;
+	u64 nfs4_deleg;
 	u8 proto, kind, flags;
 	bool real;			/* only entries not added by the test API */
 };

@@ -22,7 +22,7 @@ static struct {
 	unsigned int depth;
 } teardown[TEARDOWN_SLOTS];
 static DEFINE_SPINLOCK(teardown_lock);	/* teardown[], teardown_overflow */
-static unsigned int teardown_overflow[XLOCK_PROTO_SMB + 1];
+static unsigned int teardown_overflow[XLOCK_PROTO_NFS4 + 1];
 
 void xlock_teardown_begin(u8 proto)
 {
@@ -90,7 +90,7 @@ bool xlock_tearing_down(u8 proto)
 	bool ret = false;
 	int i;
 
-	if (proto > XLOCK_PROTO_SMB)
+	if (proto > XLOCK_PROTO_NFS4)
 		return false;
 	ops = READ_ONCE(stopping_ops);
 	if (ops && ops_stopping(ops, proto))

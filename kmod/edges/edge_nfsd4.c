@@ -40,11 +40,13 @@
 #include "ksmbd_obj.h"
 #include "ksym.h"
 #include "nfsd4.h"
+#include "nfsd4_deleg.h"
 #include "nfsd4_grace.h"
 #include "nfsd4_state.h"
 #include "smb_break.h"
 #include "stats.h"
 #include "table.h"
+#include "teardown.h"
 
 static unsigned int nfs4_wait_ms = 1000;
 module_param(nfs4_wait_ms, uint, 0644);
@@ -87,8 +89,14 @@ static XLOCK_STUB __be32 call_nfsd4_open(struct svc_rqst *rqstp,
 	return cpu_to_be32(NFS4ERR_DELAY);
 }
 
+static XLOCK_STUB void call_nfs4_state_shutdown_net(struct net *net)
+{
+	xlock_call_unreachable(__func__);
+}
+
 static int wrap_kernel_setlease(struct file *filp, int arg, struct file_lease **lease,
 				void **priv);
+static void wrap_nfs4_state_shutdown_net(struct net *net);
 static __be32 wrap_nfsd4_lock(struct svc_rqst *rqstp, struct nfsd4_compound_state *cstate,
 			      union nfsd4_op_u *u);
 static __be32 wrap_nfsd4_lockt(struct svc_rqst *rqstp, struct nfsd4_compound_state *cstate,
@@ -96,13 +104,14 @@ static __be32 wrap_nfsd4_lockt(struct svc_rqst *rqstp, struct nfsd4_compound_sta
 static __be32 wrap_nfsd4_open(struct svc_rqst *rqstp, struct nfsd4_compound_state *cstate,
 			      union nfsd4_op_u *u);
 
-enum { H_SETLEASE, H_LOCK, H_LOCKT, H_OPEN };
+enum { H_SETLEASE, H_LOCK, H_LOCKT, H_OPEN, H_SHUTDOWN };
 
 static struct xlock_hook nfsd4_hooks[] = {
 	[H_SETLEASE] = XLOCK_HOOK("kernel_setlease", wrap_kernel_setlease),
 	[H_LOCK] = XLOCK_HOOK("nfsd:nfsd4_lock", wrap_nfsd4_lock),
 	[H_LOCKT] = XLOCK_HOOK("nfsd:nfsd4_lockt", wrap_nfsd4_lockt),
 	[H_OPEN] = XLOCK_HOOK("nfsd:nfsd4_open", wrap_nfsd4_open),
+	[H_SHUTDOWN] = XLOCK_HOOK("nfsd:nfs4_state_shutdown_net", wrap_nfs4_state_shutdown_net),
 };
 
 static struct xlock_call nfsd4_calls[] = {
@@ -110,6 +119,7 @@ static struct xlock_call nfsd4_calls[] = {
 	XLOCK_CALL(call_nfsd4_lock, "nfsd:nfsd4_lock"),
 	XLOCK_CALL(call_nfsd4_lockt, "nfsd:nfsd4_lockt"),
 	XLOCK_CALL(call_nfsd4_open, "nfsd:nfsd4_open"),
+	XLOCK_CALL(call_nfs4_state_shutdown_net, "nfsd:nfs4_state_shutdown_net"),
 };
 
 static struct xlock_hookset nfsd4_hs = {
@@ -221,21 +231,46 @@ static bool deleg_refused(struct file *filp, int arg)
 	return refused;
 }
 
+/*
+ * V4 refuses a delegation SMB state conflicts with; V8 keeps the ones nfsd
+ * sets, and forgets those it takes off, in the table (nfsd4_deleg.c).
+ */
 static int wrap_kernel_setlease(struct file *filp, int arg, struct file_lease **lease,
 				void **priv)
 {
 	unsigned long caller = (unsigned long)__builtin_return_address(0);
+	bool deleg = (arg == F_RDLCK || arg == F_WRLCK) && lease && *lease &&
+		     ((*lease)->c.flc_flags & FL_DELEG) && from_nfsd(caller);
+	/* The lease may be consumed by the call: its owner is nfsd's delegation. */
+	void *dp = deleg ? (*lease)->c.flc_owner : NULL;
 	int ret;
 
 	xlock_hook_enter(&nfsd4_hs, &nfsd4_hooks[H_SETLEASE]);
-	if ((arg == F_RDLCK || arg == F_WRLCK) && lease && *lease &&
-	    ((*lease)->c.flc_flags & FL_DELEG) && from_nfsd(caller) &&
-	    deleg_refused(filp, arg))
+	if (deleg && deleg_refused(filp, arg)) {
 		ret = -EAGAIN;
-	else
-		ret = call_kernel_setlease(filp, arg, lease, priv);
+		goto out;
+	}
+	ret = call_kernel_setlease(filp, arg, lease, priv);
+	if (deleg && !ret)
+		xlock_nfs4_deleg_set(filp, arg, dp);
+	else if (arg == F_UNLCK && priv && *priv && from_nfsd(caller))
+		xlock_nfs4_deleg_unset(filp, *priv);
+out:
 	xlock_hook_exit(&nfsd4_hs);
 	return ret;
+}
+
+/*
+ * nfsd stops serving @net: the delegations it drops now were not
+ * returned by their clients, who reclaim them once nfsd is back (V8).
+ */
+static void wrap_nfs4_state_shutdown_net(struct net *net)
+{
+	xlock_hook_enter(&nfsd4_hs, &nfsd4_hooks[H_SHUTDOWN]);
+	xlock_teardown_begin(XLOCK_PROTO_NFS4);
+	call_nfs4_state_shutdown_net(net);
+	xlock_teardown_end(XLOCK_PROTO_NFS4);
+	xlock_hook_exit(&nfsd4_hs);
 }
 
 /* The requester as log lines name it: "nfs4:<address>". */

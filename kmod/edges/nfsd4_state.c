@@ -16,6 +16,7 @@
 
 #include "arbiter.h"
 #include "generated/btf.h"
+#include "grace.h"
 #include "edge.h"
 #include "ksym.h"
 #include "nfsd4.h"
@@ -282,6 +283,29 @@ static bool nfs4_opens_decide(struct inode *inode, const struct xlock_rule_req *
 }
 
 /*
+ * V8: a delegation persisted before a restart and not reclaimed yet
+ * (nfsd4_deleg.c) holds back the SMB opens it would be recalled for.
+ */
+static bool deleg_unreclaimed(struct inode *inode, const struct xlock_rule_req *req, bool again)
+{
+	struct xlock_fkey key = { .dev = inode->i_sb->s_dev, .ino = inode->i_ino };
+	struct xlock_verdict v;
+
+	xlock_grace_decide(&key, req, "", &v);
+	if (v.kind != XLOCK_V_DENY)
+		return false;
+	if (!again)
+		xlock_conflict_note(NULL,
+				    "SMB open of dev=%u:%u ino=%lu for %s%s%s held back: a delegation not reclaimed yet (grace): STATUS_SHARING_VIOLATION",
+				    MAJOR(inode->i_sb->s_dev), MINOR(inode->i_sb->s_dev),
+				    inode->i_ino,
+				    req->mode & XLOCK_SHARE_READ ? "r" : "",
+				    req->mode & XLOCK_SHARE_WRITE ? "w" : "",
+				    req->mode & XLOCK_SHARE_DELETE ? "d" : "");
+	return true;
+}
+
+/*
  * V6: does an NFSv4 open of @inode conflict with SMB open @req? The rules
  * decide, as among SMB opens. In nfsd's NFSv4 grace, the opens not
  * reclaimed yet count too (V8).
@@ -297,6 +321,8 @@ bool xlock_nfs4_open_refused(struct inode *inode, const struct xlock_rule_req *r
 
 	if (!S_ISREG(inode->i_mode))
 		return false;
+	if (xlock_grace_active() && deleg_unreclaimed(inode, req, again))
+		return true;
 	if (xlock_nfs4_in_grace()) {
 		/*
 		 * V8: opens nfsd's clients may still reclaim are unknown here
@@ -366,8 +392,14 @@ void xlock_nfs4_state_detach(void)
 	WRITE_ONCE(nfs4_files, NULL);
 }
 
+/* nfsd's client of its delegation @dp (an nfs4_delegation). */
+const void *xlock_nfs4_deleg_clp(const void *dp)
+{
+	return FIELD(dp, XLOCK_BTF_nfs4_delegation_dl_stid + XLOCK_BTF_nfs4_stid_sc_client, void *);
+}
+
 /* The NFSv4 client of an nfsd client struct: its client id and address. */
-static void holder_client(struct xlock_nfs4_holder *h, const void *clp)
+void xlock_nfs4_holder_client(struct xlock_nfs4_holder *h, const void *clp)
 {
 	h->clientid = 0;
 	h->addr[0] = '\0';
@@ -399,7 +431,7 @@ static bool holders_visit(void *ctx, void *st, u8 access, u8 deny)
 
 	if (!deny)
 		return false;
-	holder_client(h, st_client(st));
+	xlock_nfs4_holder_client(h, st_client(st));
 	h->kind = XLOCK_KIND_SHARE;
 	h->mode = access;
 	h->allow = XLOCK_SHARE_ALL & ~deny;
@@ -451,8 +483,9 @@ int xlock_nfs4_holders(struct inode *inode, struct xlock_nfs4_holder *h, int max
 		if (!lk->fl_lmops || !within_module((unsigned long)lk->fl_lmops, mod) ||
 		    !lk->c.flc_owner)
 			continue;
-		holder_client(&h[n], FIELD(lk->c.flc_owner, XLOCK_BTF_nfs4_lockowner_lo_owner +
-					   XLOCK_BTF_nfs4_stateowner_so_client, void *));
+		xlock_nfs4_holder_client(&h[n], FIELD(lk->c.flc_owner,
+						      XLOCK_BTF_nfs4_lockowner_lo_owner +
+						      XLOCK_BTF_nfs4_stateowner_so_client, void *));
 		h[n].kind = XLOCK_KIND_LOCK;
 		h[n].mode = lk->c.flc_type == F_WRLCK ? XLOCK_MODE_EXCL : XLOCK_MODE_SHARED;
 		h[n].start = lk->fl_start;
@@ -465,8 +498,7 @@ int xlock_nfs4_holders(struct inode *inode, struct xlock_nfs4_holder *h, int max
 		if (!(fl->c.flc_flags & FL_DELEG) || !fl->fl_lmops ||
 		    !within_module((unsigned long)fl->fl_lmops, mod) || !fl->c.flc_owner)
 			continue;
-		holder_client(&h[n], FIELD(fl->c.flc_owner, XLOCK_BTF_nfs4_delegation_dl_stid +
-					   XLOCK_BTF_nfs4_stid_sc_client, void *));
+		xlock_nfs4_holder_client(&h[n], xlock_nfs4_deleg_clp(fl->c.flc_owner));
 		h[n].kind = XLOCK_KIND_DELEG;
 		h[n].mode = fl->c.flc_type == F_WRLCK ? XLOCK_LEASE_R | XLOCK_LEASE_W :
 							XLOCK_LEASE_R;

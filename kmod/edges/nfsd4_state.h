@@ -33,5 +33,8 @@ struct xlock_nfs4_holder {
 #define XLOCK_NFS4_HOLDERS_MAX 64
 
 int xlock_nfs4_holders(struct inode *inode, struct xlock_nfs4_holder *h, int max);
+const void *xlock_nfs4_deleg_clp(const void *dp);
+/* @h's client id and address from nfsd's client @clp (NULL: none). */
+void xlock_nfs4_holder_client(struct xlock_nfs4_holder *h, const void *clp);
 
 #endif

@@ -33,11 +33,15 @@
  *                      the opener does: XLOCK_SHARE_READ|WRITE|DELETE) and
  *                      XLOCK_A_SHARE_ALLOW (what it lets others do, same bits).
  *    XLOCK_KIND_DELEG  an NFSv4 delegation: XLOCK_A_LEASE_STATE XLOCK_LEASE_R
- *                      (read) or XLOCK_LEASE_R|XLOCK_LEASE_W (write).
+ *                      (read) or XLOCK_LEASE_R|XLOCK_LEASE_W (write). The
+ *                      table keeps the delegations nfsd sets only so that
+ *                      they can be persisted and reclaimed: conflicts with
+ *                      them are decided on nfsd's own state.
  *
  * Every entry has a unique XLOCK_A_ENTRY_ID (below 2^31), a protocol XLOCK_A_PROTO
- * (XLOCK_PROTO_NLM or XLOCK_PROTO_SMB), an owner and a share. The owner is
- * a client, shown as XLOCK_A_CLIENT, "nlm:<caller name>" or "smb:<address>",
+ * (XLOCK_PROTO_NLM, XLOCK_PROTO_SMB, or XLOCK_PROTO_NFS4 for delegations),
+ * an owner and a share. The owner is a client, shown as XLOCK_A_CLIENT,
+ * "nlm:<caller name>", "smb:<address>" or "nfs4:<address>",
  * with XLOCK_A_CLIENT_ADDR, plus per protocol: NLM XLOCK_A_NLM_SVID and
  * XLOCK_A_NLM_OH (NLA_U64, a hash of the owner handle, when known); SMB
  * XLOCK_A_SMB_GUID (client GUID) and, for leases, XLOCK_A_SMB_LEASE_KEY.
@@ -48,7 +52,7 @@
  * the state it breaks to) and XLOCK_ENTRY_F_TEST (added by XLOCK_CMD_TEST_ADD).
  * XLOCK_ENTRY_F_TEARDOWN is only set on XLOCK_EVENT_RELEASE: the entry went
  * because its server is shutting down (lockd stopping in its network
- * namespace, ksmbd resetting or unloading), not because its owner let it
+ * namespace, ksmbd resetting or unloading, nfsd stopping), not because its owner let it
  * go; the owner may reclaim it after the server restarts, so a persistence
  * daemon keeps it.
  *
@@ -140,6 +144,7 @@
  *    XLOCK_A_AGE_MS: NLA_U64, time since the entry was added
  *    then by kind: LOCK: XLOCK_A_MODE (NLA_U8), XLOCK_A_START, XLOCK_A_END
  *    (NLA_U64); LEASE: XLOCK_A_LEASE_STATE, XLOCK_A_BREAK_TO (NLA_U8);
+ *    DELEG: XLOCK_A_LEASE_STATE;
  *    SHARE: XLOCK_A_SHARE_ACCESS, XLOCK_A_SHARE_ALLOW (NLA_U8);
  *    and by protocol the owner attributes listed under "Objects".
  *
@@ -150,7 +155,8 @@
  * XLOCK_A_CLIENT_ADDR.
  * NFSv4 state is nfsd's own: these are read from the VFS when the dump gets
  * to them, are not in the table (their XLOCK_A_ENTRY_ID, 2^31 and up, only
- * numbers them within the dump) and have no XLOCK_A_AGE_MS.
+ * numbers them within the dump) and have no XLOCK_A_AGE_MS; the table's
+ * own delegation entries are left out of such a dump.
  *
  * The dump resumes where the previous message batch stopped (the cursor is
  * the last entry id sent), so it sees every entry that exists for the whole
@@ -210,12 +216,16 @@
  * set, before grace starts (after: -EBUSY). XLOCK_A_PATH is the file (its
  * current inode is looked up; a file that no longer exists gives -ENOENT:
  * nothing on it can be reclaimed), XLOCK_A_CLIENT the owner's identity (NLM
- * caller name, SMB client GUID in 32 hex digits), XLOCK_A_RECLAIM_RECS
+ * caller name, SMB client GUID in 32 hex digits, NFSv4 client address),
+ * XLOCK_A_RECLAIM_RECS
  * (NLA_BINARY) an array of struct xlock_reclaim_rec (below), at most
  * XLOCK_RECLAIM_RECS_MAX. A record with an unknown value or a non-zero
  * reserved field rejects the whole message; the extended ack names it.
  * Share modes are not reclaimed (an open does not survive a restart), so
- * only XLOCK_KIND_LOCK and XLOCK_KIND_LEASE are taken. Answers with
+ * only XLOCK_KIND_LOCK, XLOCK_KIND_LEASE and (XLOCK_PROTO_NFS4 only)
+ * XLOCK_KIND_DELEG are taken; a delegation is reclaimed when nfsd sets one
+ * for that client on that file in grace, and until then SMB opens it
+ * would be recalled for get a sharing violation. Answers with
  * XLOCK_A_NR_ENTRIES, the size of the set.
  *
  * XLOCK_CMD_GRACE_START, XLOCK_CMD_GRACE_END
@@ -392,7 +402,7 @@ enum xlock_edge_state {
 enum xlock_proto {
 	XLOCK_PROTO_NLM = 1,
 	XLOCK_PROTO_SMB = 2,
-	XLOCK_PROTO_NFS4 = 3,	/* only in GET_LOCKS --path dumps (NFSv4 holders) */
+	XLOCK_PROTO_NFS4 = 3,	/* delegations, and NFSv4 holders in --path dumps */
 };
 
 enum xlock_kind {
