@@ -383,11 +383,17 @@ class Bench:
                                                                     f.read().split()[0]))
             longest = max(longest, time.monotonic() - tr)
         self.rec("complete", "1")
-        if a.percall:
-            try:
-                self.percall(a.percall)
-            except Exception as e:  # noqa: BLE001 (item 2 must not void the rest)
-                self.rec("percall_failed", ("%s: %s" % (type(e).__name__, e)).replace(" ", "_"))
+        self.percall_after_rounds()
+
+    def percall_after_rounds(self):
+        """The tracer phase (--percall S), if asked: a failure is recorded
+        as percall_failed and leaves the rounds' figures standing."""
+        if not self.a.percall:
+            return
+        try:
+            self.percall(self.a.percall)
+        except Exception as e:  # noqa: BLE001 (must not void the rounds)
+            self.rec("percall_failed", ("%s: %s" % (type(e).__name__, e)).replace(" ", "_"))
 
 
 def arg_parser(secs):

@@ -176,11 +176,7 @@ class Scale(proto_bench.Bench):
                                                                     f.read().split()[0]))
         self.mode("stock")
         self.rec("complete", "1")
-        if a.percall:
-            try:
-                self.percall(a.percall)
-            except Exception as e:  # noqa: BLE001 (must not void the rounds)
-                self.rec("percall_failed", ("%s: %s" % (type(e).__name__, e)).replace(" ", "_"))
+        self.percall_after_rounds()
 
     def percall(self, secs):
         """xlock's own time per NLM lock and unlock on the crowded files
