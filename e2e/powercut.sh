@@ -195,6 +195,10 @@ chain() {
 		: >"$dir/results.txt"
 		[ "$i" -eq 1 ] || cp "$cd_/boot$((i - 1))/ack.log" "$dir/prev-ack.log" 2>/dev/null ||
 			: >"$dir/prev-ack.log"
+		# What was in flight at the cut (powerload.py check reads it beside).
+		rm -f "$dir/prev-ack.log.inflight"
+		[ "$i" -eq 1 ] || cp "$cd_/boot$((i - 1))/ack.log.inflight" \
+			"$dir/prev-ack.log.inflight" 2>/dev/null || :
 		opts=powercut
 		[ "$i" -le "$cuts" ] || opts=powercut,final
 		t0=$(date +%s.%N)

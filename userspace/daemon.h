@@ -58,6 +58,7 @@ struct xlockd {
 	double resync_at;		/* ... and the dump */
 	uint32_t next_kept_id;
 	FILE *ack;
+	FILE *ack_inflight;		/* <ack-log>.inflight: batches before their commit */
 
 	/* this batch */
 	size_t batch_n;			/* records in it */

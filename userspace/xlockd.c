@@ -172,6 +172,29 @@ static void detach(struct xlockd *d)
 
 /* --- persistence ------------------------------------------------------------ */
 
+/* The batch's ids, in the ack log's format, to @f (flushed). */
+static void ack_write(struct xlockd *d, FILE *f)
+{
+	size_t i;
+
+	for (i = 0; i < d->batch_len; i++)
+		fprintf(f, "%c%u\n", d->batch_ids[i] & KEPT_ID_BASE ? '-' : '+',
+			d->batch_ids[i] & ~KEPT_ID_BASE);
+	fflush(f);
+}
+
+/*
+ * Before a batch is made durable, its ids go to the in-flight log: a
+ * kill between the commit and the acks leaves records durable but not
+ * acknowledged, and a checker must know which (a release of an entry
+ * acknowledged as held may then be on disk, or not).
+ */
+static void inflight(struct xlockd *d)
+{
+	if (d->ack_inflight)
+		ack_write(d, d->ack_inflight);
+}
+
 static void acked(struct xlockd *d)
 {
 	double dt = now_s() - d->batch_first;
@@ -183,12 +206,8 @@ static void acked(struct xlockd *d)
 	d->window_sum += dt;
 	if (dt > d->window_max)
 		d->window_max = dt;
-	if (d->ack) {
-		for (i = 0; i < d->batch_len; i++)
-			fprintf(d->ack, "%c%u\n", d->batch_ids[i] & KEPT_ID_BASE ? '-' : '+',
-				d->batch_ids[i] & ~KEPT_ID_BASE);
-		fflush(d->ack);
-	}
+	if (d->ack)
+		ack_write(d, d->ack);
 	d->batch_n = 0;
 	d->batch_len = 0;
 }
@@ -227,12 +246,14 @@ static void commit(struct xlockd *d)
 		/* Every second, not every pass: a snapshot rewrites everything. */
 		if (now_s() < d->retry_at)
 			return;
+		inflight(d);
 		if (!snapshot(d) && d->batch_n)
 			acked(d);
 		return;
 	}
 	if (!d->batch_n)
 		return;
+	inflight(d);
 	if (journal_commit(&d->j)) {
 		degraded(d);
 		return;
@@ -405,6 +426,7 @@ static void usage(FILE *f)
 		"                            (default " CONFIG_FILE ", if it exists)\n"
 		"      --with-test-entries   persist entries added by xlockctl test add too\n"
 		"      --ack-log PATH        append each entry id once it is durable\n"
+		"                            (and to PATH.inflight before its commit)\n"
 		"                            (+id granted, -id released; for tests; a\n"
 		"                            last line without its newline, cut by a\n"
 		"                            kill, acknowledges nothing)\n"
@@ -502,9 +524,17 @@ int main(int argc, char **argv)
 	if (print)
 		return print_state(&d);
 	if (d.ack_log) {
+		char *p;
+
 		d.ack = fopen(d.ack_log, "a");
 		if (!d.ack)
 			die("%s: %s", d.ack_log, strerror(errno));
+		if (asprintf(&p, "%s.inflight", d.ack_log) < 0)
+			die("out of memory");
+		d.ack_inflight = fopen(p, "a");
+		if (!d.ack_inflight)
+			die("%s: %s", p, strerror(errno));
+		free(p);
 	}
 
 	sigaction(SIGTERM, &sa, NULL);

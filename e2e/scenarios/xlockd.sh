@@ -34,6 +34,8 @@ log "events_batch_ms $b0: 0, 1001, -1 and x refused, 20 taken"
 mkdir -p "$EXPORT/churn"
 for i in $(seq 0 15); do : >"$EXPORT/churn/churn-$i"; done
 
+# Nothing of an earlier run in this boot: its ids are another instance's.
+rm -rf "$S" /tmp/ack1 /tmp/ack1.inflight /tmp/bad
 "$X" status | grep -q "persistence: off" || fail "without xlockd the status must say persistence is off"
 xlockd_start --state-dir "$S" --metrics-file "$M" --with-test-entries --ack-log /tmp/ack1 ||
 	fail "xlockd did not attach"
