@@ -142,12 +142,12 @@ int xlock_reclaim_add(const struct path *path, const char *client,
 		      const struct xlock_reclaim_rec *recs, unsigned int n,
 		      unsigned int *total, const char **why)
 {
-	struct inode *inode = d_inode(path->dentry);
-	struct xlock_fkey key = { .dev = inode->i_sb->s_dev, .ino = inode->i_ino };
+	struct xlock_fkey key;
 	struct chunk *c;
 	unsigned int i;
 	int ci, ret = 0;
 
+	xlock_fkey_of_inode(d_inode(path->dentry), &key);
 	c = kvzalloc(struct_size(c, r, n), GFP_KERNEL);
 	if (!c) {
 		*why = "out of memory";

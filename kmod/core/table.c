@@ -96,11 +96,7 @@ struct xlock_file *xlock_file_lookup(const struct xlock_fkey *key)
 
 static void fkey_of(const struct path *path, struct xlock_fkey *key)
 {
-	const struct inode *inode = d_inode(path->dentry);
-
-	memset(key, 0, sizeof(*key));
-	key->dev = inode->i_sb->s_dev;
-	key->ino = inode->i_ino;
+	xlock_fkey_of_inode(d_inode(path->dentry), key);
 }
 
 /*

@@ -7,6 +7,7 @@
 #ifndef _XLOCK_TABLE_H
 #define _XLOCK_TABLE_H
 
+#include <linux/fs.h>
 #include <linux/path.h>
 #include <linux/socket.h>
 #include <linux/mutex.h>
@@ -164,6 +165,13 @@ void xlock_lease_sync(struct xlock_file *f, const struct xlock_client *c, u64 fp
 		      const u8 *key, u8 state);
 void xlock_file_set_smb_dentry(struct xlock_file *f, struct dentry *d);
 void xlock_file_changed(struct xlock_file *f);
+
+/* The table's key of @inode's file. */
+static inline void xlock_fkey_of_inode(const struct inode *inode, struct xlock_fkey *key)
+{
+	key->dev = inode->i_sb->s_dev;
+	key->ino = inode->i_ino;
+}
 
 /* @f's path for log lines (xlock_conflict_note), NULL for no file. */
 static inline const struct path *xlock_file_path(const struct xlock_file *f)

@@ -144,10 +144,11 @@ static bool from_nfsd(unsigned long caller)
 
 static struct xlock_file *inode_file(struct inode *inode)
 {
-	struct xlock_fkey key = { .dev = inode->i_sb->s_dev, .ino = inode->i_ino };
+	struct xlock_fkey key;
 
 	if (!S_ISREG(inode->i_mode))
 		return NULL;
+	xlock_fkey_of_inode(inode, &key);
 	return xlock_file_lookup(&key);	/* NULL: nothing of SMB's on it */
 }
 

@@ -58,8 +58,9 @@ void xlock_nfs4_deleg_set(struct file *filp, int arg, const void *dp)
 	if (!d.client[0])
 		return;
 	if (xlock_grace_active()) {
-		struct xlock_fkey key = { .dev = inode->i_sb->s_dev, .ino = inode->i_ino };
+		struct xlock_fkey key;
 
+		xlock_fkey_of_inode(inode, &key);
 		xlock_reclaim_match(&key, &d);
 	}
 	f = xlock_file_get(&filp->f_path, true);

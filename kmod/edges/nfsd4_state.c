@@ -288,9 +288,10 @@ static bool nfs4_opens_decide(struct inode *inode, const struct xlock_rule_req *
  */
 static bool deleg_unreclaimed(struct inode *inode, const struct xlock_rule_req *req, bool again)
 {
-	struct xlock_fkey key = { .dev = inode->i_sb->s_dev, .ino = inode->i_ino };
+	struct xlock_fkey key;
 	struct xlock_verdict v;
 
+	xlock_fkey_of_inode(inode, &key);
 	xlock_grace_decide(&key, req, "", &v);
 	if (v.kind != XLOCK_V_DENY)
 		return false;
