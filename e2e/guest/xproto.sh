@@ -169,6 +169,10 @@ hold_stop() {
 	rm -f "$HOLD_FIFO"
 }
 
+# Does nfsd list NFSv4 state of type $1 (open, lock, deleg) for file $2?
+nfs4_has() { cat /proc/fs/nfsd/clients/*/states 2>/dev/null | grep -q "type: $1.*/$2\""; }
+nfs4_state() { nfs4_has "$1" "$2" && echo yes || echo no; }
+
 # The NFSv4 holders `xlockctl locks --path` lists on file $1 of the export,
 # one "KIND WHAT client-ok" line each (client-ok: "nfs4:<id>@127.0.0.1");
 # nothing without xlock.

@@ -79,10 +79,6 @@ teardown() {
 trap teardown EXIT
 trap 'exit 143' TERM INT
 
-# Does nfsd list NFSv4 state of type $1 (open, lock, deleg) for file $2?
-# (v8.sh's; v8.sh itself is not sourced: it mounts NFSv4 in this namespace.)
-nfs4_has() { cat /proc/fs/nfsd/clients/*/states 2>/dev/null | grep -q "type: $1.*/$2\""; }
-nfs4_state() { nfs4_has "$1" "$2" && echo yes || echo no; }
 # Is the delegation of the NFSv4 client at $CLI on file $1 persisted by
 # xlockd (as an entry, or in the reclaim set: "entry" or "reclaim" lines)?
 persisted() {
@@ -108,12 +104,11 @@ import json, sys
 c = [x for x in json.load(sys.stdin).get("clients") or [] if sys.argv[1] in x["client"]]
 print("none" if not c else "done" if all(x["reclaimed"] >= x["entries"] for x in c) else "missing")' "$CLI"
 }
-xgrace() { "$XLOCKCTL" --json grace | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["state"])'; }
 # The delegation's reclaim as xlock saw it: the client's state while grace
 # runs; once grace ended (early, "everything reclaimed", or not), done if
 # it ended because everything was reclaimed.
 reclaim_outcome() {
-	if [ "$(xgrace)" = running ]; then
+	if [ "$(grace_field state)" = running ]; then
 		grace_client
 	elif [ "$(dmesg | grep -c 'grace period ended')" -gt "$ENDS0" ] &&
 		dmesg | grep 'grace period ended' | tail -n 1 | grep -q 'everything reclaimed'; then

@@ -48,9 +48,6 @@ wait_own() {
 }
 # First line of an NFSv4 OPEN (for reading, no delegation) of file $1.
 nfs4_open() { $NFS4OP "$1" open:r:none:nodeleg close 2>&1 | head -n 1; }
-# Does nfsd list NFSv4 state of type $1 (open, lock, deleg) for file $2?
-nfs4_has() { cat /proc/fs/nfsd/clients/*/states 2>/dev/null | grep -q "type: $1.*/$2\""; }
-nfs4_state() { nfs4_has "$1" "$2" && echo yes || echo no; }
 # The NFSv4 client's "lost N locks" lines in the kernel log (its reclaims
 # failed); recovered: file $r's lock is listed again or locks were lost.
 lost_lines() { dmesg | grep -c "NFS: .*: lost [0-9]* locks"; }
