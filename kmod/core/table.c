@@ -5,14 +5,19 @@
  * Files live in an rhashtable keyed by (device, inode) and are found under
  * RCU. Each file's entries hang off it in one list under the file's own
  * spinlock, so a conflict check costs what that file holds and nothing
- * more. Every entry is also in an xarray by id, which gives admin commands
- * and dumps a stable order and a cursor that survives between messages.
+ * more; its byte-range locks are also in an interval tree, so that
+ * mirroring one lock operation costs what overlaps it, not the whole file
+ * (a file may hold thousands of locks), and each entry knows what points
+ * at it, so that it leaves the list without a walk. Every entry is also
+ * in an xarray by id, which gives admin commands and dumps a stable order
+ * and a cursor that survives between messages.
  *
  * Lifetime: an entry holds a reference on its file and on its client; a
  * file is removed from the hash table when its last reference goes. Lookups
  * only take references on files whose count has not reached zero.
  */
 #include <linux/fs.h>
+#include <linux/interval_tree_generic.h>
 #include <linux/jiffies.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
@@ -120,6 +125,7 @@ struct xlock_file *xlock_file_get_key(const struct xlock_fkey *key, const struct
 		refcount_set(&f->ref, 1);
 		spin_lock_init(&f->lock);
 		mutex_init(&f->sync_lock);
+		f->locks = RB_ROOT_CACHED;
 		f->share = xlock_share_of(path);
 		if (path) {
 			f->path = *path;
@@ -295,6 +301,49 @@ static int room(struct xlock_file *f, struct xlock_client *c, unsigned int n,
 	return -ENOSPC;
 }
 
+#define RANGE_START(e) ((e)->r.start)
+#define RANGE_END(e) ((e)->r.end)
+INTERVAL_TREE_DEFINE(struct xlock_entry, rb, u64, rb_last, RANGE_START, RANGE_END, static,
+		     range_tree)
+
+/* @f's LOCK entries that overlap [@start, @end], in order of their start. */
+struct xlock_entry *xlock_file_locks_first(struct xlock_file *f, u64 start, u64 end)
+{
+	lockdep_assert_held(&f->lock);
+	return range_tree_iter_first(&f->locks, start, end);
+}
+
+/* The next one after @e; @e may be unlinked once this returned. */
+struct xlock_entry *xlock_file_locks_next(struct xlock_entry *e, u64 start, u64 end)
+{
+	lockdep_assert_held(&e->file->lock);
+	return range_tree_iter_next(e, start, end);
+}
+
+static void entry_link(struct xlock_file *f, struct xlock_entry *e)
+{
+	lockdep_assert_held(&f->lock);
+	e->r.next = f->head;
+	if (f->head)
+		container_of(f->head, struct xlock_entry, r)->pprev = &e->r.next;
+	f->head = &e->r;
+	e->pprev = &f->head;
+	side_count(f, &e->r, 1);
+	if (e->r.kind == XLOCK_KIND_LOCK)
+		range_tree_insert(e, &f->locks);
+}
+
+static void entry_delink(struct xlock_file *f, struct xlock_entry *e)
+{
+	lockdep_assert_held(&f->lock);
+	*e->pprev = e->r.next;
+	if (e->r.next)
+		container_of(e->r.next, struct xlock_entry, r)->pprev = e->pprev;
+	side_count(f, &e->r, -1);
+	if (e->r.kind == XLOCK_KIND_LOCK)
+		range_tree_remove(e, &f->locks);
+}
+
 static void admit_locked(struct xlock_file *f, struct xlock_client *c, int n)
 {
 	lockdep_assert_held(&f->lock);
@@ -357,10 +406,8 @@ static int entry_add(struct xlock_file *f, struct xlock_client *c,
 	count(e, 1);
 	if (id)
 		*id = e->id;
-	e->r.next = f->head;
-	f->head = &e->r;
+	entry_link(f, e);
 	f->nr++;
-	side_count(f, &e->r, 1);
 	/* Queued under the lock: before anything can remove the entry. */
 	event_queue(evops, ev, XLOCK_EVENT_GRANT, e);
 	spin_unlock(&f->lock);
@@ -432,16 +479,13 @@ int xlock_resv_link(struct xlock_file *f, struct xlock_entry *e, const char **wh
 	admit_locked(f, e->client, 1);
 	refcount_inc(&f->ref);
 	e->file = f;
-	e->r.next = f->head;
-	f->head = &e->r;
-	side_count(f, &e->r, 1);
+	entry_link(f, e);
 	return 0;
 }
 
 /* The server answered and its answer is recorded: free @e (may be NULL). */
 void xlock_resv_drop(struct xlock_entry *e)
 {
-	struct xlock_rule_entry **pp;
 	struct xlock_file *f;
 
 	if (!e)
@@ -449,12 +493,7 @@ void xlock_resv_drop(struct xlock_entry *e)
 	f = e->file;
 	if (f) {
 		spin_lock(&f->lock);
-		for (pp = &f->head; *pp && *pp != &e->r; pp = &(*pp)->next)
-			;
-		if (!WARN_ON_ONCE(!*pp)) {
-			*pp = e->r.next;
-			side_count(f, &e->r, -1);
-		}
+		entry_delink(f, e);
 		admit_locked(f, e->client, -1);
 		spin_unlock(&f->lock);
 		xlock_file_changed(f);
@@ -490,28 +529,19 @@ void xlock_admit_done(struct xlock_file *f, struct xlock_client *c, unsigned int
 
 void xlock_entry_unlink(struct xlock_file *f, struct xlock_entry *e)
 {
-	struct xlock_rule_entry **pp;
-
 	lockdep_assert_held(&f->lock);
-	for (pp = &f->head; *pp; pp = &(*pp)->next) {
-		if (*pp == &e->r) {
-			xlock_entry_unlink_at(f, pp);
-			return;
-		}
-	}
-	WARN_ONCE(1, "xlock: entry %u not on its file\n", e->id);
+	if (WARN_ONCE(e->file != f || (e->flags & ENTRY_DEAD),
+		      "xlock: entry %u not on its file\n", e->id))
+		return;
+	entry_delink(f, e);
+	f->nr--;
+	e->flags |= ENTRY_DEAD;
 }
 
 /* Unlink the entry *@pp points to (a walk of @f's list found it there). */
 void xlock_entry_unlink_at(struct xlock_file *f, struct xlock_rule_entry **pp)
 {
-	struct xlock_entry *e = container_of(*pp, struct xlock_entry, r);
-
-	lockdep_assert_held(&f->lock);
-	*pp = e->r.next;
-	f->nr--;
-	side_count(f, &e->r, -1);
-	e->flags |= ENTRY_DEAD;
+	xlock_entry_unlink(f, container_of(*pp, struct xlock_entry, r));
 }
 
 /* Final teardown of an entry already unlinked from its file. */

@@ -12,6 +12,7 @@
 #include <linux/socket.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
+#include <linux/rbtree_types.h>
 #include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -28,6 +29,7 @@ struct xlock_file {
 	spinlock_t lock;		/* entries, nr, brk_* of its leases */
 	struct mutex sync_lock;		/* one VFS reconciliation at a time (vfs_sync.c) */
 	struct xlock_rule_entry *head;	/* struct xlock_entry.r, linked */
+	struct rb_root_cached locks;	/* its LOCK entries, by range (xlock_file_locks_*) */
 	unsigned int nr;
 	unsigned int sides[2];		/* linked entries the rules weigh: [0] NFS side, [1] SMB */
 	unsigned int admitted;		/* slots of requests decided, not yet recorded */
@@ -55,6 +57,9 @@ union xlock_owner {
 
 struct xlock_entry {
 	struct xlock_rule_entry r;	/* first: what the rules see */
+	struct xlock_rule_entry **pprev;	/* what points at r on the file's list */
+	struct rb_node rb;		/* LOCK: in the file's range tree */
+	u64 rb_last;			/* LOCK: the largest end below rb */
 	struct xlock_file *file;
 	struct xlock_client *client;
 	u64 created;			/* jiffies64 */
@@ -135,6 +140,8 @@ int xlock_admit(struct xlock_file *f, struct xlock_client *c, unsigned int n,
 void xlock_admit_done(struct xlock_file *f, struct xlock_client *c, unsigned int n);
 int xlock_entry_del_id(u32 id, u8 need_flags);
 void xlock_entry_unlink(struct xlock_file *f, struct xlock_entry *e);
+struct xlock_entry *xlock_file_locks_first(struct xlock_file *f, u64 start, u64 end);
+struct xlock_entry *xlock_file_locks_next(struct xlock_entry *e, u64 start, u64 end);
 void xlock_entry_unlink_at(struct xlock_file *f, struct xlock_rule_entry **pp);
 void xlock_entry_release(struct xlock_entry *e);
 

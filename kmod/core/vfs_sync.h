@@ -6,6 +6,7 @@
 
 struct file;
 struct inode;
+struct nlm_host;
 struct xlock_client;
 struct xlock_file;
 
@@ -17,5 +18,17 @@ void xlock_sync_locks(struct xlock_file *f, struct inode *inode, u8 proto,
 void xlock_sync_range(struct xlock_file *f, struct inode *inode, u8 proto,
 		      const struct file *owner, u64 cookie, struct xlock_client *smb_client,
 		      u64 start, u64 end);
+
+/* A lockd lock or unlock that succeeded, as asked (before lockd merged it). */
+struct xlock_nlm_op {
+	const struct nlm_host *host;
+	u64 start, end;
+	u32 svid;
+	u8 mode;
+	bool unlock;
+};
+
+void xlock_sync_nlm(struct xlock_file *f, struct file *filp, const struct xlock_nlm_op *op,
+		    u64 ws, u64 we);
 
 #endif

@@ -95,17 +95,33 @@ static void nlm_req(struct xlock_rule_req *req, u8 op, const struct nlm_lock *lo
 
 /*
  * Mirror lockd's locks on @file that overlap [@ws, @we] into the table
- * (creating the file if it has any).
+ * (creating the file if it has any); @op: the operation, if it succeeded.
  */
-static void sync_file(struct nlm_file *file, bool create, u64 ws, u64 we)
+static void sync_file(struct nlm_file *file, bool create, const struct xlock_nlm_op *op,
+		      u64 ws, u64 we)
 {
 	struct file *filp = nlmsvc_file_file(file);
 	struct xlock_file *f = xlock_file_get(&filp->f_path, create);
 
 	if (IS_ERR_OR_NULL(f))
 		return;
-	xlock_sync_range(f, file_inode(filp), XLOCK_PROTO_NLM, NULL, 0, NULL, ws, we);
+	xlock_sync_nlm(f, filp, op, ws, we);
 	xlock_file_put(f);
+}
+
+/* @lock as lockd was asked it, by @host. */
+static void nlm_op(struct xlock_nlm_op *op, const struct nlm_host *host,
+		   const struct nlm_lock *lock, bool unlock)
+{
+	struct xlock_rule_req req;
+
+	nlm_req(&req, XLOCK_OP_NLM_LOCK, lock);
+	op->host = host;
+	op->start = req.start;
+	op->end = req.end;
+	op->mode = req.mode;
+	op->svid = lock->svid;
+	op->unlock = unlock;
 }
 
 /* What a lock operation on @lock can change: its range and a byte each side. */
@@ -173,6 +189,7 @@ static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 	struct xlock_entry *resv = NULL;
 	struct xlock_holder holder;
 	struct xlock_rule_req req;
+	struct xlock_nlm_op op;
 	struct xlock_file *f;
 	char who[80];
 	bool held = false;
@@ -182,6 +199,7 @@ static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 
 	xlock_hook_enter(HS, &lockd_hooks[H_LOCK]);
 	op_window(lock, &ws, &we);	/* before lockd may widen lock->fl by merging */
+	nlm_op(&op, host, lock, false);
 	if (reclaim && xlock_grace_active()) {
 		if (!reclaim_known(filp, host, lock)) {
 			ret = nlm_lck_denied;
@@ -244,7 +262,7 @@ static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 	} else if (ret == nlm_granted || ret == nlm_lck_denied) {
 		xlock_nlm_pending_forget(host, file_inode(filp), lock, false);
 	}
-	sync_file(file, ret == nlm_granted, ws, we);
+	sync_file(file, ret == nlm_granted, ret == nlm_granted ? &op : NULL, ws, we);
 out:
 	xlock_resv_drop(resv);	/* after sync_file: the lock is in the table by now */
 	if (f)
@@ -347,6 +365,9 @@ out:
 static __be32 wrap_nlmsvc_unlock(struct net *net, struct nlm_file *file,
 				 struct nlm_lock *lock)
 {
+	/* lockd's own owner (nlmsvc_locks_init_private), its host the caller's. */
+	const struct nlm_lockowner *lo = lock->fl.c.flc_owner;
+	struct xlock_nlm_op op;
 	u64 ws, we;
 	__be32 ret;
 
@@ -358,8 +379,10 @@ static __be32 wrap_nlmsvc_unlock(struct net *net, struct nlm_file *file,
 	 * of 10 (bench-scale held_N).
 	 */
 	op_window(lock, &ws, &we);
+	if (lo)
+		nlm_op(&op, lo->host, lock, true);
 	ret = call_nlmsvc_unlock(net, file, lock);
-	sync_file(file, false, ws, we);
+	sync_file(file, false, lo && ret == nlm_granted ? &op : NULL, ws, we);
 	xlock_hook_exit(HS);
 	return ret;
 }
