@@ -65,6 +65,7 @@ void metrics_print(FILE *f, const struct status *st)
 		{ "kind=\"smb_lock\"", st->smb_locks },
 		{ "kind=\"smb_lease\"", st->leases },
 		{ "kind=\"smb_share_mode\"", st->share_modes },
+		{ "kind=\"nfs4_deleg\"", st->delegs },
 	};
 	const struct metric_value conflicts[] = {
 		{ "direction=\"nfs_to_smb\",kind=\"lease\"", c[XLOCK_STAT_NFS_VS_LEASE] },

@@ -39,6 +39,7 @@ static struct nla_policy reply_policy[XLOCK_A_MAX + 1] = {
 	[XLOCK_A_NR_SMB_LOCKS] = { .type = NLA_U64 },
 	[XLOCK_A_NR_LEASES] = { .type = NLA_U64 },
 	[XLOCK_A_NR_SHARE_MODES] = { .type = NLA_U64 },
+	[XLOCK_A_NR_DELEGS] = { .type = NLA_U64 },
 	[XLOCK_A_LIMIT_TOTAL] = { .type = NLA_U32 },
 	[XLOCK_A_LIMIT_FILE] = { .type = NLA_U32 },
 	[XLOCK_A_LIMIT_CLIENT] = { .type = NLA_U32 },

@@ -169,6 +169,7 @@ void status_parse(struct nlattr **tb, struct status *st)
 	st->smb_locks = xnl_u64(tb[XLOCK_A_NR_SMB_LOCKS], 0);
 	st->leases = xnl_u64(tb[XLOCK_A_NR_LEASES], 0);
 	st->share_modes = xnl_u64(tb[XLOCK_A_NR_SHARE_MODES], 0);
+	st->delegs = xnl_u64(tb[XLOCK_A_NR_DELEGS], 0);
 	st->limit_total = xnl_u32(tb[XLOCK_A_LIMIT_TOTAL], 0);
 	st->limit_file = xnl_u32(tb[XLOCK_A_LIMIT_FILE], 0);
 	st->limit_client = xnl_u32(tb[XLOCK_A_LIMIT_CLIENT], 0);

@@ -27,7 +27,7 @@ struct status {
 	uint64_t generation;
 	struct edge edges[MAX_EDGES];
 	size_t nr_edges;
-	uint64_t entries, files, clients, nlm_locks, smb_locks, leases, share_modes;
+	uint64_t entries, files, clients, nlm_locks, smb_locks, leases, share_modes, delegs;
 	uint32_t limit_total, limit_file, limit_client;
 	uint64_t limit_hits;
 	bool persist, test_api;

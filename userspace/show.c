@@ -126,6 +126,7 @@ static void status_json(const struct status *st)
 	json_u64(&j, "smb_locks", st->smb_locks);
 	json_u64(&j, "leases", st->leases);
 	json_u64(&j, "share_modes", st->share_modes);
+	json_u64(&j, "delegations", st->delegs);
 	limits_json(&j, st);
 	json_bool(&j, "persistence", st->persist);
 	json_str(&j, "grace", grace_name(st->grace_state));
@@ -172,8 +173,8 @@ void status_print(const struct status *st, bool json)
 		if (st->edges[i].reason && st->edges[i].reason[0])
 			printf("  %s: %s\n", st->edges[i].name, st->edges[i].reason);
 	printf("entries: %" PRIu64 " (NLM locks %" PRIu64 ", SMB locks %" PRIu64
-	       ", leases %" PRIu64 ", share modes %" PRIu64 ")\n",
-	       st->entries, st->nlm_locks, st->smb_locks, st->leases, st->share_modes);
+	       ", leases %" PRIu64 ", share modes %" PRIu64 ", NFSv4 delegations %" PRIu64 ")\n",
+	       st->entries, st->nlm_locks, st->smb_locks, st->leases, st->share_modes, st->delegs);
 	printf("files: %" PRIu64 ", clients: %" PRIu64 "\n", st->files, st->clients);
 	printf("limits: %u in total, %u per file, %u per client; %" PRIu64
 	       " requests refused by a limit\n",

@@ -104,6 +104,15 @@ import json, sys
 c = [x for x in json.load(sys.stdin).get("clients") or [] if sys.argv[1] in x["client"]]
 print("none" if not c else "done" if all(x["reclaimed"] >= x["entries"] for x in c) else "missing")' "$CLI"
 }
+# "same" if xlockctl status counts as many delegations as the table lists
+# (at least one), else both figures.
+delegs_counted() {
+	n=$("$XLOCKCTL" --json status | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["delegations"])')
+	l=$("$XLOCKCTL" --json locks | /usr/bin/python3 -c 'import json, sys
+print(sum(1 for e in json.load(sys.stdin)["entries"] if e["kind"] == "deleg"))')
+	[ "$n" = "$l" ] && [ "$l" -ge 1 ] && echo same || echo "status $n, listed $l"
+}
+
 # The delegation's reclaim as xlock saw it: the client's state while grace
 # runs; once grace ended (early, "everything reclaimed", or not), done if
 # it ended because everything was reclaimed.
@@ -177,6 +186,8 @@ if [ "$MODE" = xlock ]; then
 	log "xlockctl locks:
 $("$XLOCKCTL" locks)"
 	cell "deleg-in-table" "nfs4 deleg write at $CLI" - "$(table_delegs "$df")"
+	# status counts the table's delegations as its listing has them.
+	cell "status-counts-delegations" same - "$(delegs_counted)"
 	wait_for 10 persisted "$df"
 	log "persisted:
 $("$XLOCKD" --print-state --state-dir "$STATE")"

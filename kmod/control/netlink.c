@@ -122,6 +122,7 @@ static int status_doit(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u64_64bit(msg, XLOCK_A_NR_SMB_LOCKS, st.smb_locks, XLOCK_A_PAD) ||
 	    nla_put_u64_64bit(msg, XLOCK_A_NR_LEASES, st.leases, XLOCK_A_PAD) ||
 	    nla_put_u64_64bit(msg, XLOCK_A_NR_SHARE_MODES, st.share_modes, XLOCK_A_PAD) ||
+	    nla_put_u64_64bit(msg, XLOCK_A_NR_DELEGS, st.delegs, XLOCK_A_PAD) ||
 	    nla_put_u32(msg, XLOCK_A_LIMIT_TOTAL, READ_ONCE(xlock_limit_total)) ||
 	    nla_put_u32(msg, XLOCK_A_LIMIT_FILE, READ_ONCE(xlock_limit_file)) ||
 	    nla_put_u32(msg, XLOCK_A_LIMIT_CLIENT, READ_ONCE(xlock_limit_client)) ||

@@ -38,7 +38,7 @@ static DEFINE_XARRAY_ALLOC(entries);
 static u32 next_id;
 
 static atomic64_t generation;
-static atomic64_t nr_entries, nr_files, nr_kind[4], nr_nlm_locks, limit_hits;
+static atomic64_t nr_entries, nr_files, nr_kind[5], nr_nlm_locks, limit_hits;
 static atomic64_t nr_admitted;
 
 static const struct rhashtable_params file_params = {
@@ -61,6 +61,7 @@ void xlock_table_stats(struct xlock_stats *st)
 	st->smb_locks = atomic64_read(&nr_kind[XLOCK_KIND_LOCK]) - st->nlm_locks;
 	st->leases = atomic64_read(&nr_kind[XLOCK_KIND_LEASE]);
 	st->share_modes = atomic64_read(&nr_kind[XLOCK_KIND_SHARE]);
+	st->delegs = atomic64_read(&nr_kind[XLOCK_KIND_DELEG]);
 	st->limit_hits = atomic64_read(&limit_hits);
 	st->generation = atomic64_read(&generation);
 	st->clients = xlock_clients_count();

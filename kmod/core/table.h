@@ -82,7 +82,7 @@ struct xlock_holder {
 };
 
 struct xlock_stats {
-	u64 entries, files, clients, nlm_locks, smb_locks, leases, share_modes;
+	u64 entries, files, clients, nlm_locks, smb_locks, leases, share_modes, delegs;
 	u64 limit_hits, generation;
 };
 

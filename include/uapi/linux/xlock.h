@@ -75,7 +75,9 @@
  *            XLOCK_A_REASON: NLA_STRING, why not active (may be absent)
  *    XLOCK_A_NR_ENTRIES, XLOCK_A_NR_FILES, XLOCK_A_NR_CLIENTS: NLA_U64
  *    XLOCK_A_NR_NLM_LOCKS, XLOCK_A_NR_SMB_LOCKS, XLOCK_A_NR_LEASES,
- *    XLOCK_A_NR_SHARE_MODES: NLA_U64, entries by kind
+ *    XLOCK_A_NR_SHARE_MODES, XLOCK_A_NR_DELEGS: NLA_U64, entries by kind
+ *                     (XLOCK_A_NR_DELEGS: NFSv4 delegations; absent from
+ *                     modules older than the attribute)
  *    XLOCK_A_LIMIT_TOTAL, XLOCK_A_LIMIT_FILE, XLOCK_A_LIMIT_CLIENT: NLA_U32
  *    XLOCK_A_LIMIT_HITS: NLA_U64, requests refused because a limit was hit
  *    XLOCK_A_PERSIST: NLA_U8, 0 = no daemon attached (persistence and reclaim
@@ -388,6 +390,7 @@ enum xlock_attr {
 	XLOCK_A_CLIENT_RECLAIM,
 	XLOCK_A_RECLAIM_RECS,
 	XLOCK_A_BREAK_TIME_NS,
+	XLOCK_A_NR_DELEGS,
 	__XLOCK_A_MAX
 };
 
