@@ -6,6 +6,7 @@
  */
 #include <linux/in6.h>
 #include <linux/ipv6.h>
+#include <linux/lockd/lockd.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <net/ipv6.h>
@@ -82,6 +83,17 @@ u64 xlock_nlm_client_id(const struct net *net, const char *name, char *id, size_
 	snprintf(id, len, "%.*s@net:%u", (int)(len > 16 ? len - 16 : 0), name,
 		 net->ns.inum);
 	return net->net_cookie;
+}
+
+/* The table's client for lockd's @host: its caller name in its namespace (m). */
+struct xlock_client *xlock_nlm_host_client(const struct nlm_host *host)
+{
+	char addr[48], id[XLOCK_NAME_MAX - 1];
+	u64 net;
+
+	xlock_addr_str((const struct sockaddr *)&host->h_addr, addr, sizeof(addr));
+	net = xlock_nlm_client_id(host->net, host->h_name, id, sizeof(id));
+	return xlock_client_get_net(XLOCK_PROTO_NLM, net, id, addr, NULL);
 }
 
 /* The client (@proto, @net, @id) if it exists, with a reference. */

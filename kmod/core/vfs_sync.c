@@ -281,10 +281,10 @@ void xlock_sync_locks(struct xlock_file *f, struct inode *inode, u8 proto,
 	xlock_sync_range(f, inode, proto, owner, cookie, smb_client, 0, XLOCK_END_MAX);
 }
 
-static bool nlm_owner_is(const struct xlock_entry *e, u64 net, const char *id, u32 svid)
+/* A granted lock entry of lockd's owner (@c, @svid). */
+static bool nlm_of(const struct xlock_entry *e, const struct xlock_client *c, u32 svid)
 {
-	return e->owner.nlm.svid == svid && e->client->key.net == net &&
-	       !strcmp(e->client->key.id, id);
+	return mine(e, XLOCK_PROTO_NLM, 0) && e->client == c && e->owner.nlm.svid == svid;
 }
 
 /*
@@ -304,27 +304,27 @@ static bool sync_nlm_plain(struct xlock_file *f, const struct xlock_nlm_op *op, 
 	};
 	struct xlock_rule_entry *gone = NULL;
 	struct xlock_entry *e, *next;
-	char id[XLOCK_NAME_MAX - 1];
-	char addr[48];
 	struct xlock_client *c;
-	u64 net;
 
 	lockdep_assert_held(&f->sync_lock);
-	net = xlock_nlm_client_id(op->host->net, op->host->h_name, id, sizeof(id));
+	c = xlock_nlm_host_client(op->host);	/* one client per key: compared by address */
+	if (IS_ERR(c))
+		return false;
 	spin_lock(&f->lock);
 	for (e = xlock_file_locks_first(f, ws, we); e; e = xlock_file_locks_next(e, ws, we)) {
-		if (!mine(e, XLOCK_PROTO_NLM, 0) || !nlm_owner_is(e, net, id, op->svid))
+		if (!nlm_of(e, c, op->svid))
 			continue;
 		if (op->unlock && (e->r.end < op->start || e->r.start > op->end))
 			continue;	/* only touches the window: left as it is */
 		if (!op->unlock || e->r.start < op->start || e->r.end > op->end) {
 			spin_unlock(&f->lock);
+			xlock_client_put(c);
 			return false;
 		}
 	}
 	for (e = xlock_file_locks_first(f, op->start, op->end); op->unlock && e; e = next) {
 		next = xlock_file_locks_next(e, op->start, op->end);
-		if (!mine(e, XLOCK_PROTO_NLM, 0) || !nlm_owner_is(e, net, id, op->svid))
+		if (!nlm_of(e, c, op->svid))
 			continue;
 		xlock_entry_unlink(f, e);
 		e->r.next = gone;
@@ -336,16 +336,8 @@ static bool sync_nlm_plain(struct xlock_file *f, const struct xlock_nlm_op *op, 
 		gone = gone->next;
 		xlock_entry_release(e);
 	}
-	if (op->unlock)
-		return true;
-	xlock_addr_str((const struct sockaddr *)&op->host->h_addr, addr, sizeof(addr));
-	c = xlock_client_get_net(XLOCK_PROTO_NLM, net, id, addr, NULL);
-	if (IS_ERR(c)) {
-		xlock_stat_inc(XLOCK_STAT_NOT_RECORDED);
-		pr_warn_ratelimited("xlock: a granted NLM lock not recorded: no client\n");
-		return true;
-	}
-	xlock_entry_mirror(f, c, &init);
+	if (!op->unlock)
+		xlock_entry_mirror(f, c, &init);
 	xlock_client_put(c);
 	return true;
 }

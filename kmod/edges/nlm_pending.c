@@ -398,17 +398,6 @@ static void reap_fn(struct work_struct *w)
 		queue_delayed_work(pending_wq, &reap_work, REAP_EVERY);
 }
 
-/* The table's client for lockd's @host: its caller name in its namespace (m). */
-struct xlock_client *xlock_nlm_host_client(const struct nlm_host *host)
-{
-	char addr[48], id[XLOCK_NAME_MAX - 1];
-	u64 net;
-
-	xlock_addr_str((const struct sockaddr *)&host->h_addr, addr, sizeof(addr));
-	net = xlock_nlm_client_id(host->net, host->h_name, id, sizeof(id));
-	return xlock_client_get_net(XLOCK_PROTO_NLM, net, id, addr, NULL);
-}
-
 /*
  * lockd answers NLM4_BLOCKED to @lock for @host on @file (@f in the table):
  * keep the request and grant it when the SMB side lets go. Runs on lockd's

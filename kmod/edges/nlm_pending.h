@@ -23,7 +23,6 @@ struct nlm_host *xlock_call_nlm_get_host(struct nlm_host *host);
 void xlock_call_nlmsvc_release_host(struct nlm_host *host);
 void xlock_call_nlm_release_file(struct nlm_file *file);
 
-struct xlock_client *xlock_nlm_host_client(const struct nlm_host *host);
 int xlock_nlm_pending_add(struct xlock_file *f, struct nlm_file *file, struct nlm_host *host,
 			  struct nlm_lock *lock);
 void xlock_nlm_pending_kick(struct xlock_file *f);
