@@ -539,10 +539,27 @@ void xlock_entry_unlink(struct xlock_file *f, struct xlock_entry *e)
 	e->flags |= ENTRY_DEAD;
 }
 
-/* Unlink the entry *@pp points to (a walk of @f's list found it there). */
-void xlock_entry_unlink_at(struct xlock_file *f, struct xlock_rule_entry **pp)
+/*
+ * Unlink @e and chain it on *@gone (through r.next, free once unlinked),
+ * for xlock_entries_release() once @f's lock is dropped.
+ */
+void xlock_entry_unlink_to(struct xlock_file *f, struct xlock_entry *e,
+			   struct xlock_rule_entry **gone)
 {
-	xlock_entry_unlink(f, container_of(*pp, struct xlock_entry, r));
+	xlock_entry_unlink(f, e);
+	e->r.next = *gone;
+	*gone = &e->r;
+}
+
+/* Release the entries xlock_entry_unlink_to() chained on @gone. */
+void xlock_entries_release(struct xlock_rule_entry *gone)
+{
+	while (gone) {
+		struct xlock_entry *e = container_of(gone, struct xlock_entry, r);
+
+		gone = gone->next;
+		xlock_entry_release(e);
+	}
 }
 
 /* Final teardown of an entry already unlinked from its file. */
@@ -743,18 +760,11 @@ unsigned int xlock_file_del_matching(struct xlock_file *f, const struct xlock_ma
 			pp = &(*pp)->next;
 			continue;
 		}
-		xlock_entry_unlink_at(f, pp);
-		e->r.next = gone;
-		gone = &e->r;
+		xlock_entry_unlink_to(f, e, &gone);
 		n++;
 	}
 	spin_unlock(&f->lock);
-	while (gone) {
-		struct xlock_entry *e = container_of(gone, struct xlock_entry, r);
-
-		gone = gone->next;
-		xlock_entry_release(e);
-	}
+	xlock_entries_release(gone);
 	return n;
 }
 

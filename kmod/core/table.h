@@ -142,7 +142,9 @@ int xlock_entry_del_id(u32 id, u8 need_flags);
 void xlock_entry_unlink(struct xlock_file *f, struct xlock_entry *e);
 struct xlock_entry *xlock_file_locks_first(struct xlock_file *f, u64 start, u64 end);
 struct xlock_entry *xlock_file_locks_next(struct xlock_entry *e, u64 start, u64 end);
-void xlock_entry_unlink_at(struct xlock_file *f, struct xlock_rule_entry **pp);
+void xlock_entry_unlink_to(struct xlock_file *f, struct xlock_entry *e,
+			   struct xlock_rule_entry **gone);
+void xlock_entries_release(struct xlock_rule_entry *gone);
 void xlock_entry_release(struct xlock_entry *e);
 
 /* Which entries of a file to act on; zero fields match anything. */

@@ -207,16 +207,10 @@ static void reconcile(struct xlock_file *f, u8 proto, u64 cookie,
 			hit->found = true;
 			continue;
 		}
-		xlock_entry_unlink(f, e);
-		e->r.next = gone;
-		gone = &e->r;
+		xlock_entry_unlink_to(f, e, &gone);
 	}
 	spin_unlock(&f->lock);
-	while (gone) {
-		e = container_of(gone, struct xlock_entry, r);
-		gone = gone->next;
-		xlock_entry_release(e);
-	}
+	xlock_entries_release(gone);
 
 	for (i = 0; i < n; i++) {
 		struct xlock_client *c = smb_client;
@@ -326,16 +320,10 @@ static bool sync_nlm_plain(struct xlock_file *f, const struct xlock_nlm_op *op, 
 		next = xlock_file_locks_next(e, op->start, op->end);
 		if (!nlm_of(e, c, op->svid))
 			continue;
-		xlock_entry_unlink(f, e);
-		e->r.next = gone;
-		gone = &e->r;
+		xlock_entry_unlink_to(f, e, &gone);
 	}
 	spin_unlock(&f->lock);
-	while (gone) {
-		e = container_of(gone, struct xlock_entry, r);
-		gone = gone->next;
-		xlock_entry_release(e);
-	}
+	xlock_entries_release(gone);
 	if (!op->unlock)
 		xlock_entry_mirror(f, c, &init);
 	xlock_client_put(c);
