@@ -13,9 +13,11 @@ with the tracer on the functions and appends to FILE, per function,
 "percall_NAME_KEY calls=N,median_ns=T[,paired=P,in_xlock_median_ns=X]".
 
 With xlock loaded a hooked function's entry runs xlock's wrapper, which
-calls the original: the trace shows the function twice, the original one
-level deeper. Time inside xlock = outer call - inner call (paired calls
-only); without xlock there is no inner call and no such figure.
+calls the original through its call stub call_NAME (entering the original
+past its ftrace site, so the original is not traced again): with xlock
+the stubs are traced too, and the trace shows call_NAME one level deeper.
+Time inside xlock = outer call - inner call (paired calls only); without
+xlock there is no inner call and no such figure.
 """
 import argparse
 import os
@@ -26,6 +28,7 @@ import sys
 import nlm_rate  # bench/, this file's own folder (sys.path[0])
 
 TRACING = "/sys/kernel/tracing"
+STUB = "call_"
 GRAPH_LINE = re.compile(r"^\s*(\d+)\)\s*[-+!#*@$ ]*\s([\d.]+) us\s*\|(\s*)(\S.*?)\s*$")
 
 
@@ -64,6 +67,9 @@ def traced(funcs, workload, save=None):
     tr("tracing_on", "0")
     tr("current_tracer", "nop")
     tr("buffer_size_kb", "8192")
+    # xlock's call stubs (call_NAME), only while xlock is loaded.
+    if os.path.exists("/sys/module/xlock"):
+        funcs = list(funcs) + [STUB + f for f in funcs]
     tr("set_ftrace_filter", "\n".join(funcs) + "\n")
     for opt, v in (("funcgraph-tail", "1"), ("funcgraph-irqs", "0")):
         if os.path.exists(os.path.join(TRACING, "options", opt)):
@@ -92,6 +98,10 @@ def per_call(funcs, calls, paired=True):
     inner = {}
     per = {}
     for name, depth, cpu, us in calls:
+        if name.startswith(STUB):
+            if depth < 1:
+                continue    # a call of xlock's own, not a wrapper's
+            name = name[len(STUB):]
         if depth >= 1:
             inner[(cpu, name)] = us
             continue

@@ -30,3 +30,37 @@ log "SMB lockf: $out"
 rm "$NFS_MNT/hooks-f"
 [ "$(xlock_hits nfsd_unlink)" -gt "$r0" ] || fail "nfsd_unlink hook did not fire"
 log "hits: $(cat /sys/module/xlock/parameters/hits)"
+
+# A wrapper runs once per call with a tracer that hooks returns on: the
+# function_graph tracer over the NLM wrappers (unlimited depth) replaces
+# the return address a wrapper's call to the original had, which is how
+# the hook told that call apart: each NLM lock ran the wrapper again,
+# nested as deep as the tracer goes. Now the call enters the original past
+# its ftrace site. N lock+unlock pairs must move each counter by N.
+TR=/sys/kernel/tracing
+mountpoint -q $TR || mount -t tracefs nodev $TR || fail "mount tracefs"
+echo data >"$NFS_MNT/hooks-g"
+echo 0 >$TR/max_graph_depth
+echo "wrap_nlmsvc_lock wrap_nlmsvc_unlock" >$TR/set_graph_function || fail "set_graph_function"
+echo function_graph >$TR/current_tracer || fail "function_graph tracer"
+l0=$(xlock_hits nlmsvc_lock)
+u0=$(xlock_hits nlmsvc_unlock)
+out=$(python3 -c '
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+for i in range(10):
+    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 10, 0)
+    fcntl.lockf(fd, fcntl.LOCK_UN, 10, 0)
+print("10 pairs")
+' "$NFS_MNT/hooks-g" 2>&1)
+rc=$?
+l1=$(xlock_hits nlmsvc_lock)
+u1=$(xlock_hits nlmsvc_unlock)
+nested=$(grep -c "wrap_nlmsvc_lock" $TR/trace)
+echo nop >$TR/current_tracer
+echo >$TR/set_graph_function
+log "under function_graph: $out; wrapper entries traced $nested; lock hits +$((l1 - l0)), unlock +$((u1 - u0))"
+[ "$rc" = 0 ] || fail "NLM locks under the function_graph tracer: $out"
+[ $((l1 - l0)) = 10 ] || fail "10 NLM locks ran the lock wrapper $((l1 - l0)) times under function_graph"
+[ $((u1 - u0)) = 10 ] || fail "10 NLM unlocks ran the unlock wrapper $((u1 - u0)) times under function_graph"
+rm "$NFS_MNT/hooks-g"

@@ -85,14 +85,22 @@ u64 xlock_nlm_client_id(const struct net *net, const char *name, char *id, size_
 	return net->net_cookie;
 }
 
-/* The table's client for lockd's @host: its caller name in its namespace (m). */
-struct xlock_client *xlock_nlm_host_client(const struct nlm_host *host)
+/*
+ * The table's client for lockd's @host: its caller name in its namespace
+ * (m); created if @create, else NULL when there is none. Its address is
+ * formatted only to create it: every NLM lock and unlock looks it up.
+ */
+struct xlock_client *xlock_nlm_host_client(const struct nlm_host *host, bool create)
 {
 	char addr[48], id[XLOCK_NAME_MAX - 1];
+	struct xlock_client *c;
 	u64 net;
 
-	xlock_addr_str((const struct sockaddr *)&host->h_addr, addr, sizeof(addr));
 	net = xlock_nlm_client_id(host->net, host->h_name, id, sizeof(id));
+	c = xlock_client_lookup(XLOCK_PROTO_NLM, net, id);
+	if (c || !create)
+		return c;
+	xlock_addr_str((const struct sockaddr *)&host->h_addr, addr, sizeof(addr));
 	return xlock_client_get_net(XLOCK_PROTO_NLM, net, id, addr, NULL);
 }
 

@@ -44,7 +44,7 @@ void xlock_client_put(struct xlock_client *c);
 struct xlock_client *xlock_client_find(const char *name);
 struct xlock_client *xlock_client_lookup(u8 proto, u64 net, const char *id);
 u64 xlock_nlm_client_id(const struct net *net, const char *name, char *id, size_t len);
-struct xlock_client *xlock_nlm_host_client(const struct nlm_host *host);
+struct xlock_client *xlock_nlm_host_client(const struct nlm_host *host, bool create);
 u64 xlock_clients_count(void);
 void xlock_addr_str(const struct sockaddr *sa, char *buf, size_t len);
 int xlock_clients_init(void);

@@ -484,6 +484,38 @@ int xlock_resv_link(struct xlock_file *f, struct xlock_entry *e, const char **wh
 	return 0;
 }
 
+/*
+ * The server granted exactly what @e reserved on its file: @e becomes that
+ * granted entry in place, rather than a copy being added and @e dropped
+ * (an NLM round trip paid for both). Nonzero, with nothing changed, if no
+ * entry id is left; @e is then still the caller's to drop.
+ */
+int xlock_resv_grant(struct xlock_entry *e)
+{
+	const struct xlock_table_events *evops;
+	struct xlock_file *f = e->file;
+	struct xlock_nl_event *ev;
+	u32 id;
+	int ret;
+
+	/* The id is held empty until @e is whole: listings skip it till then. */
+	ret = xa_alloc_cyclic(&entries, &id, NULL, xa_limit_31b, &next_id, GFP_KERNEL);
+	if (ret < 0)
+		return ret;
+	ev = event_prepare(&evops);
+	spin_lock(&f->lock);
+	admit_locked(f, e->client, -1);
+	e->r.resv = 0;
+	e->id = id;
+	count(e, 1);
+	f->nr++;
+	xa_store(&entries, id, e, GFP_NOWAIT);	/* its slot is allocated: cannot fail */
+	event_queue(evops, ev, XLOCK_EVENT_GRANT, e);
+	spin_unlock(&f->lock);
+	xlock_file_changed(f);
+	return 0;
+}
+
 /* The server answered and its answer is recorded: free @e (may be NULL). */
 void xlock_resv_drop(struct xlock_entry *e)
 {

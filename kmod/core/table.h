@@ -134,6 +134,7 @@ int xlock_entry_mirror(struct xlock_file *f, struct xlock_client *c,
  */
 struct xlock_entry *xlock_resv_new(struct xlock_client *c, const struct xlock_entry_init *init);
 int xlock_resv_link(struct xlock_file *f, struct xlock_entry *e, const char **why);
+int xlock_resv_grant(struct xlock_entry *e);
 void xlock_resv_drop(struct xlock_entry *e);
 int xlock_admit(struct xlock_file *f, struct xlock_client *c, unsigned int n,
 		const char **why);

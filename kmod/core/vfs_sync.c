@@ -288,22 +288,22 @@ static bool nlm_of(const struct xlock_entry *e, const struct xlock_client *c, u3
  * with), an unlock that covers each of its owner's locks it touches
  * removes them (nothing to split). Anything else is read off the inode.
  * Why: the inode's list is not indexed, and a file of 10000 locks made
- * each round trip walk them all twice more than lockd itself does.
+ * each round trip walk them all twice more than lockd itself does. A
+ * plain lock's reservation is exactly that lock: it becomes its entry.
  */
-static bool sync_nlm_plain(struct xlock_file *f, const struct xlock_nlm_op *op, u64 ws, u64 we)
+static bool sync_nlm_plain(struct xlock_file *f, struct xlock_nlm_op *op, u64 ws, u64 we)
 {
 	struct xlock_entry_init init = {
 		.proto = XLOCK_PROTO_NLM, .kind = XLOCK_KIND_LOCK, .mode = op->mode,
 		.start = op->start, .end = op->end, .owner.nlm.svid = op->svid,
 	};
+	struct xlock_client *c = op->client;	/* one client per key: compared by address */
 	struct xlock_rule_entry *gone = NULL;
 	struct xlock_entry *e, *next;
-	struct xlock_client *c;
 
 	lockdep_assert_held(&f->sync_lock);
-	c = xlock_nlm_host_client(op->host);	/* one client per key: compared by address */
-	if (IS_ERR(c))
-		return false;
+	if (!c)
+		return op->unlock;	/* nothing of the owner's to remove */
 	spin_lock(&f->lock);
 	for (e = xlock_file_locks_first(f, ws, we); e; e = xlock_file_locks_next(e, ws, we)) {
 		if (!nlm_of(e, c, op->svid))
@@ -312,7 +312,6 @@ static bool sync_nlm_plain(struct xlock_file *f, const struct xlock_nlm_op *op, 
 			continue;	/* only touches the window: left as it is */
 		if (!op->unlock || e->r.start < op->start || e->r.end > op->end) {
 			spin_unlock(&f->lock);
-			xlock_client_put(c);
 			return false;
 		}
 	}
@@ -324,9 +323,12 @@ static bool sync_nlm_plain(struct xlock_file *f, const struct xlock_nlm_op *op, 
 	}
 	spin_unlock(&f->lock);
 	xlock_entries_release(gone);
-	if (!op->unlock)
+	if (op->unlock)
+		return true;
+	if (op->resv && op->resv->file == f && !xlock_resv_grant(op->resv))
+		op->resv = NULL;
+	else
 		xlock_entry_mirror(f, c, &init);
-	xlock_client_put(c);
 	return true;
 }
 
@@ -335,7 +337,7 @@ static bool sync_nlm_plain(struct xlock_file *f, const struct xlock_nlm_op *op, 
  * operation; @op (may be NULL) is what it did, if it succeeded. A file
  * system with its own ->lock keeps its locks elsewhere: always read.
  */
-void xlock_sync_nlm(struct xlock_file *f, struct file *filp, const struct xlock_nlm_op *op,
+void xlock_sync_nlm(struct xlock_file *f, struct file *filp, struct xlock_nlm_op *op,
 		    u64 ws, u64 we)
 {
 	bool done = false;

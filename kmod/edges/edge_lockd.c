@@ -97,7 +97,7 @@ static void nlm_req(struct xlock_rule_req *req, u8 op, const struct nlm_lock *lo
  * Mirror lockd's locks on @file that overlap [@ws, @we] into the table
  * (creating the file if it has any); @op: the operation, if it succeeded.
  */
-static void sync_file(struct nlm_file *file, bool create, const struct xlock_nlm_op *op,
+static void sync_file(struct nlm_file *file, bool create, struct xlock_nlm_op *op,
 		      u64 ws, u64 we)
 {
 	struct file *filp = nlmsvc_file_file(file);
@@ -109,14 +109,15 @@ static void sync_file(struct nlm_file *file, bool create, const struct xlock_nlm
 	xlock_file_put(f);
 }
 
-/* @lock as lockd was asked it, by @host. */
-static void nlm_op(struct xlock_nlm_op *op, const struct nlm_host *host,
+/* @lock as lockd was asked it, by the owner whose client is @c (may be NULL). */
+static void nlm_op(struct xlock_nlm_op *op, struct xlock_client *c,
 		   const struct nlm_lock *lock, bool unlock)
 {
 	struct xlock_rule_req req;
 
 	nlm_req(&req, XLOCK_OP_NLM_LOCK, lock);
-	op->host = host;
+	op->client = c;
+	op->resv = NULL;
 	op->start = req.start;
 	op->end = req.end;
 	op->mode = req.mode;
@@ -163,22 +164,15 @@ static bool reclaim_known(struct file *filp, struct nlm_host *host, struct nlm_l
 }
 
 /* Issue 10 c: the lock as decided, held in the table until lockd answered. */
-static struct xlock_entry *nlm_resv(struct nlm_host *host, const struct nlm_lock *lock,
+static struct xlock_entry *nlm_resv(struct xlock_client *c, const struct nlm_lock *lock,
 				    const struct xlock_rule_req *req)
 {
 	struct xlock_entry_init init = {
 		.proto = XLOCK_PROTO_NLM, .kind = XLOCK_KIND_LOCK, .mode = req->mode,
 		.start = req->start, .end = req->end, .owner.nlm.svid = lock->svid,
 	};
-	struct xlock_client *c;
-	struct xlock_entry *e;
 
-	c = xlock_nlm_host_client(host);
-	if (IS_ERR(c))
-		return NULL;
-	e = xlock_resv_new(c, &init);
-	xlock_client_put(c);
-	return e;
+	return c ? xlock_resv_new(c, &init) : NULL;
 }
 
 static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
@@ -187,6 +181,7 @@ static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 {
 	struct file *filp = nlmsvc_file_file(file);
 	struct xlock_entry *resv = NULL;
+	struct xlock_client *c = NULL;
 	struct xlock_holder holder;
 	struct xlock_rule_req req;
 	struct xlock_nlm_op op;
@@ -199,7 +194,6 @@ static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 
 	xlock_hook_enter(HS, &lockd_hooks[H_LOCK]);
 	op_window(lock, &ws, &we);	/* before lockd may widen lock->fl by merging */
-	nlm_op(&op, host, lock, false);
 	if (reclaim && xlock_grace_active()) {
 		if (!reclaim_known(filp, host, lock)) {
 			ret = nlm_lck_denied;
@@ -213,11 +207,15 @@ static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 	f = xlock_file_get(&filp->f_path, !reclaim);
 	if (IS_ERR(f))
 		f = NULL;
+	c = xlock_nlm_host_client(host, true);
+	if (IS_ERR(c))
+		c = NULL;
+	nlm_op(&op, c, lock, false);
 	if (f && !reclaim) {
 		memcpy(who, "nlm:", 4);
 		xlock_nlm_client_id(host->net, host->h_name, who + 4, sizeof(who) - 4);
 		nlm_req(&req, XLOCK_OP_NLM_LOCK, lock);
-		resv = nlm_resv(host, lock, &req);
+		resv = nlm_resv(c, lock, &req);
 		arb = resv ? xlock_arbitrate_resv(f, &req, READ_ONCE(lockd_wait_ms), who,
 						  &holder, resv) : XLOCK_ARB_NOSPACE;
 	}
@@ -262,11 +260,15 @@ static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 	} else if (ret == nlm_granted || ret == nlm_lck_denied) {
 		xlock_nlm_pending_forget(host, file_inode(filp), lock, false);
 	}
-	sync_file(file, ret == nlm_granted, ret == nlm_granted ? &op : NULL, ws, we);
+	op.resv = resv;
+	sync_file(file, ret == nlm_granted, ret == nlm_granted && c ? &op : NULL, ws, we);
+	resv = op.resv;		/* NULL if it became the lock's entry */
 out:
 	xlock_resv_drop(resv);	/* after sync_file: the lock is in the table by now */
 	if (f)
 		xlock_file_put(f);
+	if (c)
+		xlock_client_put(c);
 out_nofile:
 	if (held)
 		xlock_reclaim_done();
@@ -367,6 +369,7 @@ static __be32 wrap_nlmsvc_unlock(struct net *net, struct nlm_file *file,
 {
 	/* lockd's own owner (nlmsvc_locks_init_private), its host the caller's. */
 	const struct nlm_lockowner *lo = lock->fl.c.flc_owner;
+	struct xlock_client *c;
 	struct xlock_nlm_op op;
 	u64 ws, we;
 	__be32 ret;
@@ -379,10 +382,12 @@ static __be32 wrap_nlmsvc_unlock(struct net *net, struct nlm_file *file,
 	 * of 10 (bench-scale held_N).
 	 */
 	op_window(lock, &ws, &we);
-	if (lo)
-		nlm_op(&op, lo->host, lock, true);
+	c = lo ? xlock_nlm_host_client(lo->host, false) : NULL;
+	nlm_op(&op, IS_ERR(c) ? NULL : c, lock, true);
 	ret = call_nlmsvc_unlock(net, file, lock);
 	sync_file(file, false, lo && ret == nlm_granted ? &op : NULL, ws, we);
+	if (op.client)
+		xlock_client_put(op.client);
 	xlock_hook_exit(HS);
 	return ret;
 }

@@ -433,7 +433,7 @@ int xlock_nlm_pending_add(struct xlock_file *f, struct nlm_file *file, struct nl
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)
 		return -ENOMEM;
-	c = xlock_nlm_host_client(host);
+	c = xlock_nlm_host_client(host, true);
 	if (IS_ERR(c)) {
 		kfree(p);
 		return PTR_ERR(c);

@@ -10,6 +10,8 @@
  */
 #include <linux/kprobes.h>
 #include <linux/module.h>
+#include <linux/uaccess.h>
+#include <asm/ibt.h>
 #include <linux/wait_bit.h>
 
 #include "hook.h"
@@ -33,7 +35,7 @@ static void notrace redirect_hook(unsigned long ip, unsigned long parent_ip,
 	struct xlock_hookset *hs = container_of(ops, struct xlock_hookset, hook_ops);
 	unsigned int i;
 
-	/* Called through one of our call stubs: run the original. */
+	/* Called from this module directly, not through a call stub: run it. */
 	if (within_module(parent_ip, THIS_MODULE))
 		return;
 	for (i = 0; i < hs->nr_hooks; i++) {
@@ -52,10 +54,44 @@ static void notrace redirect_call(unsigned long ip, unsigned long parent_ip,
 
 	for (i = 0; i < hs->nr_calls; i++) {
 		if (near(ip, hs->calls[i].stub)) {
-			ftrace_regs_set_instruction_pointer(fregs, hs->calls[i].addr);
+			ftrace_regs_set_instruction_pointer(fregs, hs->calls[i].entry);
 			return;
 		}
 	}
+}
+
+/*
+ * Where a call enters @addr, a function this hookset hooks: past its ftrace
+ * call site (after an ENDBR, 5 bytes: a NOP, or a call while traced), so
+ * that the hook does not fire for the wrapper's own call. Why not tell the
+ * wrapper's call apart by its return address: a tracer that hooks returns
+ * (function_graph) replaces it, and the wrapper then ran itself again,
+ * nested as deep as the tracer goes. Any other function is entered at
+ * @addr: whatever else uses its ftrace site (a live patch) still applies.
+ */
+static unsigned long call_entry(const struct xlock_hookset *hs, unsigned long addr)
+{
+	static const u8 nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+	struct ftrace_ops probe = {};
+	unsigned long loc = addr;
+	unsigned int i;
+	u8 insn[5];
+	u32 endbr;
+
+	for (i = 0; i < hs->nr_hooks && hs->hooks[i].addr != addr; i++)
+		;
+	if (i == hs->nr_hooks)
+		return addr;
+	if (!copy_from_kernel_nofault(&endbr, (void *)addr, sizeof(endbr)) && is_endbr(endbr))
+		loc += ENDBR_INSN_SIZE;
+	/* A site ftrace knows, holding what ftrace puts there (int3: being patched). */
+	if (copy_from_kernel_nofault(insn, (void *)loc, sizeof(insn)) ||
+	    (memcmp(insn, nop5, sizeof(nop5)) && insn[0] != 0xe8 && insn[0] != 0xcc))
+		return addr;
+	if (ftrace_set_filter_ip(&probe, loc, 0, 0))
+		return addr;
+	ftrace_free_filter(&probe);
+	return loc + MCOUNT_INSN_SIZE;
 }
 
 /* Register one op over @ips; on a filter error *@bad is the failing index. */
@@ -136,8 +172,10 @@ int xlock_hookset_attach(struct xlock_hookset *hs, char *why, size_t len)
 		}
 	}
 	/* Calls first: a wrapper may use them as soon as the hooks fire. */
-	for (i = 0; i < hs->nr_calls; i++)
+	for (i = 0; i < hs->nr_calls; i++) {
+		hs->calls[i].entry = call_entry(hs, hs->calls[i].addr);
 		ips[i] = hs->calls[i].stub;
+	}
 	if (hs->nr_calls) {
 		ret = fops_register(&hs->call_ops, redirect_call, ips, hs->nr_calls, &bad);
 		if (ret) {

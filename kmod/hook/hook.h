@@ -6,8 +6,8 @@
  * code run a resolved function without an indirect branch: we call a stub
  * of our own directly, and an ftrace op on the stub moves the instruction
  * pointer to the resolved function, which is entered by the trampoline's RET
- * (no ENDBR needed). A wrapper reaches "the original" the same way; the
- * hooked function then sees a parent inside this module and runs unhooked.
+ * (no ENDBR needed). A wrapper reaches "the original" the same way, entered
+ * past its ftrace call site: the hook does not fire again (hook.c).
  */
 #ifndef _XLOCK_HOOK_H
 #define _XLOCK_HOOK_H
@@ -20,6 +20,7 @@ struct xlock_call {
 	const char *sym;	/* "module:symbol" or a core symbol */
 	unsigned long stub;	/* our stub, only ever called directly */
 	unsigned long addr;	/* resolved target */
+	unsigned long entry;	/* where the call enters it (hook.c) */
 	bool fixed;		/* addr set by its owner, not looked up */
 };
 
