@@ -334,8 +334,9 @@ class Bench:
     def percall(self, secs):
         """Each hooked function's time per call under the function-graph
         tracer, stock and with xlock: with xlock the hooked entry runs
-        xlock's wrapper, which calls the original (traced again, one level
-        deeper); the time inside xlock is the outer call minus the inner."""
+        xlock's wrapper, which calls the original through its call stub
+        (traced too, one level deeper: bench/fgraph.py); the time inside
+        xlock is the outer call minus the stub's."""
         for mode in ("stock", "xlock"):
             self.mode(mode)
 

@@ -188,10 +188,12 @@ sec_proto() {
 	echo "\`bench/proto_bench.py\`): each workload for a few seconds with"
 	echo "\`set_ftrace_filter\` on the hooked functions, once stock and once with"
 	echo "xlock. With xlock a hooked entry runs xlock's wrapper, which calls the"
-	echo "original, traced again one level deeper: \"inside xlock\" is the outer"
-	echo "call's time minus that inner call's, per call, so it includes one extra"
-	echo "traced entry and exit (the tracer's own cost, large under TCG) and any"
-	echo "wait xlock does (none here: no conflicts). Medians in ns, TCG."
+	echo "original through its call stub (\`call_NAME\`, traced too, one level"
+	echo "deeper; the stub enters the original past its ftrace site): \"inside"
+	echo "xlock\" is the outer call's time minus that stub call's, per call, so it"
+	echo "includes one extra traced entry and exit (the tracer's own cost, large"
+	echo "under TCG) and any wait xlock does (none here: no conflicts), not the"
+	echo "stub's redirect into the original. Medians in ns, TCG."
 	if [ -n "$(p percall_failed)" ]; then
 		echo
 		echo "Not measured: the tracer phase failed ($(p percall_failed))."
@@ -380,7 +382,7 @@ sec_persist_percall() {
 	echo
 	echo "Time inside xlock per hooked call (\`bench/fgraph.py\`, the"
 	echo "function-graph tracer, after the rounds in the same boot, a few seconds"
-	echo "of round trips per mode): the outer call's time minus the original's,"
+	echo "of round trips per mode): the outer call's time minus its call of the original,"
 	echo "medians in ns under TCG, tracer cost included and the same in each mode."
 	echo "The kernel's work differs between modes only by the event queue (a"
 	echo "listener of any kind turns it on); xlockd's own work is in its process."
