@@ -186,7 +186,6 @@ static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 	struct xlock_rule_req req;
 	struct xlock_nlm_op op;
 	struct xlock_file *f;
-	char who[80];
 	bool held = false;
 	u64 ws, we;
 	__be32 ret;
@@ -212,11 +211,10 @@ static __be32 wrap_nlmsvc_lock(struct svc_rqst *rqstp, struct nlm_file *file,
 		c = NULL;
 	nlm_op(&op, c, lock, false);
 	if (f && !reclaim) {
-		memcpy(who, "nlm:", 4);
-		xlock_nlm_client_id(host->net, host->h_name, who + 4, sizeof(who) - 4);
 		nlm_req(&req, XLOCK_OP_NLM_LOCK, lock);
 		resv = nlm_resv(c, lock, &req);
-		arb = resv ? xlock_arbitrate_resv(f, &req, READ_ONCE(lockd_wait_ms), who,
+		/* A reservation has its client: named as it is shown ("nlm:<name>"). */
+		arb = resv ? xlock_arbitrate_resv(f, &req, READ_ONCE(lockd_wait_ms), c->display,
 						  &holder, resv) : XLOCK_ARB_NOSPACE;
 	}
 	switch (arb) {
@@ -382,8 +380,8 @@ static __be32 wrap_nlmsvc_unlock(struct net *net, struct nlm_file *file,
 	 * of 10 (bench-scale held_N).
 	 */
 	op_window(lock, &ws, &we);
-	c = lo ? xlock_nlm_host_client(lo->host, false) : NULL;
-	nlm_op(&op, IS_ERR(c) ? NULL : c, lock, true);
+	c = lo ? xlock_nlm_host_client(lo->host, false) : NULL;	/* a lookup: never an error */
+	nlm_op(&op, c, lock, true);
 	ret = call_nlmsvc_unlock(net, file, lock);
 	sync_file(file, false, lo && ret == nlm_granted ? &op : NULL, ws, we);
 	if (op.client)

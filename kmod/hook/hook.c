@@ -11,8 +11,8 @@
 #include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/uaccess.h>
-#include <asm/ibt.h>
 #include <linux/wait_bit.h>
+#include <asm/ibt.h>
 
 #include "hook.h"
 
@@ -35,7 +35,10 @@ static void notrace redirect_hook(unsigned long ip, unsigned long parent_ip,
 	struct xlock_hookset *hs = container_of(ops, struct xlock_hookset, hook_ops);
 	unsigned int i;
 
-	/* Called from this module directly, not through a call stub: run it. */
+	/*
+	 * Called from this module, through a stub of a call to a function
+	 * another hookset hooks (entered at its start, see call_entry): run it.
+	 */
 	if (within_module(parent_ip, THIS_MODULE))
 		return;
 	for (i = 0; i < hs->nr_hooks; i++) {
