@@ -10,6 +10,7 @@
 #   persist  NLM with xlockd attached (guest)
 #   scale    lock round trips with 1-8 clients, on a crowded file (guest)
 #   profile  where an NLM round trip's time goes: perf, per phase (guest)
+#   floor    what the hook mechanism alone costs an NLM round trip (guest)
 #   journal  xlockd's journal (host disk)
 # BENCH_OPTS=OPT,... passes guest options to the benchmark scenarios (e.g.
 # rounds=3 for a short run; each section says how many rounds it had).
@@ -23,7 +24,7 @@ set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP"
 OUT=bench/RESULTS.md
-ALL="rules table proto xlockd persist scale profile journal"
+ALL="rules table proto xlockd persist scale profile floor journal"
 SECTIONS=${*:-$ALL}
 for s in $SECTIONS; do
 	case " $ALL " in *" $s "*) ;; *) echo "run.sh: no section $s ($ALL)" >&2; exit 2 ;; esac
@@ -34,7 +35,7 @@ NOW=$(date -u '+%Y-%m-%d %H:%M UTC')
 
 dir=build/bench/guest
 scen=
-for s in table proto xlockd persist scale profile; do
+for s in table proto xlockd persist scale profile floor; do
 	want $s && scen="$scen bench-$s"
 done
 if [ -n "$scen" ] && [ -z "${BENCH_REUSE:-}" ]; then
@@ -429,6 +430,46 @@ sec_profile() {
 	echo "module's per-file limit raised above them), bench-scale's crowded file:"
 	echo
 	ptable held_
+}
+
+sec_floor() {
+	f=$dir/boot1/bench-floor.txt
+	! grep -q '^aborted' "$f" && grep -q '^complete 1$' "$f" ||
+		{ echo "run.sh: bench-floor did not complete: no figures" >&2; exit 1; }
+	fr() { # base variant: "ratio low high base_median variant_median"
+		/usr/bin/python3 bench/ratio_ci.py "$f" "nlm_$1" "nlm_$2" | awk '
+			{ v[$1] = $2 } END { print v["ratio"], v["ci_low"], v["ci_high"], v["base_median"], v["variant_median"] }'
+	}
+	ci() { echo "$1" | awk '{ printf "%s (%s-%s)", $1, $2, $3 }'; }
+	floor=$(fr stock floor)
+	full=$(fr stock full)
+	step=$(fr floor full)
+	echo "## What the hook mechanism alone costs an NLM round trip (guest, \`e2e/scenarios/bench-floor.sh\`)"
+	echo
+	guestwhen
+	echo "Issue 15, the NLM gap's cause. $(sed -n 's/^config //p' "$f" | tr ',' ' '); rounds"
+	echo "stock, floor, full, full, floor, stock in one boot (\`bench/floor_bench.py\`):"
+	echo "stock without xlock; floor the test module loaded with \`bench_floor=1\`,"
+	echo "every hook's ftrace op registered and firing (it counts the call) but"
+	echo "redirecting nothing, so xlock's wrappers, call stubs and table are off"
+	echo "the path; full the same module as users run it. NLM lock+unlock round"
+	echo "trips/s (\`bench/nlm_rate.py\`); ratios as in the sections above"
+	echo "(\`bench/ratio_ci.py\`, median of the rounds with a 95% bootstrap interval)."
+	echo
+	echo "| NLM round trips/s (median) | stock | floor | full |"
+	echo "|---|---:|---:|---:|"
+	echo "$floor $full" | awk '{ printf "| rate | %s | %s | %s |\n", $4, $5, $10 }'
+	echo
+	echo "| ratio | median (95% interval) |"
+	echo "|---|---:|"
+	echo "| floor / stock: the ftrace ops alone (one per hooked call) | $(ci "$floor") |"
+	echo "| full / stock: xlock | $(ci "$full") |"
+	echo "| full / floor: wrappers, call stubs' redirects, xlock's work | $(ci "$step") |"
+	echo
+	echo "$floor $full" | awk '{ $1 = $4; $2 = $5; $4 = $10 } $1 > 0 && $2 > 0 && $4 > 0 {
+		per = 1e6 / $2 - 1e6 / $1; tot = 1e6 / $4 - 1e6 / $1
+		printf "From the medians: a round trip takes %.0f us stock under TCG; the ftrace\n", 1e6 / $1
+		printf "ops alone add %.0f us, xlock as a whole %.0f us (the ops: %.0f%% of it).\n", per, tot, (tot > 0 ? 100 * per / tot : 0) }'
 }
 
 # One table of the profile's four phases, their keys prefixed with $1.
