@@ -61,16 +61,17 @@ def graph_calls(text):
     return out
 
 
-def traced(funcs, workload, save=None):
-    """Run workload() with the tracer on funcs; the calls it recorded
-    (graph_calls). The raw trace goes to save if given."""
+def traced(funcs, workload, save=None, extra=()):
+    """Run workload() with the tracer on funcs (and on extra, functions
+    xlock does not hook); the calls it recorded (graph_calls). The raw
+    trace goes to save if given."""
     tr("tracing_on", "0")
     tr("current_tracer", "nop")
     tr("buffer_size_kb", "8192")
     # xlock's call stubs (call_NAME), only while xlock is loaded.
     if os.path.exists("/sys/module/xlock"):
         funcs = list(funcs) + [STUB + f for f in funcs]
-    tr("set_ftrace_filter", "\n".join(funcs) + "\n")
+    tr("set_ftrace_filter", "\n".join(list(funcs) + list(extra)) + "\n")
     for opt, v in (("funcgraph-tail", "1"), ("funcgraph-irqs", "0")):
         if os.path.exists(os.path.join(TRACING, "options", opt)):
             tr("options/" + opt, v)
@@ -122,6 +123,23 @@ def per_call(funcs, calls, paired=True):
                 len(d["self"]), 1000 * statistics.median(d["self"]))
         out[name] = v
     return out
+
+
+def original_outside(funcs, calls, child):
+    """{name: median us} per hooked function in funcs: its original's time
+    (the call stub's call, xlock loaded) minus the calls to child (traced
+    too, see traced's extra) it made: stock code xlock does not run, to
+    set beside the time inside xlock on the same calls."""
+    acc = {}
+    per = {f: [] for f in funcs}
+    for name, depth, cpu, us in calls:
+        if name == child and depth >= 2:
+            acc[cpu] = acc.get(cpu, 0.0) + us
+        elif name.startswith(STUB) and depth == 1 and name[len(STUB):] in per:
+            per[name[len(STUB):]].append(us - acc.pop(cpu, 0.0))
+        elif depth == 0:
+            acc.pop(cpu, None)
+    return {f: statistics.median(v) for f, v in per.items() if v}
 
 
 def main():

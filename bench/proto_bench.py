@@ -87,10 +87,12 @@ class Bench:
         with open("/sys/module/xlock/parameters/" + name) as f:
             return dict(w.split("=", 1) for w in f.read().split())
 
-    def load(self):
+    def load(self, params=()):
+        """Load xlock (with module params) unless loaded; check it is live
+        with its edges active; count hook calls from here."""
         if not self.loaded():
             subprocess.run(["modprobe", "grace"], check=False)
-            r = subprocess.run(["insmod", self.a.ko], capture_output=True, text=True)
+            r = subprocess.run(["insmod", self.a.ko, *params], capture_output=True, text=True)
             if r.returncode:
                 raise Abort("insmod failed: " + (r.stderr or r.stdout).strip())
         with open("/sys/module/xlock/initstate") as f:

@@ -9,8 +9,9 @@
 #   xlockd   persistence and recovery (guest)
 #   persist  NLM with xlockd attached (guest)
 #   scale    lock round trips with 1-8 clients, on a crowded file (guest)
+#   crowded  xlock's own time per NLM call on a crowded file (guest)
 #   profile  where an NLM round trip's time goes: perf, per phase (guest)
-#   floor    what the hook mechanism alone costs an NLM round trip (guest)
+#   floor    what the hook mechanism alone costs a lock round trip (guest)
 #   journal  xlockd's journal (host disk)
 # BENCH_OPTS=OPT,... passes guest options to the benchmark scenarios (e.g.
 # rounds=3 for a short run; each section says how many rounds it had).
@@ -24,7 +25,7 @@ set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP"
 OUT=bench/RESULTS.md
-ALL="rules table proto xlockd persist scale profile floor journal"
+ALL="rules table proto xlockd persist scale crowded profile floor journal"
 SECTIONS=${*:-$ALL}
 for s in $SECTIONS; do
 	case " $ALL " in *" $s "*) ;; *) echo "run.sh: no section $s ($ALL)" >&2; exit 2 ;; esac
@@ -35,7 +36,7 @@ NOW=$(date -u '+%Y-%m-%d %H:%M UTC')
 
 dir=build/bench/guest
 scen=
-for s in table proto xlockd persist scale profile floor; do
+for s in table proto xlockd persist scale crowded profile floor; do
 	want $s && scen="$scen bench-$s"
 done
 if [ -n "$scen" ] && [ -z "${BENCH_REUSE:-}" ]; then
@@ -63,6 +64,14 @@ hostload() {
 guestwhen() { # the guest run's date and host load
 	echo "Measured $(date -u -r "$dir/boot1/results.txt" '+%Y-%m-%d %H:%M UTC' 2>/dev/null || echo '?')"
 	echo "in one boot of $(e2e/kver.sh) under QEMU TCG; host: $(hostload)."
+}
+
+# completed FILE: a guest benchmark's output that ran to its end (nothing
+# aborted); else run.sh stops with no figures written.
+completed() {
+	! grep -q '^aborted\|^percall_failed' "$1" && grep -q '^complete 1$' "$1" && return 0
+	echo "run.sh: $(basename "$1" .txt) did not complete: no figures" >&2
+	exit 1
 }
 
 sec_rules() {
@@ -240,9 +249,6 @@ sec_xlockd() {
 	echo "| lock events/s through the module, no xlockd (median) | $(x churn_base) |"
 	echo "| lock events/s through the module, xlockd attached (median) | $(x churn_var) |"
 	echo "| ratio (median of per-round ratios, 95% interval) | $(x churn_ratio) ($(x churn_ci)) |"
-	echo "| NLM lock+unlock round trips/s, no xlockd (median) | $(x nlm_base) |"
-	echo "| NLM lock+unlock round trips/s, xlockd attached (median) | $(x nlm_var) |"
-	echo "| ratio (median of per-round ratios, 95% interval) | $(x nlm_ratio) ($(x nlm_ci)) |"
 	echo "| persisted events/s: 30000 grants queued, drained, committed | $(x persisted_events_per_s) |"
 	echo "| group commits for those 30000 | $(x commits) |"
 	echo "| durable window under that burst: mean / max | $(x durable_window_mean_ms) / $(x durable_window_max_ms) ms |"
@@ -260,7 +266,8 @@ sec_xlockd() {
 	echo
 	echo "The lock events are test entries added and released over netlink"
 	echo "(\`selftests/xlock_churn\`), the cheapest lock path the module has: an"
-	echo "upper bound on what persistence costs; the NLM rows are the real path."
+	echo "upper bound on what persistence costs, in $(x churn_rounds) ABBA rounds. The real path,"
+	echo "NLM round trips with xlockd attached, is the section after this one."
 	echo "The recovery input is a state directory written by \`bench/mkstate\`:"
 	echo "N NLM locks of 100 clients on 1000 files."
 }
@@ -274,8 +281,7 @@ percall_field() {
 
 sec_scale() {
 	f=$dir/boot1/bench-scale.txt
-	! grep -q '^aborted' "$f" && grep -q '^complete 1$' "$f" ||
-		{ echo "run.sh: bench-scale did not complete: no figures" >&2; exit 1; }
+	completed "$f"
 	echo "## Clients and crowded files (guest, \`e2e/scenarios/bench-scale.sh\`)"
 	echo
 	guestwhen
@@ -309,24 +315,8 @@ sec_scale() {
 	echo "Cost per NLM round trip on a file holding $hi locks against one holding"
 	echo "$lo (from the median round trips/s; target for xlock: at most 2x):"
 	echo "$lo_med $hi_med" | awk '{ printf "stock %.2fx, xlock %.2fx.\n", $1 / $3, $2 / $4 }'
-	grep -q "^percall_nlmsvc_lock_held$hi " "$f" || return 0
-	# The tracer phase: xlock's own time per call, which the rates' swings
-	# within a boot do not blur.
-	pc() { percall_field "$1_held$2" in_xlock_median_ns "$f"; }
-	echo
-	echo "Time inside xlock per NLM call on those files, with xlock, after the"
-	echo "rounds (\`bench/fgraph.py\`, the function-graph tracer; medians in ns"
-	echo "under TCG, the tracer's cost included and the same for every file):"
-	echo
-	echo "| locks held on the file | \`nlmsvc_lock\` | \`nlmsvc_unlock\` |"
-	echo "|---:|---:|---:|"
-	for n in $(sed -n 's/^config .*held=\([0-9:]*\).*/\1/p' "$f" | tr ':' ' '); do
-		echo "| $n | $(pc nlmsvc_lock "$n") | $(pc nlmsvc_unlock "$n") |"
-	done
-	echo
-	echo "$(pc nlmsvc_lock "$lo") $(pc nlmsvc_unlock "$lo") $(pc nlmsvc_lock "$hi") $(pc nlmsvc_unlock "$hi")" |
-		awk -v lo="$lo" -v hi="$hi" 'NF == 4 && $1 + $2 > 0 {
-			printf "xlock'"'"'s own time per round trip on the %s-lock file: %.2fx its time on the %s-lock file (target: at most 2x).\n", hi, ($3 + $4) / ($1 + $2), lo }'
+	echo "xlock's own time on those files, which the rates' swings do not blur:"
+	echo "the next section."
 }
 
 sec_persist() {
@@ -432,44 +422,121 @@ sec_profile() {
 	ptable held_
 }
 
+# median KEY FILE: the median of FILE's "percall_KEY" lines' in_xlock_median_ns.
+percall_median() {
+	percall_field "$1" in_xlock_median_ns "$2" | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR) printf "%.0f\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+sec_crowded() {
+	f=$dir/boot1/bench-crowded.txt
+	completed "$f"
+	sizes=$(sed -n 's/^config .*held=\([0-9:]*\).*/\1/p' "$f" | tr ':' ' ')
+	lo=${sizes%% *}
+	hi=${sizes##* }
+	r=$(/usr/bin/python3 bench/ratio_ci.py "$f" "percall_rt_held$lo" "percall_rt_held$hi")
+	v() { echo "$r" | sed -n "s/^$1 //p"; }
+	echo "## xlock's own time per NLM call on a crowded file (guest, \`e2e/scenarios/bench-crowded.sh\`)"
+	echo
+	guestwhen
+	echo "Issue 15 item 5: with xlock, NLM lock+unlock round trips on a file on"
+	echo "which another owner holds N one-byte NLM locks, under the function-graph"
+	echo "tracer (\`bench/scale_bench.py --percall\`, \`bench/fgraph.py\`): per call,"
+	echo "the hooked call's time minus its call stub's (the original lockd"
+	echo "function), medians in ns under TCG, the tracer's cost included and the"
+	echo "same for every file. $(v rounds) rounds of the sizes ascending then"
+	echo "descending in one boot, $(sed -n 's/^percall_config .*secs=\([0-9.]*\).*/\1/p' "$f") s of round trips per sample;"
+	echo "the table has the medians over the samples."
+	echo
+	echo "| locks held on the file | \`nlmsvc_lock\` | \`nlmsvc_unlock\` |"
+	echo "|---:|---:|---:|"
+	for n in $sizes; do
+		echo "| $n | $(percall_median "nlmsvc_lock_held$n" "$f") | $(percall_median "nlmsvc_unlock_held$n" "$f") |"
+	done
+	echo
+	echo "xlock's own time per round trip (lock + unlock) on the $hi-lock file"
+	echo "over its time on the $lo-lock file, median of the rounds' ratios and its"
+	echo "95% bootstrap interval (\`bench/ratio_ci.py\`; target: at most 2x):"
+	echo "**$(v ratio)x ($(v ci_low)-$(v ci_high))**."
+	echo
+	echo "Per-round ratios: \`$(v ratios)\`"
+	grep -q "^percall_lockd_rt_held$lo " "$f" || return 0
+	c=$(/usr/bin/python3 bench/ratio_ci.py "$f" "percall_lockd_rt_held$lo" "percall_lockd_rt_held$hi")
+	cv() { echo "$c" | sed -n "s/^$1 //p"; }
+	echo
+	echo "The control, from the same calls: lockd's own code outside"
+	echo "\`vfs_lock_file\` (the original's time, through xlock's call stub, minus"
+	echo "its \`vfs_lock_file\` calls, traced too), code that walks none of the"
+	echo "file's locks either; per round trip $(cv base_median | awk '{ printf "%.0f", $1 }') ns on the $lo-lock file,"
+	echo "$(cv variant_median | awk '{ printf "%.0f", $1 }') ns on the $hi-lock file: **$(cv ratio)x ($(cv ci_low)-$(cv ci_high))**."
+	echo
+	echo "Per-round ratios of the control: \`$(cv ratios)\`"
+	# Each sample's xlock time over its control's: what the guest's speed
+	# of the moment does to both cancels out.
+	awk '/^percall_rt_held/ { x[$1] = $2 } /^percall_lockd_rt_held/ {
+		k = $1; sub(/lockd_/, "", k); if ($2 > 0) printf "norm_%s %.4f\n", k, x[k] / $2 }' \
+		"$f" >"$dir/crowded-norm.txt"
+	nr=$(/usr/bin/python3 bench/ratio_ci.py "$dir/crowded-norm.txt" \
+		"norm_percall_rt_held$lo" "norm_percall_rt_held$hi")
+	nv() { echo "$nr" | sed -n "s/^$1 //p"; }
+	echo
+	echo "Per sample, xlock's time over the control's: $(nv base_median) on the $lo-lock"
+	echo "file, $(nv variant_median) on the $hi-lock file; the $hi-lock file's over the"
+	echo "$lo-lock file's, as above: **$(nv ratio)x ($(nv ci_low)-$(nv ci_high))**."
+}
+
 sec_floor() {
 	f=$dir/boot1/bench-floor.txt
-	! grep -q '^aborted' "$f" && grep -q '^complete 1$' "$f" ||
-		{ echo "run.sh: bench-floor did not complete: no figures" >&2; exit 1; }
-	fr() { # base variant: "ratio low high base_median variant_median"
-		/usr/bin/python3 bench/ratio_ci.py "$f" "nlm_$1" "nlm_$2" | awk '
+	completed "$f"
+	# A run before the SMB measures took NLM round trips alone.
+	measures=$(sed -n 's/^config .*measures=\([a-z:]*\).*/\1/p' "$f" | tr ':' ' ')
+	fr() { # measure base variant: "ratio low high base_median variant_median"
+		/usr/bin/python3 bench/ratio_ci.py "$f" "$1_$2" "$1_$3" | awk '
 			{ v[$1] = $2 } END { print v["ratio"], v["ci_low"], v["ci_high"], v["base_median"], v["variant_median"] }'
 	}
 	ci() { echo "$1" | awk '{ printf "%s (%s-%s)", $1, $2, $3 }'; }
-	floor=$(fr stock floor)
-	full=$(fr stock full)
-	step=$(fr floor full)
-	echo "## What the hook mechanism alone costs an NLM round trip (guest, \`e2e/scenarios/bench-floor.sh\`)"
+	label() {
+		case $1 in
+		nlm) echo "NLM lock+unlock round trips" ;;
+		smblock) echo "SMB2 LOCK+UNLOCK round trips" ;;
+		smbopen) echo "SMB2 CREATE (RWH lease) + CLOSE" ;;
+		esac
+	}
+	echo "## What the hook mechanism alone costs a lock round trip (guest, \`e2e/scenarios/bench-floor.sh\`)"
 	echo
 	guestwhen
-	echo "Issue 15, the NLM gap's cause. $(sed -n 's/^config //p' "$f" | tr ',' ' '); rounds"
+	echo "Issue 15, the NLM and SMB gaps' cause. $(sed -n 's/^config //p' "$f" | tr ',' ' '); rounds"
 	echo "stock, floor, full, full, floor, stock in one boot (\`bench/floor_bench.py\`):"
 	echo "stock without xlock; floor the test module loaded with \`bench_floor=1\`,"
 	echo "every hook's ftrace op registered and firing (it counts the call) but"
 	echo "redirecting nothing, so xlock's wrappers, call stubs and table are off"
-	echo "the path; full the same module as users run it. NLM lock+unlock round"
-	echo "trips/s (\`bench/nlm_rate.py\`); ratios as in the sections above"
-	echo "(\`bench/ratio_ci.py\`, median of the rounds with a 95% bootstrap interval)."
+	echo "the path; full the same module as users run it. Per second: NLM"
+	echo "lock+unlock round trips through the NFS mount (\`bench/nlm_rate.py\`), and"
+	echo "the protocol section's SMB2 LOCK+UNLOCK round trips and SMB2 CREATE with"
+	echo "an RWH lease + CLOSE (raw SMB client, one connection per sample); ratios"
+	echo "as in the sections above (\`bench/ratio_ci.py\`, median of the rounds"
+	echo "with a 95% bootstrap interval)."
 	echo
-	echo "| NLM round trips/s (median) | stock | floor | full |"
-	echo "|---|---:|---:|---:|"
-	echo "$floor $full" | awk '{ printf "| rate | %s | %s | %s |\n", $4, $5, $10 }'
+	echo "| per second (median) | stock | floor | full | floor / stock: the ftrace ops alone | full / stock: xlock | full / floor: xlock's wrappers and work |"
+	echo "|---|---:|---:|---:|---:|---:|---:|"
+	for m in ${measures:-nlm}; do
+		floor=$(fr "$m" stock floor)
+		full=$(fr "$m" stock full)
+		step=$(fr "$m" floor full)
+		echo "$floor $full" | awk -v l="$(label "$m")" '{ printf "| %s | %s | %s | %s ", l, $4, $5, $10 }'
+		echo "| $(ci "$floor") | $(ci "$full") | $(ci "$step") |"
+	done
 	echo
-	echo "| ratio | median (95% interval) |"
-	echo "|---|---:|"
-	echo "| floor / stock: the ftrace ops alone (one per hooked call) | $(ci "$floor") |"
-	echo "| full / stock: xlock | $(ci "$full") |"
-	echo "| full / floor: wrappers, call stubs' redirects, xlock's work | $(ci "$step") |"
+	echo "From the medians, per round trip (or open) under TCG:"
 	echo
-	echo "$floor $full" | awk '{ $1 = $4; $2 = $5; $4 = $10 } $1 > 0 && $2 > 0 && $4 > 0 {
-		per = 1e6 / $2 - 1e6 / $1; tot = 1e6 / $4 - 1e6 / $1
-		printf "From the medians: a round trip takes %.0f us stock under TCG; the ftrace\n", 1e6 / $1
-		printf "ops alone add %.0f us, xlock as a whole %.0f us (the ops: %.0f%% of it).\n", per, tot, (tot > 0 ? 100 * per / tot : 0) }'
+	for m in ${measures:-nlm}; do
+		echo "$(fr "$m" stock floor) $(fr "$m" stock full)" | awk -v l="$(label "$m")" '
+			{ $1 = $4; $2 = $5; $4 = $10 } $1 > 0 && $2 > 0 && $4 > 0 {
+			per = 1e6 / $2 - 1e6 / $1; tot = 1e6 / $4 - 1e6 / $1
+			printf "- %s: %.0f us stock; the ftrace ops alone add %.0f us, xlock as a whole %.0f us.\n", l, 1e6 / $1, per, tot }'
+	done
+	echo
+	echo "(A negative difference: that arm's median was faster than stock's.)"
 }
 
 # One table of the profile's four phases, their keys prefixed with $1.

@@ -32,7 +32,6 @@ PROTO = {
 }
 XLOCKD = {
     "churn": ("churn_stock", "churn_xlockd"),
-    "nlm": ("nlm_stock", "nlm_xlockd"),
 }
 
 

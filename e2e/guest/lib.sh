@@ -25,6 +25,11 @@ log() { echo "[$(cut -d' ' -f1 /proc/uptime)] $*"; }
 fail() { log "FAIL: $*"; echo "$*"; exit 1; }
 skip() { log "SKIP: $*"; echo "$*"; exit 4; }
 has_opt() { case ",${XLOCK_OPTS:-}," in *",$1,"*) return 0 ;; esac; return 1; }
+# opt_val NAME DEFAULT: the value of the guest option NAME=VALUE, else DEFAULT.
+opt_val() {
+	set -- "$1" "$2" "$(echo ",${XLOCK_OPTS:-}," | sed -n "s/.*,$1=\([^,]*\),.*/\1/p")"
+	if [ -n "$3" ]; then echo "$3"; else echo "$2"; fi
+}
 
 # The NFS version /mnt/nfs is mounted with: 4.2 with the guest option nfs4.
 NFS_VERS=3

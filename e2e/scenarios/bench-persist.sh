@@ -15,25 +15,16 @@
 # sums them up per pair of keys).
 # e2e-timeout: 1500
 OUT=/results/bench-persist.txt
-ROUNDS=${XLOCK_BENCH_ROUNDS:-20}
-SECS=${XLOCK_BENCH_SECS:-3}
-BATCH=
-BATCH2=
-PERCALL=5
+ROUNDS=$(opt_val rounds "${XLOCK_BENCH_ROUNDS:-20}")
+SECS=$(opt_val secs "${XLOCK_BENCH_SECS:-3}")
+BATCH=$(opt_val batch '')
+BATCH2=$(opt_val batch2 '')
+PERCALL=$(opt_val percall 5)
 # Guest options rounds=N, secs=S (e2e/run.sh -o) override both; percall=S
 # the tracer phase's seconds per mode (5; 0 leaves it out); batch=MS
 # sets the module's events_batch_ms (how long events are collected);
 # batch2=MS adds, inside each round's xlockd runs, two runs with xlockd
 # attached and events_batch_ms MS (key nlm_xlockd_b2, same ABBA rounds).
-for o in $(echo "${XLOCK_OPTS:-}" | tr ',' ' '); do
-	case $o in
-	rounds=*) ROUNDS=${o#rounds=} ;;
-	secs=*) SECS=${o#secs=} ;;
-	percall=*) PERCALL=${o#percall=} ;;
-	batch=*) BATCH=${o#batch=} ;;
-	batch2=*) BATCH2=${o#batch2=} ;;
-	esac
-done
 : >"$OUT"
 rec() { echo "$1 $2" | tee -a "$OUT"; }
 

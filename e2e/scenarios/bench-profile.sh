@@ -16,16 +16,9 @@
 # bench-scale's held_N).
 # e2e-timeout: 1200
 OUT=/results/bench-profile.txt
-SECS=${XLOCK_BENCH_SECS:-10}
-CPUS=2
-HELD=0
-for o in $(echo "${XLOCK_OPTS:-}" | tr ',' ' '); do
-	case $o in
-	secs=*) SECS=${o#secs=} ;;
-	cpus=*) CPUS=${o#cpus=} ;;
-	held=*) HELD=${o#held=} ;;
-	esac
-done
+SECS=$(opt_val secs "${XLOCK_BENCH_SECS:-10}")
+CPUS=$(opt_val cpus 2)
+HELD=$(opt_val held 0)
 command -v perf >/dev/null || skip "perf is not installed on the host"
 : >"$OUT"
 rec() { echo "$1 $2" | tee -a "$OUT"; }

@@ -15,18 +15,10 @@
 . "$XLOCK_DIR/e2e/guest/xproto.sh"
 R=/results/bench-proto.txt
 : >$R
-ROUNDS=${XLOCK_BENCH_ROUNDS:-20}
-SECS=${XLOCK_BENCH_SECS:-3}
-PERCALL=${XLOCK_BENCH_PERCALL:-2}
-DEADLINE=${XLOCK_BENCH_DEADLINE:-3300}
-for o in $(echo "${XLOCK_OPTS:-}" | tr ',' ' '); do
-	case $o in
-	rounds=*) ROUNDS=${o#rounds=} ;;
-	secs=*) SECS=${o#secs=} ;;
-	percall=*) PERCALL=${o#percall=} ;;
-	deadline=*) DEADLINE=${o#deadline=} ;;
-	esac
-done
+ROUNDS=$(opt_val rounds "${XLOCK_BENCH_ROUNDS:-20}")
+SECS=$(opt_val secs "${XLOCK_BENCH_SECS:-3}")
+PERCALL=$(opt_val percall "${XLOCK_BENCH_PERCALL:-2}")
+DEADLINE=$(opt_val deadline "${XLOCK_BENCH_DEADLINE:-3300}")
 env_up
 /usr/bin/python3 "$XLOCK_DIR/bench/proto_bench.py" --ko "$XLOCK_KO" --out $R \
 	--nfs "$NFS_MNT" --export "$EXPORT" --user "$SMB_USER" --password "$SMB_PASS" \

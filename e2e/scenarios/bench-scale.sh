@@ -7,30 +7,20 @@
 # or module check aborts the run (this scenario fails).
 # Guest options rounds=N, secs=S, clients=A:B.., held=A:B.. (e2e/run.sh -o)
 # override 20 rounds of 2 s samples, 1:2:4:8 clients, 10:1000:10000 locks
-# (clients=0: the crowded file alone); percall=S the tracer phase's seconds
-# per crowded file (3; 0 leaves it out).
+# (clients=0: the crowded file alone). xlock's own time on the crowded
+# files (the tracer phase) is bench-crowded.sh's.
 # e2e-timeout: 7000
 . "$XLOCK_DIR/e2e/guest/xproto.sh"
 R=/results/bench-scale.txt
 : >$R
-ROUNDS=${XLOCK_BENCH_ROUNDS:-20}
-SECS=${XLOCK_BENCH_SECS:-2}
-CLIENTS=1,2,4,8
-HELD=10,1000,10000
-PERCALL=3
-for o in $(echo "${XLOCK_OPTS:-}" | tr ',' ' '); do
-	case $o in
-	rounds=*) ROUNDS=${o#rounds=} ;;
-	secs=*) SECS=${o#secs=} ;;
-	clients=*) CLIENTS=$(echo "${o#clients=}" | tr ':' ',') ;;
-	held=*) HELD=$(echo "${o#held=}" | tr ':' ',') ;;
-	percall=*) PERCALL=${o#percall=} ;;
-	esac
-done
+ROUNDS=$(opt_val rounds "${XLOCK_BENCH_ROUNDS:-20}")
+SECS=$(opt_val secs "${XLOCK_BENCH_SECS:-2}")
+CLIENTS=$(opt_val clients 1:2:4:8 | tr ':' ',')
+HELD=$(opt_val held 10:1000:10000 | tr ':' ',')
 env_up
 /usr/bin/python3 "$XLOCK_DIR/bench/scale_bench.py" --ko "$XLOCK_KO" --xlockctl "$XLOCKCTL" \
 	--out $R --nfs "$NFS_MNT" --export "$EXPORT" --user "$SMB_USER" --password "$SMB_PASS" \
-	--rounds "$ROUNDS" --secs "$SECS" --clients "$CLIENTS" --held "$HELD" --percall "$PERCALL" ||
+	--rounds "$ROUNDS" --secs "$SECS" --clients "$CLIENTS" --held "$HELD" ||
 	fail "bench aborted: $(sed -n 's/^aborted //p' $R)"
 grep -q '^complete 1$' $R || fail "bench did not complete"
 mounts_down

@@ -2,8 +2,8 @@
 # Benchmark (bench/run.sh, not part of make check): xlockd. Results in
 # bench-xlockd.txt ("name value" lines) in the run's boot directory.
 #  - lock events/s through the module without and with xlockd attached
-#    (ABBA rounds): what persistence costs the lock path; the same for real
-#    NLM lock+unlock round trips through the NFS mount;
+#    (20 ABBA rounds): what persistence costs the lock path (real NLM
+#    round trips with xlockd: bench-persist.sh);
 #  - persisted events/s: a burst queued while xlockd is stopped (SIGSTOP),
 #    then drained and committed with group commit, timed to the last ack;
 #    30000 grants of distinct entries, none released: an entry's grant and
@@ -13,19 +13,15 @@
 #  - recovery: 100k, 300k and 1M persisted locks (bench/mkstate) loaded
 #    into the module as the reclaim set, from xlockd's start to the grace
 #    period running, each part timed by xlockd (issue 15 item 6: linear?).
-# Guest options: recovery=N[:N...] the sizes, only=recovery that part alone.
+# Guest options: recovery=N[:N...] the sizes, only=recovery that part alone,
+# rounds=N the churn rounds.
 CHURN="$XLOCK_DIR/build/selftests/xlock_churn"
 MKSTATE="$XLOCK_DIR/build/bench/mkstate"
 X=$XLOCKCTL
 OUT=/results/bench-xlockd.txt
-SIZES=${XLOCK_BENCH_RECOVERY:-100000 300000 1000000}
-ONLY=
-for o in $(echo "${XLOCK_OPTS:-}" | tr ',' ' '); do
-	case $o in
-	recovery=*) SIZES=$(echo "${o#recovery=}" | tr ':' ' ') ;;
-	only=*) ONLY=${o#only=} ;;
-	esac
-done
+SIZES=$(opt_val recovery "${XLOCK_BENCH_RECOVERY:-100000:300000:1000000}" | tr ':' ' ')
+ONLY=$(opt_val only '')
+ROUNDS=$(opt_val rounds 20)
 : >"$OUT"
 rec() { echo "$1 $2" | tee -a "$OUT"; }
 
@@ -39,7 +35,7 @@ churn_rate() { # client
 	"$CHURN" -n 6000 -r 2 -c "$1" "$EXPORT/churn" | head -n 1 | awk '{ print $8 }'
 	"$X" clear-client "nlm:$1" >/dev/null
 }
-for r in 1 2 3 4; do
+for r in $(seq 1 "$ROUNDS"); do
 	for mode in stock xlockd xlockd stock; do
 		if [ "$mode" = xlockd ]; then
 			xlockd_start --state-dir "/tmp/bx-$r" --with-test-entries || fail "xlockd"
@@ -48,20 +44,6 @@ for r in 1 2 3 4; do
 		[ "$mode" = xlockd ] && xlockd_stop
 	done
 done
-
-# Real NLM lock+unlock round trips through the NFS mount, same ABBA rounds.
-env_up
-: >"$NFS_MNT/bench-nlm"
-for r in 1 2 3 4; do
-	for mode in stock xlockd xlockd stock; do
-		if [ "$mode" = xlockd ]; then
-			xlockd_start --state-dir "/tmp/bxn-$r" || fail "xlockd"
-		fi
-		rec "nlm_$mode" "$(/usr/bin/python3 "$XLOCK_DIR/bench/nlm_rate.py" "$NFS_MNT/bench-nlm" 3)"
-		[ "$mode" = xlockd ] && xlockd_stop
-	done
-done
-mounts_down
 
 # A burst of 30000 grants queued while xlockd is stopped.
 rm -f /tmp/ack

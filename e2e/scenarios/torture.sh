@@ -19,14 +19,8 @@
 MODE=xlock
 has_opt noxlock && MODE=stock
 # e2e/run.sh passes SEED and TORTURE_SECS as the guest options seed=, secs=.
-SEED=
-SECS=30
-for o in $(echo "${XLOCK_OPTS:-}" | tr ',' ' '); do
-	case $o in
-	seed=*) SEED=${o#seed=} ;;
-	secs=*) SECS=${o#secs=} ;;
-	esac
-done
+SEED=$(opt_val seed '')
+SECS=$(opt_val secs 30)
 [ -n "$SEED" ] || SEED=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 T=/tmp/torture
 now() { cut -d' ' -f1 /proc/uptime; }
