@@ -66,6 +66,9 @@ guestwhen() { # the guest run's date and host load
 	echo "in one boot of $(e2e/kver.sh) under QEMU TCG; host: $(hostload)."
 }
 
+# kv TEXT KEY: KEY's value in TEXT's "key value" lines (ratio_ci.py's output).
+kv() { echo "$1" | sed -n "s/^$2 //p"; }
+
 # completed FILE: a guest benchmark's output that ran to its end (nothing
 # aborted); else run.sh stops with no figures written.
 completed() {
@@ -304,10 +307,9 @@ sec_scale() {
 	echo "|---|---:|---:|---:|---:|"
 	for k in $(sed -n 's/^\([a-z]*_[a-z]*_[0-9]*\|held_[0-9]*\)_stock .*/\1/p' "$f" | awk '!s[$0]++'); do
 		r=$(/usr/bin/python3 bench/ratio_ci.py "$f" "${k}_stock" "${k}_xlock") || continue
-		v() { echo "$r" | sed -n "s/^$1 //p"; }
-		echo "| $(echo "$k" | tr '_' ' ') | $(v base_median) | $(v variant_median) | $(v ratio) | $(v ci_low)-$(v ci_high) |"
-		[ "$k" != "held_$lo" ] || lo_med="$(v base_median) $(v variant_median)"
-		[ "$k" != "held_$hi" ] || hi_med="$(v base_median) $(v variant_median)"
+		echo "| $(echo "$k" | tr '_' ' ') | $(kv "$r" base_median) | $(kv "$r" variant_median) | $(kv "$r" ratio) | $(kv "$r" ci_low)-$(kv "$r" ci_high) |"
+		[ "$k" != "held_$lo" ] || lo_med="$(kv "$r" base_median) $(kv "$r" variant_median)"
+		[ "$k" != "held_$hi" ] || hi_med="$(kv "$r" base_median) $(kv "$r" variant_median)"
 	done
 	# Target: a lock on a file of 10000 locks costs at most 2x one on a file of 10.
 	[ "$lo" != "$hi" ] && [ -n "$lo_med" ] && [ -n "$hi_med" ] || return 0
@@ -435,7 +437,6 @@ sec_crowded() {
 	lo=${sizes%% *}
 	hi=${sizes##* }
 	r=$(/usr/bin/python3 bench/ratio_ci.py "$f" "percall_rt_held$lo" "percall_rt_held$hi")
-	v() { echo "$r" | sed -n "s/^$1 //p"; }
 	echo "## xlock's own time per NLM call on a crowded file (guest, \`e2e/scenarios/bench-crowded.sh\`)"
 	echo
 	guestwhen
@@ -444,7 +445,7 @@ sec_crowded() {
 	echo "tracer (\`bench/scale_bench.py --percall\`, \`bench/fgraph.py\`): per call,"
 	echo "the hooked call's time minus its call stub's (the original lockd"
 	echo "function), medians in ns under TCG, the tracer's cost included and the"
-	echo "same for every file. $(v rounds) rounds of the sizes ascending then"
+	echo "same for every file. $(kv "$r" rounds) rounds of the sizes ascending then"
 	echo "descending in one boot, $(sed -n 's/^percall_config .*secs=\([0-9.]*\).*/\1/p' "$f") s of round trips per sample;"
 	echo "the table has the medians over the samples."
 	echo
@@ -457,20 +458,19 @@ sec_crowded() {
 	echo "xlock's own time per round trip (lock + unlock) on the $hi-lock file"
 	echo "over its time on the $lo-lock file, median of the rounds' ratios and its"
 	echo "95% bootstrap interval (\`bench/ratio_ci.py\`; target: at most 2x):"
-	echo "**$(v ratio)x ($(v ci_low)-$(v ci_high))**."
+	echo "**$(kv "$r" ratio)x ($(kv "$r" ci_low)-$(kv "$r" ci_high))**."
 	echo
-	echo "Per-round ratios: \`$(v ratios)\`"
+	echo "Per-round ratios: \`$(kv "$r" ratios)\`"
 	grep -q "^percall_lockd_rt_held$lo " "$f" || return 0
 	c=$(/usr/bin/python3 bench/ratio_ci.py "$f" "percall_lockd_rt_held$lo" "percall_lockd_rt_held$hi")
-	cv() { echo "$c" | sed -n "s/^$1 //p"; }
 	echo
 	echo "The control, from the same calls: lockd's own code outside"
 	echo "\`vfs_lock_file\` (the original's time, through xlock's call stub, minus"
 	echo "its \`vfs_lock_file\` calls, traced too), code that walks none of the"
-	echo "file's locks either; per round trip $(cv base_median | awk '{ printf "%.0f", $1 }') ns on the $lo-lock file,"
-	echo "$(cv variant_median | awk '{ printf "%.0f", $1 }') ns on the $hi-lock file: **$(cv ratio)x ($(cv ci_low)-$(cv ci_high))**."
+	echo "file's locks either; per round trip $(kv "$c" base_median | awk '{ printf "%.0f", $1 }') ns on the $lo-lock file,"
+	echo "$(kv "$c" variant_median | awk '{ printf "%.0f", $1 }') ns on the $hi-lock file: **$(kv "$c" ratio)x ($(kv "$c" ci_low)-$(kv "$c" ci_high))**."
 	echo
-	echo "Per-round ratios of the control: \`$(cv ratios)\`"
+	echo "Per-round ratios of the control: \`$(kv "$c" ratios)\`"
 	# Each sample's xlock time over its control's: what the guest's speed
 	# of the moment does to both cancels out.
 	awk '/^percall_rt_held/ { x[$1] = $2 } /^percall_lockd_rt_held/ {
@@ -478,11 +478,10 @@ sec_crowded() {
 		"$f" >"$dir/crowded-norm.txt"
 	nr=$(/usr/bin/python3 bench/ratio_ci.py "$dir/crowded-norm.txt" \
 		"norm_percall_rt_held$lo" "norm_percall_rt_held$hi")
-	nv() { echo "$nr" | sed -n "s/^$1 //p"; }
 	echo
-	echo "Per sample, xlock's time over the control's: $(nv base_median) on the $lo-lock"
-	echo "file, $(nv variant_median) on the $hi-lock file; the $hi-lock file's over the"
-	echo "$lo-lock file's, as above: **$(nv ratio)x ($(nv ci_low)-$(nv ci_high))**."
+	echo "Per sample, xlock's time over the control's: $(kv "$nr" base_median) on the $lo-lock"
+	echo "file, $(kv "$nr" variant_median) on the $hi-lock file; the $hi-lock file's over the"
+	echo "$lo-lock file's, as above: **$(kv "$nr" ratio)x ($(kv "$nr" ci_low)-$(kv "$nr" ci_high))**."
 }
 
 sec_floor() {

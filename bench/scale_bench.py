@@ -195,12 +195,12 @@ class Scale(proto_bench.Bench):
         funcs = ("nlmsvc_lock", "nlmsvc_unlock")
         sizes = sorted(set(self.a.held))
         self.rec("percall_config", "rounds=%d,secs=%g" % (self.a.percall_rounds, secs))
+        def measure(path):
+            return fgraph.traced(funcs, lambda: proto_bench.nlm_rate.rate(path, secs),
+                                 extra=("vfs_lock_file",))
         self.mode("xlock")
         for _ in range(self.a.percall_rounds):
             for n in sizes + sizes[::-1]:
-                def measure(path):
-                    return fgraph.traced(funcs, lambda: proto_bench.nlm_rate.rate(path, secs),
-                                         extra=("vfs_lock_file",))
                 calls = self.held(n, measure)
                 rt = 0
                 for name, v in fgraph.per_call(funcs, calls).items():
