@@ -131,39 +131,19 @@ why() {
 	echo "${r:-no result}${k:+; kernel: $k}"
 }
 
-# The kernel functions whose entries xlock's ftrace hooks patch.
-HOOKED=$(grep -rhoE 'XLOCK_HOOK\("[^"]+"' "$TOP/kmod" | sed 's/.*"\(.*:\)\{0,1\}\([^":]*\)"$/\2/' | sort -u)
+# Deaths of the guest kernel that are TCG's (tcg_artefact).
+. "$TOP/e2e/tcg.sh"
 
-# Did boot $1's kernel die of the multi-threaded TCG artefact? Its first
-# problem is "Oops: int3" (a vCPU ran a breakpoint the kernel's own live
-# patching had already removed: jump labels at boot, seen with no module
-# loaded at all; environment.md), and either no xlock is among the loaded
-# modules or the breakpoint is in a function xlock never patches (not one
-# it hooks, not in xlock itself: a local .ci/run on d37faa2 died of one at a static
-# key's site in secure_tcp_seq_and_ts_off while sunrpc loaded). That boot
-# is undone (redo_boot).
-died_of_tcg() {
-	k1=$(grep -E -m 1 "$BAD" "$1/console.log" 2>/dev/null) || return 1
-	case $k1 in *"Oops: int3"*) ;; *) return 1 ;; esac
-	oops=$(sed -n '/Oops: int3/,$p' "$1/console.log")
-	m1=$(echo "$oops" | grep -m 1 'Modules linked in:') || return 1
-	case $m1 in *xlock*) ;; *) return 0 ;; esac
-	rip=$(echo "$oops" | grep -m 1 'RIP: 0010:') || return 1
-	case $rip in *"[xlock]"*) return 1 ;; esac
-	fn=$(echo "$rip" | sed -n 's/.*RIP: 0010:\([A-Za-z0-9_.]*\)+.*/\1/p')
-	[ -n "$fn" ] && ! echo "$HOOKED" | grep -qx "$fn"
-}
-
-# Boot $1 (boot $i of chain $k) died that way: keep its directory aside,
+# Boot $1 (boot $i of chain $k) died of one of them: keep its directory aside,
 # put the disk back as it was before that boot (xlockd may have started
 # and turned the entries into its reclaim set, renumbered, before the
 # kernel died: the check matches acknowledged ids) and boot again, at most
 # twice a chain.
 redo_boot() {
-	died_of_tcg "$1" && [ "$redo" -lt 2 ] || return 1
+	tcg_artefact "$1/console.log" && [ "$redo" -lt 2 ] || return 1
 	cp --sparse=always "$cd_/before.img" "$disk" || return 1
 	redo=$((redo + 1))
-	say "c$k boot $i: the kernel died of a breakpoint xlock did not set ($(grep -E -m 1 "$BAD" "$1/console.log"), $(grep -m 1 'RIP: 0010:' "$1/console.log" | sed 's/.*RIP: 0010://')), a TCG artefact: boot $i again on the same disk"
+	echo "e2e: AGAIN powercut - c$k boot $i: the kernel met a TCG artefact, not xlock's ($(grep -E -m 1 "$BAD" "$1/console.log"), $(grep -m 1 'RIP: 0010:' "$1/console.log" | sed 's/.*RIP: 0010://')), boot $i again on the same disk"
 	rm -rf "$1.died$redo"
 	mv "$1" "$1.died$redo"
 }
@@ -223,7 +203,10 @@ chain() {
 			wait "$QPID" 2>/dev/null || true
 			QPID=
 			kern=$(grep -E -m 1 "$BAD" "$dir/console.log" || true)
-			[ -z "$kern" ] || fail_ "boot $i: kernel: $kern"
+			if [ -n "$kern" ]; then
+				redo_boot "$dir" && continue
+				fail_ "boot $i: kernel: $kern"
+			fi
 			acks=$(wc -l <"$dir/ack.log" 2>/dev/null || echo 0)
 			say "c$k cut $i: ${d} ms after arming, $acks ack lines, boot to cut $(awk -v t0="$t0" -v t1="$(date +%s.%N)" 'BEGIN { printf "%.0f s", t1 - t0 }'); $(phases "$dir"); before it: $(head -n 1 "$dir/check.txt" 2>/dev/null | cut -c1-160)"
 		else
@@ -234,7 +217,10 @@ chain() {
 				fail_ "final boot: $(why "$dir")"
 			fi
 			kern=$(grep -E -m 1 "$BAD" "$dir/console.log" || true)
-			[ -z "$kern" ] || fail_ "final boot: kernel: $kern"
+			if [ -n "$kern" ]; then
+				redo_boot "$dir" && continue
+				fail_ "final boot: kernel: $kern"
+			fi
 			say "c$k final boot: $(phases "$dir"); $(head -n 1 "$dir/check.txt" 2>/dev/null | cut -c1-160)"
 		fi
 		if [ "$i" -gt 1 ]; then

@@ -24,7 +24,8 @@ skip=0
 TMP=$(mktemp)
 FAILS=$(mktemp)
 SKIPS=$(mktemp)
-trap 'rm -f "$TMP" "$FAILS" "$SKIPS"' EXIT
+AGAINS=$(mktemp)
+trap 'rm -f "$TMP" "$FAILS" "$SKIPS" "$AGAINS"' EXIT
 
 # Run one TAP program; count its results. A program that exits non-zero
 # without reporting a failure (a crash, a missing plan) counts as one.
@@ -123,7 +124,7 @@ if [ -n "$GUEST" ]; then
 	# seed in both, without xlock it must show stock's I1, I2 and
 	# I4 violations.
 	UNITS=$(mktemp -d)
-	trap 'rm -rf "$TMP" "$FAILS" "$SKIPS" "$UNITS"' EXIT
+	trap 'rm -rf "$TMP" "$FAILS" "$SKIPS" "$AGAINS" "$UNITS"' EXIT
 	n=0
 	unit() { # lane scenario...
 		n=$((n + 1))
@@ -204,6 +205,7 @@ if [ -n "$GUEST" ]; then
 		p=$(echo "$out" | grep -c '^e2e: FAIL ' || true); fail=$((fail + p))
 		p=$(echo "$out" | grep -c '^e2e: SKIP ' || true); skip=$((skip + p))
 		echo "$out" | grep '^e2e: SKIP ' | sed "s/^/[$lane] /" >>"$SKIPS"
+		echo "$out" | grep '^e2e: AGAIN ' | sed "s/^/[$lane] /" >>"$AGAINS"
 		if ! echo "$out" | grep -q '^e2e: [0-9]* passed'; then
 			fail=$((fail + 1))
 			echo "[$lane] e2e run ended without a summary: $(cat "$UNITS/$u.unit")" >>"$FAILS"
@@ -230,6 +232,10 @@ fi
 if [ -s "$SKIPS" ]; then
 	echo "== skipped"
 	cat "$SKIPS"
+fi
+if [ -s "$AGAINS" ]; then
+	echo "== booted again after a TCG artefact (e2e/tcg.sh; the later boot's result counts)"
+	cat "$AGAINS"
 fi
 if [ -s "$FAILS" ]; then
 	echo "== failures"
