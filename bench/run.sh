@@ -120,7 +120,7 @@ sec_table() {
 
 sec_proto() {
 	proto=$(/usr/bin/python3 bench/summarize.py "$dir"/boot1/bench-proto.txt)
-	p() { echo "$proto" | sed -n "s/^$1 //p"; }
+	p() { kv "$proto" "$1"; }
 	# verdict NAME TARGET ge|le: met only if the whole interval is on the
 	# right side of the target, not met if the whole of it is on the wrong one.
 	verdict() {
@@ -239,7 +239,7 @@ sec_proto() {
 
 sec_xlockd() {
 	xd=$(/usr/bin/python3 bench/summarize.py "$dir"/boot1/bench-xlockd.txt)
-	x() { echo "$xd" | sed -n "s/^$1 //p"; }
+	x() { kv "$xd" "$1"; }
 	echo "## xlockd: persistence and recovery (guest, \`e2e/scenarios/bench-xlockd.sh\`)"
 	echo
 	guestwhen
@@ -323,7 +323,7 @@ sec_scale() {
 
 sec_persist() {
 	pers=$(/usr/bin/python3 bench/ratio_ci.py "$dir"/boot1/bench-persist.txt nlm_stock nlm_xlockd)
-	rval() { echo "$pers" | sed -n "s/^$1 //p"; }
+	rval() { kv "$pers" "$1"; }
 	echo "## NLM with xlockd attached (guest, \`e2e/scenarios/bench-persist.sh\`)"
 	echo
 	guestwhen
