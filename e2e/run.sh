@@ -71,7 +71,7 @@ OUT=$(cd "$OUT" && pwd)
 BAD='Oops|BUG:|WARNING:|soft lockup|hard LOCKUP|KASAN|UBSAN|list_(add|del) corruption|blocked for more than [0-9]+ seconds|BUG [^ ]+ \((Not tainted|Tainted)|Kernel panic|general protection fault|kernel BUG at|Missing ENDBR|kmemleak: [0-9]+ leak\(s\) from xlock|possible recursive locking|circular locking|lock held when returning|inconsistent lock state|possible irq lock inversion|bad unlock balance|held lock freed|suspicious RCU usage|ODEBUG:|possible deadlock|Leaked (POSIX|FLOCK|LEASE) lock|Leaked locks on'
 
 # Kernel problems that are TCG's, not xlock's (tcg_artefact): the scenario
-# that met one gets one more boot, at most twice a run.
+# that met one goes to the next boot's list, at most twice a run.
 . "$TOP/e2e/tcg.sh"
 again=
 agains=0
@@ -80,6 +80,7 @@ again_ok() { # $1 scenario, $2 its first kernel problem, $3 console log
 		tcg_artefact "$3" "$2" || return 1
 	again="$again,$1"
 	agains=$((agains + 1))
+	next="${next:+$next,}$1"
 	echo "AGAIN $1 - a TCG artefact, not xlock's: $(echo "$2" | tr -d '\r' | cut -c1-120); once more in a new boot" |
 		tee -a "$OUT/summary.txt" | sed 's/^/e2e: /'
 }
@@ -166,10 +167,7 @@ while [ -n "$todo" ]; do
 			if grep -qx "START $s" "$dir/results.txt"; then
 				why=$(kernel_problem "$s" "$dir/console.log")
 				died=1
-				if [ -n "$why" ] && again_ok "$s" "$why" "$dir/console.log"; then
-					next="${next:+$next,}$s"
-					continue
-				fi
+				[ -z "$why" ] || ! again_ok "$s" "$why" "$dir/console.log" || continue
 				line="FAIL $s - guest died: ${why:-no result (timeout $TIMEOUT s?)}"
 			else
 				# Never started: the guest died before it, or setup failed.
@@ -179,10 +177,7 @@ while [ -n "$todo" ]; do
 			fi
 		else
 			prob=$(kernel_problem "$s" "$log")
-			if [ -n "$prob" ] && again_ok "$s" "$prob" "$log"; then
-				next="${next:+$next,}$s"
-				continue
-			fi
+			[ -z "$prob" ] || ! again_ok "$s" "$prob" "$log" || continue
 			[ -z "$prob" ] || line="FAIL $s - kernel: $prob"
 		fi
 		set -- $line

@@ -25,8 +25,9 @@ HOOKED=$(grep -rhoE 'XLOCK_HOOK\("[^"]+"' "$TOP/kmod" | sed 's/.*"\(.*:\)\{0,1\}
 tcg_artefact() {
 	k1=${2:-}
 	[ -n "$k1" ] || k1=$(grep -E -m 1 "$BAD" "$1" 2>/dev/null) || return 1
-	# The report that follows the problem line: its RIP and modules.
-	rep=$(awk -v k="$k1" 'f || index($0, k) { f = 1; print }' "$1" 2>/dev/null)
+	# The report that follows the problem line: its RIP and modules (the
+	# line through the environment: awk -v would read its backslashes).
+	rep=$(K=$k1 awk 'f || index($0, ENVIRON["K"]) { f = 1; print }' "$1" 2>/dev/null)
 	rip=$(echo "$rep" | grep -m 1 'RIP: 0010:' || true)
 	case $k1 in
 	*"Oops: int3"*)

@@ -27,7 +27,7 @@ case_() { # name expected(0 again, 1 failed) dir [problem]
 	if tcg_artefact "$T/$3/console.log" ${4:+"$4"}; then got=0; else got=1; fi
 	if [ "$got" = "$2" ]; then echo "ok $n - $1"; else echo "not ok $n - $1 (got $got)"; fail=1; fi
 }
-echo 1..13
+echo 1..14
 console a "Oops: int3: 0000 [#1] PREEMPT SMP NOPTI" "secure_tcp_seq_and_ts_off+0x38/0xf0" "sunrpc(+) xlock(OE) grace ext4"
 case_ "int3 at a static key site xlock does not patch, xlock loaded: boot again" 0 a
 console b "Oops: int3: 0000 [#1] PREEMPT SMP NOPTI" "nlmsvc_lock+0x4/0x2a0 [lockd]" "lockd xlock(OE) grace"
@@ -44,6 +44,8 @@ console g "Oops: double fault: 0000 [#1] PREEMPT SMP NOPTI" "asm_exc_page_fault+
 case_ "double fault outside xlock: boot again" 0 g
 console h "Oops: double fault: 0000 [#1] PREEMPT SMP NOPTI" "xlock_nlm_lock+0x2c/0x1a0 [xlock]" "xlock(OE) lockd"
 case_ "double fault inside xlock: fail" 1 h
+console hb 'Oops: double fault: 0000 [#1] PREEMPT SMP NOPTI comm a\\nb' "xlock_nlm_lock+0x2c/0x1a0 [xlock]" "xlock(OE) lockd"
+case_ "double fault inside xlock, a backslash in its line: fail" 1 hb
 console i "WARNING: CPU: 1 PID: 219 at arch/x86/kernel/traps.c:1120 exc_debug_kernel+0xca/0x160" "exc_debug_kernel+0xca/0x160" "grace ext4"
 case_ "single-step #DB in kernel mode (exc_debug_kernel): boot again" 0 i
 console j "WARNING: CPU: 0 PID: 412 at kmod/core/table.c:210 xlock_table_add+0x40/0x80 [xlock]" "xlock_table_add+0x40/0x80 [xlock]" "xlock(OE)"
